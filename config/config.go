@@ -1,0 +1,183 @@
+// Package config reads, defaults and validates the VoiceVault deployment file: the
+// environments (account + region, network, cluster, baseline services) and the tenants
+// placed in them. Validation happens here, once, and reports every problem at once;
+// constructs downstream may assume a valid Config.
+package config
+
+// Config is the whole deployment file.
+type Config struct {
+	Environments []Environment `yaml:"environments"`
+	Tenants      []Tenant      `yaml:"tenants"`
+}
+
+// Environment is one account + region holding one VPC and one EKS cluster.
+type Environment struct {
+	Name                 string     `yaml:"name"`                 // Required. DNS-1123 label, 1-10 characters.
+	Account              string     `yaml:"account"`              // Required. 12-digit AWS account ID.
+	Region               string     `yaml:"region"`               // Required. e.g. eu-west-1.
+	Owner                string     `yaml:"owner"`                // Required. Team or e-mail accountable for the environment.
+	AZs                  []string   `yaml:"availabilityZones"`    // Default: the region's a, b, c zones (AZCount of them).
+	AZCount              int        `yaml:"azCount"`              // Default: 3. From 2 to 6.
+	VPCCIDR              string     `yaml:"vpcCidr"`              // Default: 10.40.0.0/16. Prefix /16 to /20.
+	KubernetesVersion    string     `yaml:"kubernetesVersion"`    // Default: DefaultKubernetesVersion.
+	Egress               EgressMode `yaml:"egress"`               // Default: none (VPC endpoints only).
+	GPUNodes             NodeGroup  `yaml:"gpuNodes"`             // Default: DefaultGPUNodes.
+	SystemNodes          NodeGroup  `yaml:"systemNodes"`          // Default: DefaultSystemNodes.
+	ClusterAdminRoleARNs []string   `yaml:"clusterAdminRoleArns"` // Required. IAM roles granted cluster-admin through access entries.
+	AlarmEmail           string     `yaml:"alarmEmail"`           // Required. Subscribed to the alarm topic.
+	LogRetentionDays     int        `yaml:"logRetentionDays"`     // Default: 365. A CloudWatch Logs retention value.
+	Services             Services   `yaml:"services"`             // Default: every account-level service created here.
+	Tags                 Tags       `yaml:"tags"`                 // Default: none beyond the mandatory tags.
+	Deployment           Deployment `yaml:"deployment"`           // Default: standard deployment settings.
+	dedicatedTo          string     // Set by Validate: the tenant name when this environment is dedicated.
+}
+
+// EgressMode says how workloads in private subnets reach anything outside the VPC.
+type EgressMode string
+
+const (
+	// EgressNone gives private subnets no route to the internet: AWS APIs through VPC endpoints only.
+	EgressNone EgressMode = "none"
+	// EgressNAT adds one NAT gateway per AZ for egress that endpoints cannot serve.
+	EgressNAT EgressMode = "nat"
+)
+
+// NodeGroup sizes a managed node group.
+type NodeGroup struct {
+	InstanceTypes []string `yaml:"instanceTypes"`
+	MinSize       *int     `yaml:"minSize"`
+	DesiredSize   *int     `yaml:"desiredSize"`
+	MaxSize       *int     `yaml:"maxSize"`
+	DiskSizeGiB   int      `yaml:"diskSizeGiB"`
+}
+
+// Services switches the account/region-level security services this environment creates.
+// Switch one off only where the account already has it (e.g. managed by an organization).
+type Services struct {
+	CloudTrail     *bool `yaml:"cloudTrail"`     // Default: true.
+	GuardDuty      *bool `yaml:"guardDuty"`      // Default: true.
+	SecurityHub    *bool `yaml:"securityHub"`    // Default: true.
+	Config         *bool `yaml:"config"`         // Default: true. AWS Config recorder and delivery channel.
+	AccessAnalyzer *bool `yaml:"accessAnalyzer"` // Default: true.
+	Macie          *bool `yaml:"macie"`          // Default: true.
+	CostAnomaly    *bool `yaml:"costAnomaly"`    // Default: true.
+}
+
+// Deployment holds stack-level settings.
+type Deployment struct {
+	TerminationProtection *bool `yaml:"terminationProtection"` // Default: true.
+}
+
+// Tags are extra tags put on every resource of an environment or tenant.
+type Tags map[string]string
+
+// Isolation says where a tenant's workload runs.
+type Isolation string
+
+const (
+	// IsolationPooled puts the tenant in a namespace of its environment's shared cluster.
+	IsolationPooled Isolation = "pooled"
+	// IsolationDedicated gives the tenant an environment (account/region, VPC, cluster) of its own.
+	IsolationDedicated Isolation = "dedicated"
+)
+
+// Tenant is one customer of the voice service.
+type Tenant struct {
+	Name               string        `yaml:"name"`               // Required. DNS-1123 label, 1-20 characters.
+	Owner              string        `yaml:"owner"`              // Required.
+	DataSensitivity    string        `yaml:"dataSensitivity"`    // Default: biometric. One of Sensitivities.
+	Isolation          Isolation     `yaml:"isolation"`          // Default: pooled.
+	Environment        string        `yaml:"environment"`        // Required. Name of an environment.
+	Model              Model         `yaml:"model"`              // Required: image.
+	AudioRetentionDays int           `yaml:"audioRetentionDays"` // Default: 90. Also expires noncurrent versions.
+	Authorizer         Authorizer    `yaml:"authorizer"`         // Required: issuer, audiences, jwksUrl.
+	WAF                WAF           `yaml:"waf"`                // Default: DefaultRateLimit, no allow-list.
+	API                API           `yaml:"api"`                // Default: DefaultThrottle.
+	CustomDomain       *CustomDomain `yaml:"customDomain"`       // Default: none (the execute-api endpoint only).
+	Tags               Tags          `yaml:"tags"`               // Default: none beyond the mandatory tags.
+}
+
+// Model is the TTS container the tenant runs.
+type Model struct {
+	Image      string `yaml:"image"`      // Required. Pinned by digest: repo@sha256:<64 hex>.
+	Replicas   int    `yaml:"replicas"`   // Default: 2.
+	Port       int    `yaml:"port"`       // Default: 8080.
+	GPUs       int    `yaml:"gpus"`       // Default: 1 per replica.
+	CPU        string `yaml:"cpu"`        // Default: "4" (request = limit).
+	Memory     string `yaml:"memory"`     // Default: "16Gi" (request = limit).
+	HealthPath string `yaml:"healthPath"` // Default: /healthz.
+	ReadyPath  string `yaml:"readyPath"`  // Default: /readyz.
+}
+
+// Authorizer configures the tenant's Lambda authorizer.
+type Authorizer struct {
+	Issuer          string   `yaml:"issuer"`          // Required. https URL, the token's exact iss.
+	Audiences       []string `yaml:"audiences"`       // Required. The token's aud must be one of these.
+	JWKSURL         string   `yaml:"jwksUrl"`         // Required. https URL of the issuer's JWKS.
+	TenantClaim     string   `yaml:"tenantClaim"`     // Default: tenant.
+	APIKeys         bool     `yaml:"apiKeys"`         // Default: false. Partner API keys (x-api-key) on.
+	CacheTTLSeconds *int     `yaml:"cacheTtlSeconds"` // Default: 300. 0 turns the cache off; at most 3600.
+}
+
+// WAF configures the tenant's web ACL rules.
+type WAF struct {
+	RateLimit    int      `yaml:"rateLimit"`    // Default: DefaultRateLimit requests per 5 minutes per IP.
+	AllowedCIDRs []string `yaml:"allowedCidrs"` // Default: none (all addresses may try). When set, only these.
+}
+
+// API configures stage throttling.
+type API struct {
+	RateLimit  int `yaml:"rateLimit"`  // Default: 50 requests per second (steady state).
+	BurstLimit int `yaml:"burstLimit"` // Default: 100.
+}
+
+// CustomDomain puts the API behind the tenant's own host name.
+type CustomDomain struct {
+	DomainName     string `yaml:"domainName"`     // Required.
+	CertificateARN string `yaml:"certificateArn"` // Required. ACM certificate in the environment's region.
+}
+
+// DedicatedTo returns the tenant an environment is dedicated to, or "" for a pooled environment.
+func (e *Environment) DedicatedTo() string { return e.dedicatedTo }
+
+// Enabled reports whether a service switch is on; nil means on.
+func Enabled(b *bool) bool { return b == nil || *b }
+
+// Environment returns the environment named name.
+func (c *Config) Environment(name string) (*Environment, bool) {
+	for i := range c.Environments {
+		if c.Environments[i].Name == name {
+			return &c.Environments[i], true
+		}
+	}
+	return nil, false
+}
+
+// TenantsIn returns the tenants placed in environment env, in file order.
+func (c *Config) TenantsIn(env string) []Tenant {
+	var out []Tenant
+	for _, t := range c.Tenants {
+		if t.Environment == env {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// PlatformStackName is the stack name of an environment's shared platform.
+func PlatformStackName(env string) string { return env + "-platform" }
+
+// TenantStackName is the stack name of one tenant.
+func TenantStackName(env, tenant string) string { return env + "-tenant-" + tenant }
+
+// ClusterName is the EKS cluster name of an environment.
+func ClusterName(env string) string { return "voicevault-" + env }
+
+// AudioBucketName is the globally unique, deterministic name of a tenant's audio bucket.
+// The platform stack names it (CloudTrail data events, Macie) without a cross-stack reference.
+func AudioBucketName(e *Environment, tenant string) string {
+	return "vv-" + tenant + "-" + e.Name + "-" + e.Account + "-" + e.Region
+}
+
+// Namespace is the Kubernetes namespace of a tenant.
+func Namespace(tenant string) string { return "tenant-" + tenant }

@@ -1,0 +1,223 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const digest = "@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"
+
+// base is the smallest valid file: every optional field omitted.
+const base = `
+environments:
+  - name: prod
+    account: "111111111111"
+    region: eu-west-1
+    owner: platform@example.com
+    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]
+    alarmEmail: secops@example.com
+tenants:
+  - name: acme
+    owner: acme@example.com
+    environment: prod
+    model:
+      image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts` + digest + `
+    authorizer:
+      issuer: https://issuer.example.com
+      audiences: [voice]
+      jwksUrl: https://issuer.example.com/jwks.json
+`
+
+func TestExampleConfigIsValid(t *testing.T) {
+	c, err := Load(filepath.Join("example.yaml"))
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(c.Tenants), 3)
+	var pooled, dedicated int
+	for _, tn := range c.Tenants {
+		switch tn.Isolation {
+		case IsolationPooled:
+			pooled++
+		case IsolationDedicated:
+			dedicated++
+		}
+	}
+	assert.GreaterOrEqual(t, pooled, 2)
+	assert.GreaterOrEqual(t, dedicated, 1)
+}
+
+func TestDefaultsAreAppliedInOnePlace(t *testing.T) {
+	c, err := Parse("base.yaml", []byte(base))
+	require.NoError(t, err)
+	e, tn := c.Environments[0], c.Tenants[0]
+	assert.Equal(t, DefaultAZCount, e.AZCount)
+	assert.Equal(t, []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, e.AZs)
+	assert.Equal(t, DefaultVPCCIDR, e.VPCCIDR)
+	assert.Equal(t, DefaultKubernetesVersion, e.KubernetesVersion)
+	assert.Equal(t, EgressNone, e.Egress)
+	assert.Equal(t, DefaultGPUNodes.InstanceTypes, e.GPUNodes.InstanceTypes)
+	assert.Equal(t, 2, *e.GPUNodes.DesiredSize)
+	assert.Equal(t, DefaultLogRetentionDays, e.LogRetentionDays)
+	assert.True(t, Enabled(e.Services.GuardDuty))
+	assert.True(t, Enabled(e.Deployment.TerminationProtection))
+	assert.Equal(t, 90, tn.AudioRetentionDays)
+	assert.Equal(t, IsolationPooled, tn.Isolation)
+	assert.Equal(t, "biometric", tn.DataSensitivity)
+	assert.Equal(t, "tenant", tn.Authorizer.TenantClaim)
+	assert.Equal(t, 300, *tn.Authorizer.CacheTTLSeconds)
+	assert.Equal(t, DefaultWAFRateLimit, tn.WAF.RateLimit)
+	assert.Equal(t, 8080, tn.Model.Port)
+	assert.Equal(t, "", c.Environments[0].DedicatedTo())
+}
+
+func TestExplicitZeroCacheTTLIsKept(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(strings.Replace(base, "      audiences: [voice]", "      audiences: [voice]\n      cacheTtlSeconds: 0", 1)))
+	require.NoError(t, err)
+	assert.Equal(t, 0, *c.Tenants[0].Authorizer.CacheTTLSeconds)
+}
+
+func TestDedicatedEnvironmentIsMarked(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(strings.Replace(base, "    environment: prod", "    environment: prod\n    isolation: dedicated", 1)))
+	require.NoError(t, err)
+	assert.Equal(t, "acme", c.Environments[0].DedicatedTo())
+}
+
+// edit is one change to base and the message it must produce.
+type edit struct {
+	name     string
+	old, new string // replace old with new in base ("" old: append new)
+	want     string // substring of the error: field path, value, what is allowed
+}
+
+func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
+	cases := []edit{
+		{"unknown field", "    owner: acme@example.com", "    owner: acme@example.com\n    colour: blue", `tenants[0].colour: unknown field "colour" (allowed:`},
+		{"unknown nested field", "      audiences: [voice]", "      audiences: [voice]\n      audience: voice", `tenants[0].authorizer.audience: unknown field "audience"`},
+		{"unknown top-level field", "", "stacks: []\n", `stacks: unknown field "stacks" (allowed: environments, tenants)`},
+		{"duplicated field", "    owner: acme@example.com", "    owner: acme@example.com\n    owner: b@example.com", `tenants[0].owner`},
+		{"mapping where list belongs", "    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]", "    clusterAdminRoleArns: {a: b}", "environments[0].clusterAdminRoleArns: expected a list, got a mapping"},
+		{"text where number belongs", "    owner: acme@example.com", "    owner: acme@example.com\n    audioRetentionDays: ninety", `tenants[0].audioRetentionDays: "ninety" is not a whole number`},
+		{"word where boolean belongs", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: maybe", `tenants[0].authorizer.apiKeys: "maybe" is not true or false`},
+		{"duplicated tenant", "", "  - name: acme\n    owner: x@example.com\n    environment: prod\n    model: {image: r.example.com/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n", `tenants[1].name: "acme" is already the name of tenants[0]`},
+		{"invalid tenant name", "  - name: acme", "  - name: Acme_Corp", `tenants[0].name: "Acme_Corp" is not a DNS-1123 label of at most 20 characters`},
+		{"tenant name too long", "  - name: acme", "  - name: acme-corporation-voice-lab", `is not a DNS-1123 label of at most 20`},
+		{"missing tenant name", "  - name: acme\n", "  - owner2: x\n", `unknown field "owner2"`},
+		{"bad account id", `account: "111111111111"`, `account: "1234"`, `environments[0].account: "1234" is not an AWS account ID (12 digits`},
+		{"bad region", "region: eu-west-1", "region: europe", `environments[0].region: "europe" is not an AWS region name`},
+		{"environment name too long", "  - name: prod\n", "  - name: production-eu\n", `environments[0].name: "production-eu" is not a DNS-1123 label of at most 10`},
+		{"duplicated environment", "tenants:", "  - name: prod\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", `environments[1].name: "prod" is already the name of environments[0]`},
+		{"min greater than max nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 5, maxSize: 3}", "environments[0].gpuNodes.minSize: min size 5 can't be greater than max size 3"},
+		{"desired outside range", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 1, desiredSize: 9, maxSize: 3}", "environments[0].gpuNodes.desiredSize: desired size 9 must be between min size 1 and max size 3"},
+		{"negative min nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    systemNodes: {minSize: -1}", "environments[0].systemNodes.minSize: -1 is negative"},
+		{"non-GPU instance for GPU nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {instanceTypes: [m5.large]}", `environments[0].gpuNodes.instanceTypes[0]: "m5.large" is not an NVIDIA GPU instance type`},
+		{"GPU instance for system nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    systemNodes: {instanceTypes: [g5.xlarge]}", `environments[0].systemNodes.instanceTypes[0]: "g5.xlarge" is a GPU instance type`},
+		{"bad instance type", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {instanceTypes: [big]}", `"big" is not an EC2 instance type`},
+		{"bad disk size", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {diskSizeGiB: 5}", "environments[0].gpuNodes.diskSizeGiB: 5 is out of range (20 to 2000)"},
+		{"negative retention", "    environment: prod", "    environment: prod\n    audioRetentionDays: -1", "tenants[0].audioRetentionDays: -1 is out of range (1 to 3650 days)"},
+		{"retention too long", "    environment: prod", "    environment: prod\n    audioRetentionDays: 4000", "tenants[0].audioRetentionDays: 4000 is out of range"},
+		{"az count out of range", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    azCount: 1", "environments[0].azCount: 1 is out of range (2 to 6)"},
+		{"zone of another region", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    availabilityZones: [eu-west-1a, us-east-1b]", `environments[0].availabilityZones[1]: "us-east-1b" is not a zone of region "eu-west-1"`},
+		{"zones disagree with count", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    azCount: 3\n    availabilityZones: [eu-west-1a, eu-west-1b]", "environments[0].availabilityZones: 2 zones given but azCount is 3"},
+		{"bad cidr", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 10.0.0.0", `environments[0].vpcCidr: "10.0.0.0" is not an IPv4 CIDR block`},
+		{"cidr too small", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 10.0.0.0/24", "has prefix /24; allowed /16 to /20"},
+		{"public cidr", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 8.8.0.0/16", "is not a private (RFC 1918) range"},
+		{"cidr host bits", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 10.0.1.0/16", "has host bits set; did you mean 10.0.0.0/16"},
+		{"unsupported kubernetes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    kubernetesVersion: \"1.20\"", `environments[0].kubernetesVersion: "1.20" is not supported (one of: 1.31`},
+		{"bad egress", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    egress: open", `environments[0].egress: "open" is not an egress mode (one of: none, nat)`},
+		{"no admin roles", "    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n", "", "environments[0].clusterAdminRoleArns: at least one IAM role ARN is required"},
+		{"admin is a user", "role/Admin]", "user/Admin]", `environments[0].clusterAdminRoleArns[0]: "arn:aws:iam::111111111111:user/Admin" is not an IAM role ARN`},
+		{"admin in another account", "iam::111111111111:role/Admin", "iam::999999999999:role/Admin", "role is in account 999999999999, not the environment's account 111111111111"},
+		{"bad alarm email", "alarmEmail: secops@example.com", "alarmEmail: secops", `environments[0].alarmEmail: "secops" is not an e-mail address`},
+		{"bad log retention", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    logRetentionDays: 42", "environments[0].logRetentionDays: 42 is not a CloudWatch Logs retention (one of: 1, 3,"},
+		{"missing environment owner", "    owner: platform@example.com\n", "", "environments[0].owner: is required"},
+		{"reserved tag", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    tags: {Owner: me}", `environments[0].tags.Owner: tag "Owner" is set by VoiceVault`},
+		{"aws tag", "    environment: prod", "    environment: prod\n    tags: {\"aws:x\": y}", "tenants[0].tags.aws:x: tag keys starting with aws: are reserved"},
+		{"unknown environment", "    environment: prod", "    environment: staging", `tenants[0].environment: "staging" is not a configured environment (one of: prod)`},
+		{"missing tenant owner", "    owner: acme@example.com\n", "", "tenants[0].owner: is required"},
+		{"bad sensitivity", "    environment: prod", "    environment: prod\n    dataSensitivity: secret", `tenants[0].dataSensitivity: "secret" is not a sensitivity (one of: biometric, confidential, internal)`},
+		{"bad isolation", "    environment: prod", "    environment: prod\n    isolation: shared", `tenants[0].isolation: "shared" is not an isolation mode (one of: pooled, dedicated)`},
+		{"dedicated tenant shares environment", "", "  - name: beta\n    owner: x@example.com\n    environment: prod\n    isolation: dedicated\n    model: {image: r.example.com/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n", `tenants[1].isolation: dedicated tenant "beta" shares environment "prod" with 1 other tenant(s)`},
+		{"image by tag", "/tts" + digest, "/tts:latest", `tenants[0].model.image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts:latest" is not pinned by digest`},
+		{"missing image", "    model:\n      image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts" + digest + "\n", "", "tenants[0].model.image: is required"},
+		{"too many replicas", "    model:\n", "    model:\n      replicas: 50\n", "tenants[0].model.replicas: 50 is out of range (1 to 20)"},
+		{"privileged port", "    model:\n", "    model:\n      port: 80\n", "tenants[0].model.port: 80 is out of range (1024 to 65535"},
+		{"too many gpus", "    model:\n", "    model:\n      gpus: 9\n", "tenants[0].model.gpus: 9 is out of range (1 to 8)"},
+		{"bad cpu", "    model:\n", "    model:\n      cpu: lots\n", `tenants[0].model.cpu: "lots" is not a Kubernetes CPU quantity`},
+		{"bad memory", "    model:\n", "    model:\n      memory: 16GB\n", `tenants[0].model.memory: "16GB" is not a Kubernetes memory quantity`},
+		{"bad health path", "    model:\n", "    model:\n      healthPath: healthz\n", `tenants[0].model.healthPath: "healthz" is not an HTTP path`},
+		{"http issuer", "issuer: https://issuer.example.com", "issuer: http://issuer.example.com", `tenants[0].authorizer.issuer: "http://issuer.example.com" is not an https URL`},
+		{"missing jwks", "      jwksUrl: https://issuer.example.com/jwks.json\n", "", "tenants[0].authorizer.jwksUrl: is required (an https URL)"},
+		{"no audiences", "audiences: [voice]", "audiences: []", "tenants[0].authorizer.audiences: at least one audience is required"},
+		{"audience with comma", "audiences: [voice]", `audiences: ["a,b"]`, `tenants[0].authorizer.audiences[0]: "a,b" is not an audience`},
+		{"bad tenant claim", "      audiences: [voice]", "      audiences: [voice]\n      tenantClaim: \"a b\"", `tenants[0].authorizer.tenantClaim: "a b" is not a claim name`},
+		{"cache ttl too long", "      audiences: [voice]", "      audiences: [voice]\n      cacheTtlSeconds: 7200", "tenants[0].authorizer.cacheTtlSeconds: 7200 is out of range (0 to 3600)"},
+		{"waf rate too low", "    environment: prod", "    environment: prod\n    waf: {rateLimit: 5}", "tenants[0].waf.rateLimit: 5 is out of range (10 to 2000000000"},
+		{"waf bad cidr", "    environment: prod", "    environment: prod\n    waf: {allowedCidrs: [1.2.3.4/33]}", `tenants[0].waf.allowedCidrs[0]: "1.2.3.4/33" is not a CIDR block`},
+		{"api rate too high", "    environment: prod", "    environment: prod\n    api: {rateLimit: 20000}", "tenants[0].api.rateLimit: 20000 is out of range (1 to 10000"},
+		{"api burst too high", "    environment: prod", "    environment: prod\n    api: {burstLimit: 9000}", "tenants[0].api.burstLimit: 9000 is out of range (1 to 5000)"},
+		{"bad domain", "    environment: prod", "    environment: prod\n    customDomain: {domainName: Voice_API, certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\"}", `tenants[0].customDomain.domainName: "Voice_API" is not a lowercase DNS name`},
+		{"bad certificate", "    environment: prod", "    environment: prod\n    customDomain: {domainName: voice.example.com, certificateArn: cert}", `tenants[0].customDomain.certificateArn: "cert" is not an ACM certificate ARN`},
+		{"certificate in another region", "    environment: prod", "    environment: prod\n    customDomain: {domainName: voice.example.com, certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\"}", `tenants[0].customDomain.certificateArn: certificate is in region "us-east-1"; a regional API in eu-west-1 needs a certificate from eu-west-1`},
+		{"no tenants", "tenants:", "tenants: []\nx_tenants:", `x_tenants: unknown field`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := base + tc.new
+			if tc.old != "" {
+				require.Contains(t, base, tc.old, "test case edits text that is not in base")
+				src = strings.Replace(base, tc.old, tc.new, 1)
+			}
+			_, err := Parse("bad.yaml", []byte(src))
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, ErrInvalid), "a content error wraps ErrInvalid")
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "goroutine", "no stack trace")
+		})
+	}
+}
+
+func TestAllProblemsAreReportedAtOnce(t *testing.T) {
+	src := strings.NewReplacer(`account: "111111111111"`, `account: "12"`, "  - name: acme", "  - name: ACME", "alarmEmail: secops@example.com", "alarmEmail: nope").Replace(base)
+	_, err := Parse("bad.yaml", []byte(src))
+	require.Error(t, err)
+	var p *Problems
+	require.ErrorAs(t, err, &p)
+	assert.Len(t, p.Items, 3, err.Error())
+	assert.Contains(t, err.Error(), "bad.yaml: 3 problem(s)")
+}
+
+func TestUnreadableAndMalformedFiles(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "missing.yaml"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "missing.yaml: not found")
+	assert.False(t, errors.Is(err, ErrInvalid))
+
+	for name, src := range map[string]string{
+		"broken":   "environments: [\n  - name: prod\n",
+		"tabs":     "environments:\n\t- name: prod\n",
+		"empty":    "",
+		"scalar":   "hello",
+		"list":     "- a\n- b\n",
+		"tooLarge": "# " + strings.Repeat("x", maxFileBytes),
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := filepath.Join(t.TempDir(), name+".yaml")
+			require.NoError(t, os.WriteFile(f, []byte(src), 0o600))
+			_, err := Load(f)
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, ErrInvalid))
+			assert.Contains(t, err.Error(), name+".yaml")
+			assert.Less(t, len(err.Error()), 400, "short message")
+		})
+	}
+}
+
+func TestAudioBucketNameFitsS3(t *testing.T) {
+	e := &Environment{Name: strings.Repeat("e", MaxEnvNameLen), Account: "111111111111", Region: "ap-southeast-3"}
+	assert.LessOrEqual(t, len(AudioBucketName(e, strings.Repeat("t", MaxTenantNameLen))), 63)
+}

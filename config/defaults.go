@@ -1,0 +1,138 @@
+package config
+
+// Defaults, in one place. Every optional field of the file takes its value from here.
+const (
+	DefaultAZCount            = 3
+	DefaultVPCCIDR            = "10.40.0.0/16"
+	DefaultKubernetesVersion  = "1.34"
+	DefaultEgress             = EgressNone
+	DefaultLogRetentionDays   = 365
+	DefaultDataSensitivity    = "biometric"
+	DefaultIsolation          = IsolationPooled
+	DefaultAudioRetentionDays = 90
+	DefaultReplicas           = 2
+	DefaultModelPort          = 8080
+	DefaultGPUsPerReplica     = 1
+	DefaultModelCPU           = "4"
+	DefaultModelMemory        = "16Gi"
+	DefaultHealthPath         = "/healthz"
+	DefaultReadyPath          = "/readyz"
+	DefaultTenantClaim        = "tenant"
+	DefaultAuthorizerCacheTTL = 300
+	DefaultWAFRateLimit       = 1000 // requests per 5 minutes per client IP
+	DefaultAPIRateLimit       = 50   // requests per second, steady state
+	DefaultAPIBurstLimit      = 100
+)
+
+// DefaultGPUNodes sizes the GPU node group when the file does not: one NVIDIA L4 per node.
+var DefaultGPUNodes = NodeGroup{InstanceTypes: []string{"g6.xlarge"}, MinSize: ptr(1), DesiredSize: ptr(2), MaxSize: ptr(4), DiskSizeGiB: 100}
+
+// DefaultSystemNodes sizes the non-GPU node group for add-ons and controllers.
+var DefaultSystemNodes = NodeGroup{InstanceTypes: []string{"m6i.large"}, MinSize: ptr(2), DesiredSize: ptr(2), MaxSize: ptr(4), DiskSizeGiB: 50}
+
+func ptr[T any](v T) *T { return &v }
+
+func (c *Config) applyDefaults() {
+	for i := range c.Environments {
+		c.Environments[i].applyDefaults()
+	}
+	for i := range c.Tenants {
+		c.Tenants[i].applyDefaults()
+	}
+}
+
+func (e *Environment) applyDefaults() {
+	if e.AZCount == 0 {
+		if len(e.AZs) > 0 {
+			e.AZCount = len(e.AZs)
+		} else {
+			e.AZCount = DefaultAZCount
+		}
+	}
+	if len(e.AZs) == 0 && e.Region != "" && e.AZCount > 0 && e.AZCount <= 6 {
+		for i := 0; i < e.AZCount; i++ {
+			e.AZs = append(e.AZs, e.Region+string(rune('a'+i)))
+		}
+	}
+	if e.VPCCIDR == "" {
+		e.VPCCIDR = DefaultVPCCIDR
+	}
+	if e.KubernetesVersion == "" {
+		e.KubernetesVersion = DefaultKubernetesVersion
+	}
+	if e.Egress == "" {
+		e.Egress = DefaultEgress
+	}
+	e.GPUNodes.fill(DefaultGPUNodes)
+	e.SystemNodes.fill(DefaultSystemNodes)
+	if e.LogRetentionDays == 0 {
+		e.LogRetentionDays = DefaultLogRetentionDays
+	}
+}
+
+func (n *NodeGroup) fill(d NodeGroup) {
+	if len(n.InstanceTypes) == 0 {
+		n.InstanceTypes = append([]string(nil), d.InstanceTypes...)
+	}
+	if n.MinSize == nil {
+		n.MinSize = ptr(*d.MinSize)
+	}
+	if n.MaxSize == nil {
+		n.MaxSize = ptr(max(*d.MaxSize, *n.MinSize))
+	}
+	if n.DesiredSize == nil {
+		n.DesiredSize = ptr(min(max(*d.DesiredSize, *n.MinSize), *n.MaxSize))
+	}
+	if n.DiskSizeGiB == 0 {
+		n.DiskSizeGiB = d.DiskSizeGiB
+	}
+}
+
+func (t *Tenant) applyDefaults() {
+	if t.DataSensitivity == "" {
+		t.DataSensitivity = DefaultDataSensitivity
+	}
+	if t.Isolation == "" {
+		t.Isolation = DefaultIsolation
+	}
+	if t.AudioRetentionDays == 0 {
+		t.AudioRetentionDays = DefaultAudioRetentionDays
+	}
+	m := &t.Model
+	if m.Replicas == 0 {
+		m.Replicas = DefaultReplicas
+	}
+	if m.Port == 0 {
+		m.Port = DefaultModelPort
+	}
+	if m.GPUs == 0 {
+		m.GPUs = DefaultGPUsPerReplica
+	}
+	if m.CPU == "" {
+		m.CPU = DefaultModelCPU
+	}
+	if m.Memory == "" {
+		m.Memory = DefaultModelMemory
+	}
+	if m.HealthPath == "" {
+		m.HealthPath = DefaultHealthPath
+	}
+	if m.ReadyPath == "" {
+		m.ReadyPath = DefaultReadyPath
+	}
+	if t.Authorizer.TenantClaim == "" {
+		t.Authorizer.TenantClaim = DefaultTenantClaim
+	}
+	if t.Authorizer.CacheTTLSeconds == nil {
+		t.Authorizer.CacheTTLSeconds = ptr(DefaultAuthorizerCacheTTL)
+	}
+	if t.WAF.RateLimit == 0 {
+		t.WAF.RateLimit = DefaultWAFRateLimit
+	}
+	if t.API.RateLimit == 0 {
+		t.API.RateLimit = DefaultAPIRateLimit
+	}
+	if t.API.BurstLimit == 0 {
+		t.API.BurstLimit = max(DefaultAPIBurstLimit, t.API.RateLimit)
+	}
+}

@@ -1,0 +1,45 @@
+package stacks
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/config"
+)
+
+// ManagedBy is the value of the ManagedBy tag on every resource.
+const ManagedBy = "voicevault"
+
+// stackSpec is what every VoiceVault stack is made from.
+type stackSpec struct {
+	name        string
+	description string
+	env         *config.Environment
+	tags        map[string]string // mandatory tags; extra tags are merged below them
+	extra       []config.Tags
+}
+
+// newStack creates a stack in the environment's account and region, with termination
+// protection (unless the file turns it off) and the tags on every resource.
+func newStack(scope constructs.Construct, s stackSpec) awscdk.Stack {
+	stack := awscdk.NewStack(scope, jsii.String(s.name), &awscdk.StackProps{
+		StackName:             jsii.String(s.name),
+		Description:           jsii.String(s.description),
+		Env:                   &awscdk.Environment{Account: jsii.String(s.env.Account), Region: jsii.String(s.env.Region)},
+		TerminationProtection: jsii.Bool(config.Enabled(s.env.Deployment.TerminationProtection)),
+	})
+	tags := awscdk.Tags_Of(stack)
+	for _, extra := range s.extra {
+		for _, k := range slices.Sorted(maps.Keys(extra)) {
+			tags.Add(jsii.String(k), jsii.String(extra[k]), nil)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.tags)) {
+		tags.Add(jsii.String(k), jsii.String(s.tags[k]), nil)
+	}
+	return stack
+}

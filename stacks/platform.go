@@ -1,0 +1,56 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/kmskey"
+)
+
+// Platform is an environment's shared stack and what its tenant stacks use from it.
+type Platform struct {
+	Stack   awscdk.Stack
+	Env     *config.Environment
+	Tenants []config.Tenant // the tenants placed in this environment
+	Key     awskms.Key      // platform CMK: cluster secrets, node volumes, platform logs
+}
+
+// NewPlatform builds the <env>-platform stack.
+func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Tenant) *Platform {
+	tenantTag := "shared"
+	if d := env.DedicatedTo(); d != "" {
+		tenantTag = d
+	}
+	stack := newStack(scope, stackSpec{
+		name:        config.PlatformStackName(env.Name),
+		description: "VoiceVault platform for environment " + env.Name + ": network, EKS GPU cluster, security baseline",
+		env:         env,
+		tags: map[string]string{
+			"Environment":     env.Name,
+			"Owner":           env.Owner,
+			"DataSensitivity": highestSensitivity(tenants),
+			"Tenant":          tenantTag,
+			"ManagedBy":       ManagedBy,
+		},
+		extra: []config.Tags{env.Tags},
+	})
+	p := &Platform{Stack: stack, Env: env, Tenants: tenants}
+	p.Key = kmskey.New(stack, "PlatformKey", kmskey.Props{
+		Alias:       "voicevault/" + env.Name + "/platform",
+		Description: "VoiceVault " + env.Name + " platform: EKS secrets, node volumes, platform logs",
+	})
+	return p
+}
+
+// highestSensitivity is the most sensitive label among tenants: the platform holds all their data.
+func highestSensitivity(tenants []config.Tenant) string {
+	for _, s := range config.Sensitivities {
+		for _, t := range tenants {
+			if t.DataSensitivity == s {
+				return s
+			}
+		}
+	}
+	return config.Sensitivities[len(config.Sensitivities)-1]
+}

@@ -1,0 +1,223 @@
+// Package test holds the app-level tests: golden templates of every stack of the example
+// configuration, determinism, the stack layout, compliance, and the app's behaviour on bad input.
+package test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/internal/cdktest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden templates in testdata/ from this synth")
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+func example(t *testing.T) *cdktest.Result {
+	t.Helper()
+	return cdktest.Synth(t, cdktest.ExampleConfig())
+}
+
+func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
+	r := example(t)
+	var want []string
+	for _, e := range r.Config.Environments {
+		want = append(want, config.PlatformStackName(e.Name))
+	}
+	for _, tn := range r.Config.Tenants {
+		want = append(want, config.TenantStackName(tn.Environment, tn.Name))
+	}
+	assert.ElementsMatch(t, want, r.StackNames())
+	assert.Contains(t, r.StackNames(), "prod-platform")
+	assert.Contains(t, r.StackNames(), "prod-tenant-acme")
+	assert.Contains(t, r.StackNames(), "initech-tenant-initech")
+}
+
+func TestExampleSynthHasNoUnsuppressedFindings(t *testing.T) {
+	r := example(t)
+	for _, f := range r.Findings {
+		t.Errorf("finding: %s", f)
+	}
+}
+
+func TestStacksTargetTheirEnvironmentWithTerminationProtection(t *testing.T) {
+	r := example(t)
+	var manifest struct {
+		Artifacts map[string]struct {
+			Type         string   `json:"type"`
+			Environment  string   `json:"environment"`
+			DisplayName  string   `json:"displayName"`
+			Dependencies []string `json:"dependencies"`
+			Properties   struct {
+				StackName             string `json:"stackName"`
+				TerminationProtection bool   `json:"terminationProtection"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	readJSON(t, filepath.Join(r.Outdir, "manifest.json"), &manifest)
+	for _, name := range r.StackNames() {
+		a, ok := manifest.Artifacts[name]
+		require.True(t, ok, name)
+		env := envOf(r.Config, name)
+		assert.Equal(t, "aws://"+env.Account+"/"+env.Region, a.Environment, name)
+		assert.Equal(t, name, a.DisplayName)
+		if a.Properties.StackName != "" { // the manifest omits stackName when it equals the artifact ID
+			assert.Equal(t, name, a.Properties.StackName)
+		}
+		if strings.Contains(name, "-tenant-") {
+			assert.Contains(t, a.Dependencies, config.PlatformStackName(env.Name), "%s deploys after its platform", name)
+		}
+		assert.True(t, a.Properties.TerminationProtection, "%s: termination protection", name)
+	}
+}
+
+func TestEveryTaggableResourceCarriesTheMandatoryTags(t *testing.T) {
+	r := example(t)
+	for _, name := range r.StackNames() {
+		tpl := r.JSON(t, name)
+		n := 0
+		for id, res := range tpl["Resources"].(map[string]any) {
+			props, _ := res.(map[string]any)["Properties"].(map[string]any)
+			tags, ok := props["Tags"].([]any)
+			if !ok {
+				continue // resource types without a Tags list (CDK tags what CloudFormation can)
+			}
+			n++
+			got := map[string]string{}
+			for _, tag := range tags {
+				m := tag.(map[string]any)
+				k, _ := m["Key"].(string)
+				v, _ := m["Value"].(string)
+				got[k] = v
+			}
+			for _, k := range config.MandatoryTagKeys {
+				assert.NotEmpty(t, got[k], "%s %s: tag %s", name, id, k)
+			}
+			assert.Equal(t, "voicevault", got["ManagedBy"], "%s %s", name, id)
+		}
+		assert.Positive(t, n, "%s has taggable resources", name)
+	}
+}
+
+func TestTenantStacksAreTaggedWithTheirTenant(t *testing.T) {
+	r := example(t)
+	for _, tn := range r.Config.Tenants {
+		name := config.TenantStackName(tn.Environment, tn.Name)
+		for id, key := range r.Resources(t, name, "AWS::KMS::Key") {
+			tags := key["Properties"].(map[string]any)["Tags"].([]any)
+			assert.Contains(t, tags, map[string]any{"Key": "Tenant", "Value": tn.Name}, "%s %s", name, id)
+			assert.Contains(t, tags, map[string]any{"Key": "DataSensitivity", "Value": tn.DataSensitivity}, "%s %s", name, id)
+		}
+	}
+}
+
+// TestGoldenTemplates compares every synthesized template with testdata/<stack>.template.json.
+// Refresh on purpose with: go test ./test -run TestGoldenTemplates -update
+func TestGoldenTemplates(t *testing.T) {
+	r := example(t)
+	names := r.StackNames()
+	require.NotEmpty(t, names)
+	if *update {
+		old, _ := filepath.Glob(filepath.Join("testdata", "*.template.json"))
+		for _, f := range old {
+			require.NoError(t, os.Remove(f))
+		}
+	}
+	for _, name := range names {
+		got := r.TemplateBytes(t, name)
+		golden := filepath.Join("testdata", name+".template.json")
+		if *update {
+			require.NoError(t, os.WriteFile(golden, got, 0o644))
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Errorf("%s: no golden template (%v); create it with: go test ./test -run TestGoldenTemplates -update", name, err)
+			continue
+		}
+		if !bytes.Equal(want, got) {
+			t.Errorf("%s differs from %s (review, then refresh with -update):\n%s", name, golden, diff(want, got))
+		}
+	}
+	if !*update {
+		files, _ := filepath.Glob(filepath.Join("testdata", "*.template.json"))
+		assert.Len(t, files, len(names), "a golden template without a stack: refresh with -update")
+	}
+}
+
+func TestSynthIsDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two full synths")
+	}
+	first := example(t)
+	cfg, err := config.Load(cdktest.ExampleConfig())
+	require.NoError(t, err)
+	second := cdktest.SynthConfig(t, cfg)
+	require.Equal(t, first.StackNames(), second.StackNames())
+	for _, name := range first.StackNames() {
+		assert.True(t, bytes.Equal(first.TemplateBytes(t, name), second.TemplateBytes(t, name)), "%s differs between two synths", name)
+		a, _ := os.ReadFile(filepath.Join(first.Outdir, name+".assets.json"))
+		b, _ := os.ReadFile(filepath.Join(second.Outdir, name+".assets.json"))
+		assert.Equal(t, string(a), string(b), "%s asset manifest (hashes) differs between two synths", name)
+	}
+}
+
+// TestBadInputExitsWithAShortMessage runs the real app binary on broken files.
+func TestBadInputExitsWithAShortMessage(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "voicevault")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = cdktest.Root()
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	example, err := os.ReadFile(cdktest.ExampleConfig())
+	require.NoError(t, err)
+	edit := func(old, new string) string {
+		require.Contains(t, string(example), old)
+		return strings.Replace(string(example), old, new, 1)
+	}
+	cases := []struct {
+		name, src, want string
+	}{
+		{"unknown field", edit("    owner: voice-team@acme.example", "    owner: voice-team@acme.example\n    colour: red"), `tenants[0].colour: unknown field "colour"`},
+		{"duplicated tenant", edit("  - name: globex", "  - name: acme"), `tenants[1].name: "acme" is already the name of tenants[0]`},
+		{"invalid tenant name", edit("  - name: globex", "  - name: Globex!"), `tenants[1].name: "Globex!" is not a DNS-1123 label`},
+		{"bad account id", edit(`account: "111111111111"`, `account: "11111"`), `environments[0].account: "11111" is not an AWS account ID`},
+		{"min greater than max", edit("      minSize: 1\n      desiredSize: 2\n      maxSize: 6", "      minSize: 7\n      desiredSize: 2\n      maxSize: 6"), "environments[0].gpuNodes.minSize: min size 7 can't be greater than max size 6"},
+		{"negative retention", edit("    audioRetentionDays: 90", "    audioRetentionDays: -3"), "tenants[0].audioRetentionDays: -3 is out of range"},
+		{"broken yaml", edit("tenants:", "tenants: ["), "not valid YAML"},
+		{"missing file", "", "not found"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "deploy.yaml")
+			if tc.src != "" {
+				require.NoError(t, os.WriteFile(path, []byte(tc.src), 0o600))
+			}
+			cmd := exec.Command(bin)
+			cmd.Env = append(os.Environ(), `CDK_CONTEXT_JSON={"config":"`+path+`"}`, "CDK_OUTDIR="+t.TempDir())
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, "must exit non-zero")
+			assert.Equal(t, 2, exit.ExitCode())
+			msg := stderr.String()
+			assert.Contains(t, msg, tc.want)
+			assert.Contains(t, msg, "deploy.yaml")
+			for _, trace := range []string{"goroutine ", "panic", "jsii", ".go:", "    at "} {
+				assert.NotContains(t, msg, trace, "no stack trace")
+			}
+			assert.LessOrEqual(t, strings.Count(msg, "\n"), 4, "short message:\n%s", msg)
+		})
+	}
+}
