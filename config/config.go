@@ -181,3 +181,14 @@ func AudioBucketName(e *Environment, tenant string) string {
 
 // Namespace is the Kubernetes namespace of a tenant.
 func Namespace(tenant string) string { return "tenant-" + tenant }
+
+// AccessLogBucketName is the platform's S3 server-access-log bucket (tenant buckets log to it).
+func AccessLogBucketName(e *Environment) string {
+	return "vv-access-logs-" + e.Name + "-" + e.Account + "-" + e.Region
+}
+
+// AlarmTopicName is the name of the environment's alarm SNS topic; tenant alarms publish to it.
+func AlarmTopicName(env string) string { return "voicevault-" + env + "-alarms" }
+
+// ServiceName is the Kubernetes Service (and Deployment) name of a tenant's TTS workload.
+const ServiceName = "tts"
