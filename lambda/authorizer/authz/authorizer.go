@@ -1,0 +1,381 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// MaxHeaderBytes is the longest Authorization or x-api-key value looked at.
+const MaxHeaderBytes = 8 << 10
+
+// ErrUnauthorized is returned when a request carries no credentials; API
+// Gateway answers it with 401.
+var ErrUnauthorized = errors.New("Unauthorized")
+
+// Options tune an Authorizer. The zero value is what runs in Lambda.
+type Options struct {
+	Logger                    *slog.Logger     // Default: JSON lines on stdout.
+	HTTPClient                *http.Client     // For the JWKS. Default: a client with FetchTimeout.
+	Secrets                   SecretFetcher    // Default: Secrets Manager in the secret's region.
+	Now                       func() time.Time // Default: time.Now.
+	FetchTimeout              time.Duration    // Per JWKS or secret fetch. Default: 3 s.
+	JWKSRefreshInterval       time.Duration    // Background JWKS refresh. Default: 10 min.
+	UnknownKIDRefetchInterval time.Duration    // At most one unknown-kid refetch per interval. Default: 1 min.
+	SecretTTL                 time.Duration    // How long the API key secret is cached. Default: 5 min.
+	SecretRetryInterval       time.Duration    // Wait after a failed secret fetch. Default: 5 s.
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FetchTimeout <= 0 {
+		o.FetchTimeout = 3 * time.Second
+	}
+	if o.JWKSRefreshInterval <= 0 {
+		o.JWKSRefreshInterval = 10 * time.Minute
+	}
+	if o.UnknownKIDRefetchInterval <= 0 {
+		o.UnknownKIDRefetchInterval = time.Minute
+	}
+	if o.SecretTTL <= 0 {
+		o.SecretTTL = 5 * time.Minute
+	}
+	if o.SecretRetryInterval <= 0 {
+		o.SecretRetryInterval = 5 * time.Second
+	}
+	return o
+}
+
+// Authorizer decides API Gateway REQUEST authorizer events for one tenant.
+// It is safe for concurrent use.
+type Authorizer struct {
+	tenant    string
+	log       *slog.Logger
+	tokens    *tokenVerifier
+	apiKeys   *apiKeyStore // nil: API keys are disabled
+	configErr error        // set: deny everything
+	cancel    context.CancelFunc
+}
+
+// New validates cfg and returns an Authorizer. It fetches the JWKS once but
+// does not fail if the issuer is unreachable: tokens are denied until a
+// fetch succeeds. Close stops the background refresh.
+func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opts = opts.withDefaults()
+	ctx, cancel := context.WithCancel(ctx)
+	keys, err := newJWKS(ctx, cfg.JWKSURL, opts, opts.Logger)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("%s %q: %w", EnvJWKSURL, cfg.JWKSURL, err)
+	}
+	a := &Authorizer{
+		tenant: cfg.Tenant,
+		log:    opts.Logger,
+		tokens: newTokenVerifier(cfg, keys, opts.Now),
+		cancel: cancel,
+	}
+	if cfg.APIKeysSecretARN != "" {
+		fetcher := opts.Secrets
+		if fetcher == nil {
+			fetcher = newSecretsManager(secretRegion(cfg.APIKeysSecretARN), "", opts.FetchTimeout)
+		}
+		a.apiKeys = &apiKeyStore{
+			arn: cfg.APIKeysSecretARN, fetcher: fetcher, log: opts.Logger,
+			ttl: opts.SecretTTL, retry: opts.SecretRetryInterval, now: opts.Now,
+		}
+	}
+	return a, nil
+}
+
+// DenyAll returns an Authorizer that denies every request with reason
+// config_error, for a function whose configuration is invalid: it keeps
+// running, fails closed, and says why once at start.
+func DenyAll(tenant string, logger *slog.Logger, cause error) *Authorizer {
+	if logger == nil {
+		logger = Options{}.withDefaults().Logger
+	}
+	if cause == nil {
+		cause = errors.New("no configuration")
+	}
+	logger.LogAttrs(context.Background(), slog.LevelError, "invalid configuration: denying every request",
+		slog.String("event", "config_error"), slog.String("reason", string(ReasonConfigError)),
+		slog.String("error", cause.Error()))
+	return &Authorizer{tenant: tenant, log: logger, configErr: cause, cancel: func() {}}
+}
+
+// Close stops the background JWKS refresh.
+func (a *Authorizer) Close() { a.cancel() }
+
+// decision is the outcome for one request.
+type decision struct {
+	reason Reason
+	method string // "jwt" or "apikey", once known
+	sub    string
+	kid    string
+}
+
+// Authorize is the Lambda handler. It never panics and fails closed: Allow
+// only with ReasonOK, ErrUnauthorized when no credentials were sent, an
+// explicit Deny otherwise.
+func (a *Authorizer) Authorize(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (resp events.APIGatewayCustomAuthorizerResponse, err error) {
+	d := decision{reason: ReasonInternalError}
+	resource := "*"
+	defer func() {
+		if r := recover(); r != nil {
+			// The panic value is not logged: it could quote the input.
+			a.log.LogAttrs(ctx, slog.LevelError, "panic while authorizing",
+				slog.String("event", "panic"), slog.String("panicType", fmt.Sprintf("%T", r)),
+				slog.String("stack", string(debug.Stack())))
+			d, resource = decision{reason: ReasonInternalError}, "*"
+		}
+		resp, err = a.respond(d, resource)
+		a.logDecision(ctx, req, d)
+	}()
+	d, resource = a.decide(ctx, req)
+	return resp, err
+}
+
+// decide runs every check. Its resource is the API-wide ARN to put in the
+// policy, or "*" when the method ARN was not usable.
+func (a *Authorizer) decide(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (decision, string) {
+	resource, ok := apiResource(req)
+	if !ok {
+		resource = "*"
+	}
+	switch {
+	case a.configErr != nil:
+		return decision{reason: ReasonConfigError}, resource
+	case !ok:
+		return decision{reason: ReasonBadMethodARN}, resource
+	}
+	auth, r := credentialHeader(req, "authorization")
+	if r != ReasonOK {
+		return decision{reason: r, method: "jwt"}, resource
+	}
+	key, r := credentialHeader(req, "x-api-key")
+	if r != ReasonOK {
+		return decision{reason: r, method: "apikey"}, resource
+	}
+	switch {
+	case auth != "" && key != "":
+		return decision{reason: ReasonAmbiguousCredentials}, resource
+	case auth != "":
+		return a.checkToken(ctx, auth), resource
+	case key != "":
+		return a.checkAPIKey(ctx, key), resource
+	}
+	return decision{reason: ReasonMissingCredentials}, resource
+}
+
+func (a *Authorizer) checkToken(ctx context.Context, header string) decision {
+	d := decision{method: "jwt"}
+	tok, ok := bearerToken(header)
+	if !ok {
+		d.reason = ReasonMalformedHeader
+		return d
+	}
+	d.sub, d.kid, d.reason = a.tokens.verify(ctx, tok)
+	return d
+}
+
+func (a *Authorizer) checkAPIKey(ctx context.Context, key string) decision {
+	d := decision{method: "apikey"}
+	switch {
+	case a.apiKeys == nil:
+		d.reason = ReasonAPIKeysDisabled
+	case !validAPIKey(key):
+		d.reason = ReasonMalformedHeader
+	default:
+		set, err := a.apiKeys.get(ctx)
+		if err != nil {
+			d.reason = ReasonSecretUnavailable
+			return d
+		}
+		id, ok := set.match(key)
+		if !ok {
+			d.reason = ReasonInvalidAPIKey
+			return d
+		}
+		d.sub, d.reason = id, ReasonOK
+	}
+	return d
+}
+
+func (a *Authorizer) respond(d decision, resource string) (events.APIGatewayCustomAuthorizerResponse, error) {
+	switch d.reason {
+	case ReasonOK:
+		return events.APIGatewayCustomAuthorizerResponse{
+			PrincipalID:    d.sub,
+			PolicyDocument: policy("Allow", resource),
+			Context: map[string]any{
+				"tenant":     a.tenant,
+				"sub":        d.sub,
+				"authMethod": d.method,
+			},
+		}, nil
+	case ReasonMissingCredentials:
+		return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
+	}
+	return events.APIGatewayCustomAuthorizerResponse{
+		PrincipalID:    "anonymous",
+		PolicyDocument: policy("Deny", resource),
+	}, nil
+}
+
+func policy(effect, resource string) events.APIGatewayCustomAuthorizerPolicy {
+	return events.APIGatewayCustomAuthorizerPolicy{
+		Version: "2012-10-17",
+		Statement: []events.IAMPolicyStatement{{
+			Action:   []string{"execute-api:Invoke"},
+			Effect:   effect,
+			Resource: []string{resource},
+		}},
+	}
+}
+
+func (a *Authorizer) logDecision(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest, d decision) {
+	outcome, level := "deny", slog.LevelWarn
+	switch d.reason {
+	case ReasonOK:
+		outcome, level = "allow", slog.LevelInfo
+	case ReasonMissingCredentials:
+		outcome = "unauthorized"
+	case ReasonConfigError, ReasonInternalError, ReasonJWKSUnavailable, ReasonSecretUnavailable:
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("decision", outcome),
+		slog.String("reason", string(d.reason)),
+		slog.String("tenant", a.tenant),
+		slog.String("authMethod", d.method),
+		slog.String("sub", truncate(d.sub)),
+		slog.String("kid", truncate(d.kid)),
+		slog.String("requestId", truncate(req.RequestContext.RequestID)),
+		slog.String("apiId", truncate(req.RequestContext.APIID)),
+		slog.String("sourceIp", truncate(req.RequestContext.Identity.SourceIP)),
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		attrs = append(attrs, slog.String("lambdaRequestId", lc.AwsRequestID))
+	}
+	a.log.LogAttrs(ctx, level, "authorization decision", attrs...)
+}
+
+// truncate bounds client-controlled strings in the log.
+func truncate(s string) string {
+	const maxLogged = 128
+	if len(s) > maxLogged {
+		return s[:maxLogged] + "…"
+	}
+	return s
+}
+
+// credentialHeader returns the value of the named header, matched
+// case-insensitively across headers and multiValueHeaders. An absent or blank
+// header is "", ReasonOK; one sent twice, or too long, is a rejection.
+func credentialHeader(req events.APIGatewayCustomAuthorizerRequestTypeRequest, name string) (string, Reason) {
+	var value, multi string
+	n, m := 0, 0
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			value, n = v, n+1
+		}
+	}
+	for k, vs := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) {
+			for _, v := range vs {
+				multi, m = v, m+1
+			}
+		}
+	}
+	switch {
+	case n > 1 || m > 1 || (n == 1 && m == 1 && value != multi):
+		return "", ReasonMalformedHeader
+	case n == 0:
+		value = multi
+	}
+	if len(value) > MaxHeaderBytes {
+		return "", ReasonOversizedHeader
+	}
+	return strings.TrimSpace(value), ReasonOK
+}
+
+// bearerToken extracts a compact JWS from "Bearer <token>": three base64url
+// segments, nothing else.
+func bearerToken(v string) (string, bool) {
+	scheme, tok, ok := strings.Cut(v, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimLeft(tok, " ")
+	dots := 0
+	for i := 0; i < len(tok); i++ {
+		switch c := tok[i]; {
+		case c == '.':
+			dots++
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+		default:
+			return "", false
+		}
+	}
+	return tok, dots == 2
+}
+
+// apiResource turns a method ARN
+// (arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/<verb>/<path>)
+// into the ARN of every method of that API stage, so that a cached policy
+// is right for any method. The API and stage must agree with the request
+// context when it names them.
+func apiResource(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (string, bool) {
+	p := strings.SplitN(req.MethodArn, ":", 6)
+	if len(p) != 6 || p[0] != "arn" || !strings.HasPrefix(p[1], "aws") || p[2] != "execute-api" ||
+		!isName(p[1]) || !isName(p[3]) || len(p[4]) != 12 || !isDigits(p[4]) {
+		return "", false
+	}
+	path := strings.SplitN(p[5], "/", 4)
+	if len(path) < 3 || !isName(path[0]) || !isName(path[1]) || path[2] == "" {
+		return "", false
+	}
+	apiID, stage := path[0], path[1]
+	rc := req.RequestContext
+	if (rc.APIID != "" && rc.APIID != apiID) || (rc.Stage != "" && rc.Stage != stage) {
+		return "", false
+	}
+	return "arn:" + p[1] + ":execute-api:" + p[3] + ":" + p[4] + ":" + apiID + "/" + stage + "/*/*", true
+}
+
+// isName reports whether s is a non-empty run of letters, digits, '-' and '_'.
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,72 @@
+// Package authz is the verification logic of VoiceVault's API Gateway REQUEST
+// authorizer: one tenant's REST API, one Authorizer.
+//
+// # Credentials
+//
+// A request carries exactly one of:
+//
+//   - "Authorization: Bearer <JWT>" from the tenant's OIDC issuer. The
+//     signature is checked against the issuer's JWKS with an asymmetric
+//     algorithm from a fixed allow-list (RS256/384/512, PS256/384/512,
+//     ES256/384/512, EdDSA) and a key whose type (and curve) fits that
+//     algorithm. The token must name a key ("kid"). "iss" must equal the
+//     issuer exactly, "aud" must contain one of the audiences, "exp" is
+//     required, "nbf" and "iat" are checked with 60 s of clock skew, "sub" must
+//     be set, and the tenant claim must equal this API's tenant.
+//   - "x-api-key: <key>" for partners, checked against HMAC-SHA256 hashes kept
+//     in a Secrets Manager secret (format below).
+//
+// Header names match case-insensitively. A header that appears twice, is
+// longer than [MaxHeaderBytes] or is not well formed is denied before any
+// parsing.
+//
+// # Decisions
+//
+//   - Allow: an IAM policy allowing execute-api:Invoke on every method of the
+//     API stage ("arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/*/*"),
+//     so a decision cached by API Gateway for these credentials is right for
+//     any method; principalId is the subject (the key ID for API keys) and the
+//     context holds "tenant", "sub" and "authMethod" ("jwt" or "apikey").
+//   - No credentials: the error "Unauthorized", which API Gateway answers 401.
+//   - Anything else: an explicit Deny policy (403). The authorizer fails
+//     closed: an unreachable JWKS, an unreadable secret, a bad configuration
+//     or a panic all deny.
+//
+// Every decision is logged once as JSON with a fixed [Reason]; tokens and keys
+// are never logged.
+//
+// # Environment
+//
+//	AUTHZ_TENANT               required  tenant this API serves
+//	AUTHZ_ISSUER               required  OIDC issuer, compared exactly with "iss"
+//	AUTHZ_AUDIENCES            required  comma-separated; "aud" must contain one
+//	AUTHZ_JWKS_URL             required  https URL of the issuer's JWKS
+//	AUTHZ_TENANT_CLAIM         optional  claim holding the tenant; default "tenant"
+//	AUTHZ_API_KEYS_SECRET_ARN  optional  Secrets Manager secret ARN; when unset,
+//	                                     every API key is denied
+//
+// An invalid configuration does not stop the function: it starts, logs the
+// configuration error and denies every request (see [DenyAll]), so a bad
+// deployment answers 403 rather than letting anything through.
+//
+// # API key secret
+//
+// The secret's SecretString is JSON:
+//
+//	{
+//	  "pepper": "<base64 of at least 16 random bytes>",
+//	  "keys": [
+//	    {"id": "partner-a", "hash": "<hex of HMAC-SHA256(pepper, key)>"}
+//	  ]
+//	}
+//
+// Key IDs must be unique and non-empty; they become the principalId and are
+// logged, the keys themselves never are. Unknown fields are rejected, so a
+// typo fails closed. A hash for a new key is made with, for example:
+//
+//	printf %s "$KEY" | openssl dgst -sha256 -mac HMAC \
+//	    -macopt hexkey:"$(printf %s "$PEPPER_B64" | base64 -d | xxd -p -c 256)" | awk '{print $NF}'
+//
+// The secret is cached for five minutes; a failed fetch denies and is retried
+// after a few seconds.
+package authz
