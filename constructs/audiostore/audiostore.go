@@ -24,14 +24,6 @@ const (
 	DefaultAbortIncompleteUploadDays = 1
 )
 
-// EraseTagKey and EraseTagValue mark object versions for lifecycle erasure: S3 expires a tagged
-// current version one day after its creation and deletes a tagged noncurrent version one day
-// after it became noncurrent (cmd/erase -tag-only sets the tag on every version of a prefix).
-const (
-	EraseTagKey   = "voicevault-erase"
-	EraseTagValue = "true"
-)
-
 // Lifecycle rule IDs, as they appear in the template.
 const (
 	RuleRetention     = "expire-after-retention"
@@ -126,7 +118,7 @@ func New(scope constructs.Construct, id string, props Props) *AudioStore {
 			},
 			{
 				Id:                          jsii.String(RuleEraseTagged),
-				TagFilters:                  &map[string]interface{}{EraseTagKey: EraseTagValue},
+				TagFilters:                  &map[string]interface{}{audiolayout.EraseTagKey: audiolayout.EraseTagValue},
 				Expiration:                  days(1),
 				NoncurrentVersionExpiration: days(1),
 			},

@@ -42,3 +42,12 @@ func VoicePrefix(id string) (string, error) {
 	}
 	return VoicesPrefix + id + "/", nil
 }
+
+// EraseTagKey and EraseTagValue mark object versions for lifecycle erasure: the bucket's
+// lifecycle rule for the tag expires a tagged current version one day after its creation and
+// deletes a tagged noncurrent version one day after it became noncurrent (cmd/erase -tag-only
+// sets the tag on every version under a prefix).
+const (
+	EraseTagKey   = "voicevault-erase"
+	EraseTagValue = "true"
+)
