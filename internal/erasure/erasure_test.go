@@ -35,7 +35,9 @@ type entry struct {
 	marker       bool
 }
 
-func newFake(bucket string) *fakeS3 { return &fakeS3{bucket: bucket, pageSize: 3, tags: map[string]string{}} }
+func newFake(bucket string) *fakeS3 {
+	return &fakeS3{bucket: bucket, pageSize: 3, tags: map[string]string{}}
+}
 
 // put adds a version (or a delete marker) of key.
 func (f *fakeS3) put(key string, marker bool) {
