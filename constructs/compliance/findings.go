@@ -28,12 +28,12 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			DisplayName string `json:"displayName"`
-			Metadata    map[string][]struct {
-				Type string          `json:"type"`
-				Data json.RawMessage `json:"data"`
-			} `json:"metadata"`
+			Type        string   `json:"type"`
+			DisplayName string   `json:"displayName"`
+			Metadata    metadata `json:"metadata"`
+			// The CDK writes a stack's metadata to this file beside the manifest instead of
+			// into the manifest (cloud assembly schema 40+).
+			AdditionalMetadataFile string `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -41,7 +41,19 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var out []Finding
 	for name, a := range m.Artifacts {
-		for p, entries := range a.Metadata {
+		md := a.Metadata
+		if a.AdditionalMetadataFile != "" {
+			raw, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
+			if err != nil {
+				return nil, fmt.Errorf("read cloud assembly metadata of %s: %w", name, err)
+			}
+			var extra metadata
+			if err := json.Unmarshal(raw, &extra); err != nil {
+				return nil, fmt.Errorf("parse cloud assembly metadata of %s: %w", name, err)
+			}
+			md = mergeMetadata(md, extra)
+		}
+		for p, entries := range md {
 			for _, e := range entries {
 				if e.Type != "aws:cdk:error" {
 					continue
@@ -56,4 +68,21 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out, nil
+}
+
+// metadata is a stack artifact's metadata: entries by construct path.
+type metadata map[string][]struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+func mergeMetadata(a, b metadata) metadata {
+	out := metadata{}
+	for p, e := range a {
+		out[p] = append(out[p], e...)
+	}
+	for p, e := range b {
+		out[p] = append(out[p], e...)
+	}
+	return out
 }
