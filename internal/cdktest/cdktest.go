@@ -177,6 +177,7 @@ type Template struct {
 	t     testing.TB
 	tpl   assertions.Template
 	stack string
+	raw   map[string]any // the template, for StackTemplate's
 }
 
 // HasResourceProperties asserts a resource of typ with props (assertions.Match_* allowed) exists.
