@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -104,4 +105,17 @@ func (x *Template) With(t testing.TB) *Template {
 	c := *x
 	c.t = t
 	return &c
+}
+
+// LogicalID is the logical ID of construct c's default (L1) resource in its stack.
+func LogicalID(t testing.TB, c constructs.IConstruct) string {
+	t.Helper()
+	var id string
+	if err := catch(func() {
+		el := c.Node().DefaultChild().(awscdk.CfnElement)
+		id = *awscdk.Stack_Of(c).GetLogicalId(el)
+	}); err != nil {
+		t.Fatalf("logical ID of %s: %v", *c.Node().Path(), err)
+	}
+	return id
 }
