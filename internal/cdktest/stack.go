@@ -107,12 +107,16 @@ func (x *Template) With(t testing.TB) *Template {
 	return &c
 }
 
-// LogicalID is the logical ID of construct c's default (L1) resource in its stack.
+// LogicalID is the logical ID of c in its stack: c itself when it is an L1 resource, else its
+// default child.
 func LogicalID(t testing.TB, c constructs.IConstruct) string {
 	t.Helper()
 	var id string
 	if err := catch(func() {
-		el := c.Node().DefaultChild().(awscdk.CfnElement)
+		el, ok := c.(awscdk.CfnElement)
+		if !ok {
+			el = c.Node().DefaultChild().(awscdk.CfnElement)
+		}
 		id = *awscdk.Stack_Of(c).GetLogicalId(el)
 	}); err != nil {
 		t.Fatalf("logical ID of %s: %v", *c.Node().Path(), err)
