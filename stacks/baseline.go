@@ -1,6 +1,9 @@
 package stacks
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/accesslogs"
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
@@ -82,7 +85,15 @@ func addBaseline(p *Platform) {
 		Topic:          p.AlarmTopic,
 		RuleNamePrefix: prefix + "-",
 	})
-	if config.Enabled(svc.CostAnomaly) {
+	switch {
+	case !config.Enabled(svc.CostAnomaly):
+	case env.Region != costanomaly.Region:
+		// CloudFormation has Cost Explorer resources only in us-east-1: creating them here
+		// would fail the whole stack. Say so at synth rather than skip silently.
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("voicevault:costAnomalyRegion"), jsii.String(
+			"cost anomaly alerts are not created: environment region "+env.Region+" is not "+costanomaly.Region+
+				" (see docs/baseline.md); set services.costAnomaly: false to silence this"))
+	default:
 		b.AlarmTopic.AllowPublisher(alarmtopic.CostAlerts)
 		b.CostAnomaly = costanomaly.New(stack, "CostAnomaly", costanomaly.Props{
 			Name:     prefix,

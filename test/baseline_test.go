@@ -51,8 +51,9 @@ func variant(t *testing.T) *cdktest.Result {
 }
 
 func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
-	// Resource counts per service switch: prod has every service on; the example switches
-	// GuardDuty and Security Hub off in initech; the variant switches everything off there.
+	// Resource counts per service switch: prod has every service on (cost anomaly alerts exist
+	// only in us-east-1 environments); the example switches GuardDuty and Security Hub off in
+	// initech (us-east-1); the variant switches everything off there.
 	type counts map[string]int
 	on := counts{
 		"AWS::CloudTrail::Trail": 1, "AWS::Logs::MetricFilter": len(cisalarms.Filters),
@@ -81,16 +82,17 @@ func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
 		"AWS::AccessAnalyzer::Analyzer": 0, "AWS::Macie::Session": 0,
 		"AWS::CE::AnomalyMonitor": 0, "AWS::CE::AnomalySubscription": 0,
 	})
+	noCE := with(counts{"AWS::CE::AnomalyMonitor": 0, "AWS::CE::AnomalySubscription": 0})
 	cases := []struct {
 		name   string
 		result func(*testing.T) *cdktest.Result
 		env    string
 		want   counts
 	}{
-		{"prod: all on", example, "prod", on},
+		{"prod: all on (cost anomaly needs us-east-1)", example, "prod", noCE},
 		{"initech: GuardDuty and Security Hub off", example, "initech", with(counts{"AWS::GuardDuty::Detector": 0, "AWS::SecurityHub::Hub": 0, "AWS::SecurityHub::Standard": 0})},
 		{"variant initech: all off", variant, "initech", allOff},
-		{"variant prod: all on", variant, "prod", on},
+		{"variant prod: all on", variant, "prod", noCE},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -263,7 +265,8 @@ func TestAlarmTopicKeyServesOnlyThatEnvironmentsPublishers(t *testing.T) {
 		env    string
 		want   []string
 	}{
-		{example, "prod", []string{alarmtopic.CloudWatch, alarmtopic.EventBridge, alarmtopic.CostAlerts}},
+		{example, "initech", []string{alarmtopic.CloudWatch, alarmtopic.EventBridge, alarmtopic.CostAlerts}},
+		{example, "prod", []string{alarmtopic.CloudWatch, alarmtopic.EventBridge}},    // no cost anomaly outside us-east-1
 		{variant, "initech", []string{alarmtopic.CloudWatch, alarmtopic.EventBridge}}, // cost anomaly off
 	}
 	for _, tc := range cases {
@@ -283,4 +286,16 @@ func TestAlarmTopicKeyServesOnlyThatEnvironmentsPublishers(t *testing.T) {
 		}
 		assert.Equal(t, tc.want, got, tc.env)
 	}
+}
+
+// Outside us-east-1 the cost anomaly switch cannot be honoured; the synth says so.
+func TestCostAnomalyOutsideUSEast1IsAWarningNotASilentSkip(t *testing.T) {
+	warnings := func(r *cdktest.Result, stack string) string {
+		b, err := os.ReadFile(filepath.Join(r.Outdir, stack+".metadata.json"))
+		require.NoError(t, err)
+		return string(b)
+	}
+	assert.Contains(t, warnings(example(t), "prod-platform"), "cost anomaly alerts are not created: environment region eu-west-1 is not us-east-1")
+	assert.NotContains(t, warnings(example(t), "initech-platform"), "cost anomaly alerts are not created")
+	assert.NotContains(t, warnings(variant(t), "initech-platform"), "cost anomaly alerts are not created")
 }

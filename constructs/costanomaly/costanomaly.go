@@ -6,6 +6,9 @@
 // L1 only (awsce.CfnAnomalyMonitor, CfnAnomalySubscription): Cost Explorer has no L2. The tag
 // must be activated as a cost allocation tag in the payer account's Billing console before the
 // monitor sees costs; activation is not a CloudFormation resource.
+//
+// CloudFormation knows the AWS::CE types only in Region (templates elsewhere fail with
+// "Unrecognized resource types"), so build this only in a stack of that region.
 package costanomaly
 
 import (
@@ -13,11 +16,16 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsce"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
+
+// Region is the only region whose CloudFormation accepts Cost Explorer resources (Cost
+// Explorer is a global service with its endpoint there).
+const Region = "us-east-1"
 
 // DefaultThresholdUSD is the total impact, in US dollars, from which an anomaly is notified.
 const DefaultThresholdUSD = 100
@@ -57,6 +65,9 @@ func New(scope constructs.Construct, id string, props Props) CostAnomaly {
 	}
 	if threshold < 0 {
 		panic(fmt.Errorf("cost anomaly %q: threshold %d must be positive", id, threshold))
+	}
+	if r := awscdk.Stack_Of(scope).Region(); *r != Region {
+		panic(fmt.Errorf("cost anomaly %q: stack region %s; CloudFormation has Cost Explorer resources only in %s", id, *r, Region))
 	}
 	c := &costAnomaly{}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))

@@ -26,7 +26,7 @@ func decode(t *testing.T, v any) obj {
 }
 
 func TestCostAnomalyMonitorWatchesTaggedSpendAndNotifiesTheTopicImmediately(t *testing.T) {
-	stack := cdktest.NewStack(t)
+	stack := cdktest.NewStackIn(t, costanomaly.Region)
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), nil)
 	costanomaly.New(stack, "Cost", costanomaly.Props{Name: "voicevault-test", Topic: topic, TagKey: "ManagedBy", TagValue: "voicevault"})
 	tpl := cdktest.StackTemplate(t, stack)
@@ -51,4 +51,14 @@ func TestCostAnomalyMonitorWatchesTaggedSpendAndNotifiesTheTopicImmediately(t *t
 			"Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE", "MatchOptions": arr{"GREATER_THAN_OR_EQUAL"}, "Values": arr{"100"},
 		}}, decode(t, p["ThresholdExpression"]))
 	}
+}
+
+func TestCostAnomalyRefusesARegionWhoseCloudFormationLacksCostExplorer(t *testing.T) {
+	stack := cdktest.NewStackIn(t, "eu-west-1")
+	topic := awssns.NewTopic(stack, jsii.String("Alarms"), nil)
+	err := cdktest.Catch(func() {
+		costanomaly.New(stack, "Cost", costanomaly.Props{Name: "n", Topic: topic, TagKey: "k", TagValue: "v"})
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "stack region eu-west-1; CloudFormation has Cost Explorer resources only in us-east-1")
 }

@@ -20,11 +20,17 @@ const (
 // construct tests. Build the construct in it, then call StackTemplate.
 func NewStack(t testing.TB) awscdk.Stack {
 	t.Helper()
+	return NewStackIn(t, TestRegion)
+}
+
+// NewStackIn is NewStack in region.
+func NewStackIn(t testing.TB, region string) awscdk.Stack {
+	t.Helper()
 	var stack awscdk.Stack
 	if err := catch(func() {
 		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 		stack = awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String(TestAccount), Region: jsii.String(TestRegion)},
+			Env: &awscdk.Environment{Account: jsii.String(TestAccount), Region: jsii.String(region)},
 		})
 	}); err != nil {
 		t.Fatalf("new stack: %v", err)
