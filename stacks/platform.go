@@ -3,6 +3,8 @@ package stacks
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/kmskey"
@@ -14,6 +16,12 @@ type Platform struct {
 	Env     *config.Environment
 	Tenants []config.Tenant // the tenants placed in this environment
 	Key     awskms.Key      // platform CMK: cluster secrets, node volumes, platform logs
+
+	// Security baseline (baseline.go). Tenant stacks import the first two by their derived
+	// names (config.AccessLogBucketName, config.AlarmTopicName).
+	AccessLogs awss3.IBucket // S3 server-access-log target of every bucket in the environment
+	AlarmTopic awssns.ITopic // encrypted alarm topic: CloudWatch alarms, findings, cost anomalies
+	Baseline   *Baseline
 }
 
 // NewPlatform builds the <env>-platform stack.
@@ -40,6 +48,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 		Alias:       "voicevault/" + env.Name + "/platform",
 		Description: "VoiceVault " + env.Name + " platform: EKS secrets, node volumes, platform logs",
 	})
+	addBaseline(p)
 	return p
 }
 

@@ -178,6 +178,7 @@ type Template struct {
 	t     testing.TB
 	tpl   assertions.Template
 	stack string
+	raw   map[string]any // the template, for StackTemplate's
 }
 
 // HasResourceProperties asserts a resource of typ with props (assertions.Match_* allowed) exists.
@@ -249,17 +250,6 @@ func trim(s string) string {
 
 // Catch is catch for tests that expect a construct to panic.
 func Catch(f func()) error { return catch(f) }
-
-// StackTemplate synthesizes stack (built by the test in an app of its own) and wraps its
-// template, for construct-level tests.
-func StackTemplate(t testing.TB, stack awscdk.Stack) *Template {
-	t.Helper()
-	var tpl assertions.Template
-	if err := catch(func() { tpl = assertions.Template_FromStack(stack, nil) }); err != nil {
-		t.Fatalf("synth %s: %v", *stack.StackName(), trim(err.Error()))
-	}
-	return &Template{t: t, tpl: tpl, stack: *stack.StackName()}
-}
 
 // JSON returns the template as parsed JSON.
 func (x *Template) JSON() map[string]any {
