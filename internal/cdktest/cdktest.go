@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -93,7 +92,7 @@ func SynthConfig(t testing.TB, cfg *config.Config) *Result {
 	dirsMu.Unlock()
 	r := &Result{Config: cfg, Outdir: dir}
 	err = catch(func() {
-		app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir})
+		app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir, CDKJSON: filepath.Join(Root(), "cdk.json")})
 		app.Synth(nil)
 		r.Deployment = d
 	})

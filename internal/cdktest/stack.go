@@ -1,6 +1,7 @@
 package cdktest
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -8,6 +9,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/stacks"
 )
 
 // Test environment of construct tests' stacks.
@@ -28,7 +31,11 @@ func NewStackIn(t testing.TB, region string) awscdk.Stack {
 	t.Helper()
 	var stack awscdk.Stack
 	if err := catch(func() {
-		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+		ctx, err := stacks.ReadContext(filepath.Join(Root(), "cdk.json"))
+		if err != nil {
+			panic(err)
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), Context: &ctx})
 		stack = awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
 			Env: &awscdk.Environment{Account: jsii.String(TestAccount), Region: jsii.String(region)},
 		})
@@ -52,24 +59,6 @@ func StackTemplate(t testing.TB, stack awscdk.Stack) *Template {
 		t.Fatalf("synth stack: %v", err)
 	}
 	return &Template{t: t, tpl: tpl, stack: *stack.StackName(), raw: raw}
-}
-
-// Resources returns the template's resources of type typ, by logical ID. Only for templates
-// from StackTemplate.
-func (x *Template) Resources(typ string) map[string]map[string]any {
-	x.t.Helper()
-	if x.raw == nil {
-		x.t.Fatalf("Template.Resources: use Result.Resources for app templates")
-	}
-	out := map[string]map[string]any{}
-	res, _ := x.raw["Resources"].(map[string]any)
-	for id, v := range res {
-		m, _ := v.(map[string]any)
-		if m["Type"] == typ {
-			out[id] = m
-		}
-	}
-	return out
 }
 
 // Plain renders a template string value: a literal, or an Fn::Join of literals and the
