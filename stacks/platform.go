@@ -2,10 +2,15 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/cluster"
 	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/modelregistry"
+	"github.com/voicevault/voicevault/constructs/network"
+	"github.com/voicevault/voicevault/constructs/nodegroup"
 )
 
 // Platform is an environment's shared stack and what its tenant stacks use from it.
@@ -14,6 +19,14 @@ type Platform struct {
 	Env     *config.Environment
 	Tenants []config.Tenant // the tenants placed in this environment
 	Key     awskms.Key      // platform CMK: cluster secrets, node volumes, platform logs
+
+	// Network and cluster (platform_cluster.go).
+	Network       network.Network        // VPC, endpoints, flow logs
+	VPC           awsec2.Vpc             // = Network.VPC()
+	Cluster       cluster.Cluster        // EKS cluster, add-ons, access entries, kubectl provider
+	GPUNodes      nodegroup.NodeGroup    // Bottlerocket NVIDIA managed node group (tainted)
+	SystemNodes   nodegroup.NodeGroup    // Bottlerocket managed node group for add-ons and controllers
+	ModelRegistry modelregistry.Registry // ECR repository of the TTS model images
 }
 
 // NewPlatform builds the <env>-platform stack.
@@ -40,6 +53,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 		Alias:       "voicevault/" + env.Name + "/platform",
 		Description: "VoiceVault " + env.Name + " platform: EKS secrets, node volumes, platform logs",
 	})
+	p.addNetworkAndCluster()
 	return p
 }
 

@@ -19,6 +19,12 @@ type Finding struct {
 
 func (f Finding) String() string { return fmt.Sprintf("%s %s: %s", f.Stack, f.Path, f.Message) }
 
+// metadata is an artifact's construct-path → entries map.
+type metadata map[string][]struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
 // FindErrors reads the cloud assembly manifest in outdir and returns every error annotation,
 // sorted. It reads files only, so it costs nothing in jsii.
 func FindErrors(outdir string) ([]Finding, error) {
@@ -28,12 +34,11 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			DisplayName string `json:"displayName"`
-			Metadata    map[string][]struct {
-				Type string          `json:"type"`
-				Data json.RawMessage `json:"data"`
-			} `json:"metadata"`
+			Type        string   `json:"type"`
+			DisplayName string   `json:"displayName"`
+			Metadata    metadata `json:"metadata"`
+			// Large stacks keep their metadata in a file of its own, named here.
+			AdditionalMetadataFile string `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -41,7 +46,24 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var out []Finding
 	for name, a := range m.Artifacts {
-		for p, entries := range a.Metadata {
+		md := a.Metadata
+		if a.AdditionalMetadataFile != "" {
+			raw, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
+			if err != nil {
+				return nil, fmt.Errorf("read cloud assembly metadata of %s: %w", name, err)
+			}
+			var extra metadata
+			if err := json.Unmarshal(raw, &extra); err != nil {
+				return nil, fmt.Errorf("parse cloud assembly metadata of %s: %w", name, err)
+			}
+			if md == nil {
+				md = metadata{}
+			}
+			for p, entries := range extra {
+				md[p] = append(md[p], entries...)
+			}
+		}
+		for p, entries := range md {
 			for _, e := range entries {
 				if e.Type != "aws:cdk:error" {
 					continue
