@@ -98,6 +98,7 @@ func TestNetworkComesFromTheConfig(t *testing.T) {
 		if env.Egress == config.EgressNone {
 			assert.Empty(t, r.Resources(t, stack, "AWS::EC2::InternetGateway"))
 			assert.Empty(t, r.Resources(t, stack, "AWS::EC2::NatGateway"))
+			assert.Len(t, r.Resources(t, stack, "AWS::Route53Resolver::FirewallRuleGroupAssociation"), 1, "DNS allow-list firewall")
 		}
 		fl := props(onlyResource(t, r, stack, "AWS::EC2::FlowLog"))
 		assert.Equal(t, "ALL", fl["TrafficType"])

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53resolver"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -69,7 +70,19 @@ type Props struct {
 	// HelperLogGroupName is the log group of the CDK function that closes the default security
 	// group. Required; under the same key as the flow logs.
 	HelperLogGroupName string
+	// DNSAllowList is what the VPC may resolve when Egress is none: a Route 53 Resolver DNS
+	// Firewall answers NXDOMAIN for every other name, closing DNS as an exfiltration channel of an
+	// otherwise isolated network. Default: DefaultDNSAllowList. With egress "nat" there is no DNS
+	// firewall (the workloads that need NAT need arbitrary names).
+	DNSAllowList []string
+	// NoDNSFirewall turns the DNS firewall off with egress "none". Default: false.
+	NoDNSFirewall bool
 }
+
+// DefaultDNSAllowList are the names an isolated VPC needs: AWS service endpoints (private DNS of
+// the interface endpoints, S3, the EKS API) under amazonaws.com and api.aws (e.g. EKS Pod
+// Identity's eks-auth.<region>.api.aws), and EC2 host names.
+var DefaultDNSAllowList = []string{"amazonaws.com", "*.amazonaws.com", "*.api.aws", "*.compute.internal", "*.ec2.internal"}
 
 // Network is an environment's VPC and what was built around it.
 type Network interface {
@@ -88,6 +101,8 @@ type Network interface {
 	FlowLog() awsec2.FlowLog
 	// FlowLogGroup is the encrypted log group the flow log writes to.
 	FlowLogGroup() awslogs.LogGroup
+	// DNSFirewall is the DNS firewall rule group associated with the VPC, or nil (egress "nat").
+	DNSFirewall() awsroute53resolver.CfnFirewallRuleGroup
 }
 
 type network struct {
@@ -99,15 +114,17 @@ type network struct {
 	endpointG awsec2.SecurityGroup
 	flowLog   awsec2.FlowLog
 	flowGroup awslogs.LogGroup
+	dnsFW     awsroute53resolver.CfnFirewallRuleGroup
 }
 
-func (n *network) VPC() awsec2.Vpc                                   { return n.vpc }
-func (n *network) WorkloadSubnets() *awsec2.SubnetSelection          { return n.subnets }
-func (n *network) PrivateSubnets() []awsec2.ISubnet                  { return n.private }
-func (n *network) EndpointSecurityGroup() awsec2.SecurityGroup       { return n.endpointG }
-func (n *network) Endpoints() map[string]awsec2.InterfaceVpcEndpoint { return n.endpoints }
-func (n *network) FlowLog() awsec2.FlowLog                           { return n.flowLog }
-func (n *network) FlowLogGroup() awslogs.LogGroup                    { return n.flowGroup }
+func (n *network) VPC() awsec2.Vpc                                      { return n.vpc }
+func (n *network) WorkloadSubnets() *awsec2.SubnetSelection             { return n.subnets }
+func (n *network) PrivateSubnets() []awsec2.ISubnet                     { return n.private }
+func (n *network) EndpointSecurityGroup() awsec2.SecurityGroup          { return n.endpointG }
+func (n *network) Endpoints() map[string]awsec2.InterfaceVpcEndpoint    { return n.endpoints }
+func (n *network) FlowLog() awsec2.FlowLog                              { return n.flowLog }
+func (n *network) FlowLogGroup() awslogs.LogGroup                       { return n.flowGroup }
+func (n *network) DNSFirewall() awsroute53resolver.CfnFirewallRuleGroup { return n.dnsFW }
 
 // Subnet group names (they are part of the construct IDs of the subnets).
 const (
@@ -196,7 +213,46 @@ func New(scope constructs.Construct, id string, props Props) Network {
 	}
 
 	closeDefaultSecurityGroupHelper(n, p)
+	if p.Egress == config.EgressNone && !p.NoDNSFirewall {
+		allow := p.DNSAllowList
+		if allow == nil {
+			allow = DefaultDNSAllowList
+		}
+		n.dnsFW = dnsFirewall(n, allow)
+	}
 	return n
+}
+
+// dnsFirewall lets the VPC resolve only the allowed names. L1 resources: there is no stable L2
+// for Route 53 Resolver DNS Firewall.
+func dnsFirewall(n *network, allowed []string) awsroute53resolver.CfnFirewallRuleGroup {
+	name := func(s string) *string { return jsii.String(*awscdk.Stack_Of(n).StackName() + "-" + s) }
+	allow := awsroute53resolver.NewCfnFirewallDomainList(n, jsii.String("DNSAllowList"), &awsroute53resolver.CfnFirewallDomainListProps{
+		Name: name("dns-allow"), Domains: jsii.Strings(allowed...),
+	})
+	all := awsroute53resolver.NewCfnFirewallDomainList(n, jsii.String("DNSEverything"), &awsroute53resolver.CfnFirewallDomainListProps{
+		Name: name("dns-everything"), Domains: jsii.Strings("*"),
+	})
+	group := awsroute53resolver.NewCfnFirewallRuleGroup(n, jsii.String("DNSFirewall"), &awsroute53resolver.CfnFirewallRuleGroupProps{
+		Name: name("dns-firewall"),
+		FirewallRules: &[]*awsroute53resolver.CfnFirewallRuleGroup_FirewallRuleProperty{
+			{
+				Priority: jsii.Number(100), Action: jsii.String("ALLOW"), FirewallDomainListId: allow.AttrId(),
+				// A CNAME chain that starts at an allowed name (e.g. an endpoint's private DNS
+				// name to its vpce-... name) is followed.
+				FirewallDomainRedirectionAction: jsii.String("TRUST_REDIRECTION_DOMAIN"),
+			},
+			{Priority: jsii.Number(200), Action: jsii.String("BLOCK"), BlockResponse: jsii.String("NXDOMAIN"), FirewallDomainListId: all.AttrId()},
+		},
+	})
+	awsroute53resolver.NewCfnFirewallRuleGroupAssociation(n, jsii.String("DNSFirewallAssociation"), &awsroute53resolver.CfnFirewallRuleGroupAssociationProps{
+		Name:                name("dns-firewall"),
+		FirewallRuleGroupId: group.AttrId(),
+		VpcId:               n.vpc.VpcId(),
+		Priority:            jsii.Number(101), // the first priority a customer association may take
+		MutationProtection:  jsii.String("ENABLED"),
+	})
+	return group
 }
 
 func natSubnets(egress config.EgressMode) *awsec2.SubnetSelection {

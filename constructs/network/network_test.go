@@ -256,3 +256,29 @@ func TestMissingRequiredPropsPanic(t *testing.T) {
 	err := cdktest.Catch(func() { network.New(stack, "Network", network.Props{CIDR: "10.0.0.0/16", AZs: zones}) })
 	assert.ErrorContains(t, err, `network "Network": flow log key`)
 }
+
+func TestEgressNoneResolvesOnlyAllowedNames(t *testing.T) {
+	tpl, j := none(t)
+	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallDomainList", map[string]any{"Domains": []any{"amazonaws.com", "*.amazonaws.com", "*.api.aws", "*.compute.internal", "*.ec2.internal"}})
+	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallDomainList", map[string]any{"Domains": []any{"*"}})
+	allow, all := "", ""
+	for id, l := range cdktest.ResourcesOf(j, "AWS::Route53Resolver::FirewallDomainList") {
+		if len(props(l)["Domains"].([]any)) == 1 {
+			all = id
+		} else {
+			allow = id
+		}
+	}
+	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallRuleGroup", map[string]any{"FirewallRules": []any{
+		map[string]any{"Priority": 100, "Action": "ALLOW", "FirewallDomainListId": map[string]any{"Fn::GetAtt": []any{allow, "Id"}}, "FirewallDomainRedirectionAction": "TRUST_REDIRECTION_DOMAIN"},
+		map[string]any{"Priority": 200, "Action": "BLOCK", "BlockResponse": "NXDOMAIN", "FirewallDomainListId": map[string]any{"Fn::GetAtt": []any{all, "Id"}}},
+	}})
+	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallRuleGroupAssociation", map[string]any{
+		"VpcId": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^NetworkVPC"))}, "MutationProtection": "ENABLED",
+	})
+}
+
+func TestEgressNATHasNoDNSFirewall(t *testing.T) {
+	tpl, _ := nat(t)
+	tpl.ResourceCountIs("AWS::Route53Resolver::FirewallRuleGroupAssociation", 0)
+}
