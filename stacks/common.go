@@ -32,6 +32,7 @@ func newStack(scope constructs.Construct, s stackSpec) awscdk.Stack {
 		Env:                   &awscdk.Environment{Account: jsii.String(s.env.Account), Region: jsii.String(s.env.Region)},
 		TerminationProtection: jsii.Bool(config.Enabled(s.env.Deployment.TerminationProtection)),
 	})
+	answerAvailabilityZones(stack, s.env)
 	tags := awscdk.Tags_Of(stack)
 	for _, extra := range s.extra {
 		for _, k := range slices.Sorted(maps.Keys(extra)) {
@@ -42,4 +43,13 @@ func newStack(scope constructs.Construct, s stackSpec) awscdk.Stack {
 		tags.Add(jsii.String(k), jsii.String(s.tags[k]), nil)
 	}
 	return stack
+}
+
+// answerAvailabilityZones gives the stack its availability zones from the configuration. The CDK
+// asks for them (a Vpc checks its zones against the stack's), and an unanswered question becomes
+// a context lookup that the CDK CLI turns into AWS calls (no credentials: synth fails). Context
+// can be set only before a construct has children, hence here.
+func answerAvailabilityZones(stack awscdk.Stack, env *config.Environment) {
+	key := awscdk.ContextProvider_GetKey(stack, &awscdk.GetContextKeyOptions{Provider: jsii.String("availability-zones")})
+	stack.Node().SetContext(key.Key, env.AZs)
 }

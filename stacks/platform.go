@@ -2,12 +2,17 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/cluster"
 	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/modelregistry"
+	"github.com/voicevault/voicevault/constructs/network"
+	"github.com/voicevault/voicevault/constructs/nodegroup"
 )
 
 // Platform is an environment's shared stack and what its tenant stacks use from it.
@@ -22,6 +27,14 @@ type Platform struct {
 	AccessLogs awss3.IBucket // S3 server-access-log target of every bucket in the environment
 	AlarmTopic awssns.ITopic // encrypted alarm topic: CloudWatch alarms, findings, cost anomalies
 	Baseline   *Baseline
+
+	// Network and cluster (platform_cluster.go).
+	Network       network.Network        // VPC, endpoints, flow logs
+	VPC           awsec2.Vpc             // = Network.VPC()
+	Cluster       cluster.Cluster        // EKS cluster, add-ons, access entries, kubectl provider
+	GPUNodes      nodegroup.NodeGroup    // Bottlerocket NVIDIA managed node group (tainted)
+	SystemNodes   nodegroup.NodeGroup    // Bottlerocket managed node group for add-ons and controllers
+	ModelRegistry modelregistry.Registry // ECR repository of the TTS model images
 }
 
 // NewPlatform builds the <env>-platform stack.
@@ -48,7 +61,8 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 		Alias:       "voicevault/" + env.Name + "/platform",
 		Description: "VoiceVault " + env.Name + " platform: EKS secrets, node volumes, platform logs",
 	})
-	addBaseline(p)
+	p.addNetworkAndCluster()
+	addBaseline(p) // after the network: baseline resources may reference the VPC
 	return p
 }
 

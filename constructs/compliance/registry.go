@@ -49,4 +49,54 @@ var Registry = []Suppression{
 			"generates; the wildcard is limited to that prefix of the environment's own Config bucket.",
 		Owner: "baseline",
 	},
+
+	// --- platform: EKS cluster, node groups, kubectl provider (owner: platform) ---
+	{
+		Rule: "AwsSolutions-IAM4", Path: "EKS/Cluster/Role/Resource",
+		AppliesTo: []string{
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSComputePolicy",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSBlockStoragePolicy",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSLoadBalancingPolicy",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSNetworkingPolicy",
+		},
+		Reason: "EKS cluster service role, assumable only by eks.amazonaws.com. EKS requires AmazonEKSClusterPolicy, and EKS Auto Mode (used for its load-balancer controller) requires the four capability policies; AWS maintains them with the features, and they are scoped by tag conditions to resources the cluster creates",
+		Owner:  "platform",
+	},
+	{
+		Rule: "AwsSolutions-IAM4", Path: "EKS/VPCCNIRole/Resource",
+		AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy"},
+		Reason:    "VPC CNI (aws-node) Pod Identity role, trusted only for kube-system/aws-node of this cluster. AmazonEKS_CNI_Policy is the policy AWS maintains for the CNI's ENI and IP management; keeping it off the node roles is the point of this role",
+		Owner:     "platform",
+	},
+	{
+		Rule: "AwsSolutions-IAM4", Path: "*Nodes/NodeRole/Resource",
+		AppliesTo: []string{
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+		},
+		Reason: "EKS managed node group role: EKS requires AmazonEKSWorkerNodePolicy (join the cluster, Pod Identity), and AmazonEC2ContainerRegistryPullOnly is the narrowest AWS policy for image pulls (no list or describe). Nothing else is attached; the CNI has its own Pod Identity role",
+		Owner:  "platform",
+	},
+	{
+		Rule: "AwsSolutions-IAM5", Path: "EKS/KubectlRole/DefaultPolicy/Resource",
+		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"},
+		Reason:    "kubectl handler in the VPC: Lambda needs ec2:DescribeNetworkInterfaces/DescribeSubnets (no resource-level permissions exist, hence *) and to delete and re-address the network interfaces it creates, whose IDs do not exist before; creation itself is scoped to the private subnets and the kubectl security group",
+		Owner:     "platform",
+	},
+	{
+		Rule: "AwsSolutions-IAM5", Path: "EKS/Cluster/KubectlProvider/Provider/framework-onEvent/ServiceRole/DefaultPolicy/Resource",
+		AppliesTo: []string{
+			"Resource::*",
+			"Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*",
+			"Resource::<EKSClusterKubectlProviderHandlerCB238307.Arn>:*",
+		},
+		Reason: "kubectl provider framework function in the VPC: the same Lambda VPC permissions as the kubectl handler (describe calls have no resource-level permissions; interface IDs do not exist before creation), and invoke rights on the kubectl handler's versions and aliases (the CDK's grantInvoke), nothing else",
+		Owner:  "platform",
+	},
+	{
+		Rule: "AwsSolutions-L1", Path: "EKS/Cluster/KubectlProvider/Handler/Resource",
+		Reason: "the kubectl handler's Python runtime is chosen by the CDK (determineLatestPythonRuntime) to match the AWS CLI and kubectl layers it ships with; it moves with the pinned aws-cdk-lib rather than being overridden here",
+		Owner:  "platform",
+	},
 }

@@ -271,13 +271,5 @@ func (x *Template) JSON() map[string]any {
 // Resources returns the resources of type typ, by logical ID.
 func (x *Template) Resources(typ string) map[string]map[string]any {
 	x.t.Helper()
-	out := map[string]map[string]any{}
-	res, _ := x.JSON()["Resources"].(map[string]any)
-	for id, v := range res {
-		m, _ := v.(map[string]any)
-		if m["Type"] == typ {
-			out[id] = m
-		}
-	}
-	return out
+	return ResourcesOf(x.JSON(), typ)
 }
