@@ -40,8 +40,9 @@ func TestNagWarningsFailTheSynth(t *testing.T) {
 func TestRegistrySuppressesItsFindingsWithReasonAndOwner(t *testing.T) {
 	f := synthFixture(t)
 	assert.Empty(t, f.findingsOf("Registered"), "every finding of the Registered stack is in the registry")
-	rows, _, err := f.asm.NagReports()
+	reports, err := f.asm.NagReports()
 	require.NoError(t, err)
+	rows := assembly.NagRows(reports)
 	suppressed := map[string]assembly.NagRow{}
 	for _, r := range rows {
 		if r.Stack == "Registered" && r.Compliance == assembly.NagSuppressed {
@@ -76,8 +77,9 @@ func TestSuppressionsOutsideTheRegistryAreReported(t *testing.T) {
 
 func TestEveryPackWritesAReportPerStack(t *testing.T) {
 	f := synthFixture(t)
-	_, packs, err := f.asm.NagReports()
+	reports, err := f.asm.NagReports()
 	require.NoError(t, err)
+	packs := assembly.NagPacks(reports)
 	want := make([]string, len(compliance.Packs))
 	for i, p := range compliance.Packs {
 		want[i] = string(p)

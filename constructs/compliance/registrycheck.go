@@ -15,10 +15,11 @@ import (
 // finding for granular rules): an entry is in use when a suppressed row has its rule, a path it
 // matches and its reason. Run it on a synth of every configuration the registry serves.
 func Stale(a *assembly.Assembly, registry []Suppression) ([]string, error) {
-	rows, _, err := a.NagReports()
+	reports, err := a.NagReports()
 	if err != nil {
 		return nil, err
 	}
+	rows := assembly.NagRows(reports)
 	var out []string
 	for _, e := range registry {
 		used := false

@@ -35,34 +35,57 @@ type NagRow struct {
 // NagReportSuffix ends the name of every cdk-nag CSV report: <pack>-<prefix><stack>-NagReport.csv.
 const NagReportSuffix = "-NagReport.csv"
 
-// NagReports reads every cdk-nag CSV report in the assembly. It returns the rows in file
-// order, grouped by pack then stack, and the packs that wrote a report, sorted.
-func (a *Assembly) NagReports() ([]NagRow, []string, error) {
+// NagReport is one pack's report on one stack. A pack writes a report for every stack it
+// visits, with no rows when none of its rules applies to the stack's resources.
+type NagReport struct {
+	Pack  string
+	Stack string
+	File  string // file name in the assembly directory
+	Rows  []NagRow
+}
+
+// NagReports reads every cdk-nag CSV report in the assembly, sorted by file name (pack, then
+// stack); rows stay in file order.
+func (a *Assembly) NagReports() ([]NagReport, error) {
 	files, err := filepath.Glob(filepath.Join(a.Dir, "*"+NagReportSuffix))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sort.Strings(files)
-	var rows []NagRow
-	packs := map[string]bool{}
+	var out []NagReport
 	for _, f := range files {
 		pack, stack, ok := a.parseReportName(filepath.Base(f))
 		if !ok {
-			return nil, nil, fmt.Errorf("nag report %s: names no stack of the assembly", filepath.Base(f))
+			return nil, fmt.Errorf("nag report %s: names no stack of the assembly", filepath.Base(f))
 		}
-		packs[pack] = true
-		r, err := readNagCSV(f, pack, stack)
+		rows, err := readNagCSV(f, pack, stack)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		rows = append(rows, r...)
+		out = append(out, NagReport{Pack: pack, Stack: stack, File: filepath.Base(f), Rows: rows})
 	}
-	var names []string
-	for p := range packs {
-		names = append(names, p)
+	return out, nil
+}
+
+// NagRows returns the rows of every report.
+func NagRows(reports []NagReport) []NagRow {
+	var out []NagRow
+	for _, r := range reports {
+		out = append(out, r.Rows...)
 	}
-	sort.Strings(names)
-	return rows, names, nil
+	return out
+}
+
+// NagPacks returns the packs that wrote reports, sorted.
+func NagPacks(reports []NagReport) []string {
+	var out []string
+	for _, r := range reports {
+		if len(out) == 0 || out[len(out)-1] != r.Pack {
+			out = append(out, r.Pack)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // parseReportName splits a report file name into pack and stack, matching the longest stack
