@@ -44,8 +44,9 @@ type NagReport struct {
 	Rows  []NagRow
 }
 
-// NagReports reads every cdk-nag CSV report in the assembly, sorted by file name (pack, then
-// stack); rows stay in file order.
+// NagReports reads the cdk-nag CSV report of every stack of the assembly, sorted by file name
+// (pack, then stack); rows stay in file order. Report files that name no stack of the manifest
+// (left over in a reused output directory) are ignored.
 func (a *Assembly) NagReports() ([]NagReport, error) {
 	files, err := filepath.Glob(filepath.Join(a.Dir, "*"+NagReportSuffix))
 	if err != nil {
@@ -56,7 +57,7 @@ func (a *Assembly) NagReports() ([]NagReport, error) {
 	for _, f := range files {
 		pack, stack, ok := a.parseReportName(filepath.Base(f))
 		if !ok {
-			return nil, fmt.Errorf("nag report %s: names no stack of the assembly", filepath.Base(f))
+			continue
 		}
 		rows, err := readNagCSV(f, pack, stack)
 		if err != nil {

@@ -257,9 +257,7 @@ func (r *Report) sections() []section {
 			{Title: "Per pack and stack", CSV: "nag-summary.csv", Head: []string{"Pack", "Stack", "Rules applied", "Compliant", "Non-compliant", "Suppressed", "Unknown", "Status"}, Rows: rows},
 			{Title: "Suppressions", Note: "Suppressions are made only through constructs/compliance/registry.go, whose entries carry a reason and an owner; a suppression without an owner did not come from it and fails.", CSV: "suppressions.csv", Head: []string{"Stack", "Resource", "Rule", "Finding", "Packs", "Reason", "Owner", "Status"}, Rows: srows},
 		}
-		if len(frows) > 0 {
-			tables = append(tables, table{Title: "Unsuppressed findings", CSV: "nag-findings.csv", Head: []string{"Pack", "Stack", "Resource", "Rule", "Result", "Rule info"}, Rows: frows})
-		}
+		tables = append(tables, table{Title: "Unsuppressed findings", CSV: "nag-findings.csv", Head: []string{"Pack", "Stack", "Resource", "Rule", "Result", "Rule info"}, Rows: frows})
 		if len(r.Errors) > 0 {
 			var erows [][]cell
 			for _, e := range r.Errors {
