@@ -112,6 +112,7 @@ type builder struct {
 	r        *Report
 	keys     map[string]*Key // "stack/logicalID" → key
 	keyList  []*Key          // in stack, logical ID order
+	params   map[string]ssmParam
 	aliases  map[string]*Key // alias name (alias/...) → key
 	policies map[string][]policycheck.Policy
 	viol     []policycheck.Violation
@@ -127,6 +128,7 @@ func Build(a *assembly.Assembly, dir string, opts Options) (*Report, error) {
 	}
 	b := &builder{a: a, opts: opts, r: &Report{Title: "VoiceVault auditor evidence pack", Assembly: dir}, keys: map[string]*Key{}, aliases: map[string]*Key{}, policies: map[string][]policycheck.Policy{}}
 	b.stacks()
+	b.indexParams()
 	for _, s := range a.Stacks {
 		ps := policycheck.Extract(s)
 		b.policies[s.Name] = ps

@@ -81,6 +81,14 @@ func TestKeyNamedByAliasARNResolvesAcrossStacks(t *testing.T) {
 	}
 }
 
+func TestKeyPassedThroughAnSSMParameterResolvesToThePlatformKey(t *testing.T) {
+	r, _ := build(t)
+	e := encRow(t, r, "prod-tenant-alpha", "AuthorizerLogs", "Log group")
+	assert.Equal(t, "prod-platform/PlatformKey", e.Key)
+	assert.Equal(t, "alias/voicevault/prod/platform", e.KeyAlias)
+	assert.Equal(t, audit.Pass, e.Status)
+}
+
 func TestAWSManagedAndOwnedEncryptionIsFlagged(t *testing.T) {
 	r, _ := build(t)
 	for _, c := range []struct{ stack, res, what, enc string }{
@@ -186,7 +194,7 @@ func TestAPIWithoutWAFOrAuthorizerIsFlagged(t *testing.T) {
 	require.Len(t, r.APIs, 2)
 	alpha, beta := r.APIs[0], r.APIs[1]
 	assert.Equal(t, "REGIONAL", alpha.Endpoint)
-	assert.Equal(t, "${WebAclArnParameter}", alpha.Stages[0].WAF, "associated through a WebACLAssociation naming the API and stage")
+	assert.Equal(t, "prod-platform/WebAcl", alpha.Stages[0].WAF, "associated through a WebACLAssociation naming the API and stage, with the ACL ARN read from the platform's SSM parameter")
 	assert.Equal(t, "POST /v1/speech", alpha.Methods[0].HTTPMethod+" "+alpha.Methods[0].Path)
 	assert.Equal(t, audit.Pass, alpha.Status)
 
@@ -241,6 +249,12 @@ func TestLogGroupsFlowLogsAndAlarms(t *testing.T) {
 		}
 	}
 	assert.Equal(t, map[string]audit.Status{"prod-platform": audit.Pass, "lab-platform": audit.Fail}, flows)
+	for _, l := range r.LogSources {
+		if l.Source == "WAF web ACL logging" {
+			assert.Equal(t, "prod-platform/WafLogs", l.Destination)
+			assert.Equal(t, audit.Pass, l.Status)
+		}
+	}
 	for _, a := range r.Alarms {
 		if a.Resource == "NoActionAlarm" {
 			assert.Equal(t, audit.Fail, a.Status)

@@ -195,6 +195,7 @@ type keyRef struct {
 // an AWS-managed alias) to a key of the assembly when it can.
 func (b *builder) resolveKey(s *assembly.Stack, v any) keyRef {
 	raw := render(v)
+	s, v = b.follow(s, v) // a key ARN passed through an SSM parameter
 	if id := assembly.RefTarget(v); id != "" {
 		if k := b.keys[s.Name+"/"+id]; k != nil {
 			return keyRef{class: EncCMK, key: k, raw: raw}

@@ -172,6 +172,7 @@ func (b *builder) label(s *assembly.Stack, v any) string {
 	if v == nil {
 		return ""
 	}
+	s, v = b.follow(s, v) // a value passed through an SSM parameter names the writer's resource
 	if r, ok := s.Resource(assembly.RefTarget(v)); ok {
 		return s.Name + "/" + r.Label()
 	}
@@ -237,15 +238,13 @@ func (b *builder) logSources(s *assembly.Stack) {
 	}
 	for _, r := range s.OfType("AWS::WAFv2::WebACL") {
 		dest := ""
-		for _, st := range b.a.Stacks {
-			for _, lc := range st.OfType("AWS::WAFv2::LoggingConfiguration") {
-				if st.Name == s.Name && assembly.RefTarget(lc.Properties["ResourceArn"]) == r.ID {
-					var ds []string
-					for _, d := range assembly.List(lc.Properties["LogDestinationConfigs"]) {
-						ds = append(ds, b.label(s, d))
-					}
-					dest = strings.Join(ds, ", ")
+		for _, lc := range s.OfType("AWS::WAFv2::LoggingConfiguration") {
+			if assembly.RefTarget(lc.Properties["ResourceArn"]) == r.ID {
+				var ds []string
+				for _, d := range assembly.List(lc.Properties["LogDestinationConfigs"]) {
+					ds = append(ds, b.label(s, d))
 				}
+				dest = strings.Join(ds, ", ")
 			}
 		}
 		st := Pass
@@ -274,28 +273,24 @@ func (b *builder) logSources(s *assembly.Stack) {
 	for _, r := range s.OfType("AWS::EC2::VPC") {
 		var fl []string
 		all := false
-		for _, st := range b.a.Stacks {
-			if st.Name != s.Name {
-				continue
-			}
-			for _, f := range st.OfType("AWS::EC2::FlowLog") {
-				ids := append(assembly.List(f.Properties["ResourceId"]), assembly.List(f.Properties["ResourceIds"])...)
-				for _, id := range ids {
-					if assembly.RefTarget(id) == r.ID {
-						tt := render(f.Properties["TrafficType"])
-						dest := render(f.Properties["LogDestinationType"])
-						if dest == "" {
-							dest = "cloud-watch-logs"
-						}
-						target := b.label(s, f.Properties["LogDestination"])
-						if target == "" {
-							target = b.label(s, f.Properties["LogGroupName"])
-						}
-						fl = append(fl, tt+" → "+dest+" "+target)
-						if tt == "ALL" {
-							all = true
-						}
-					}
+		for _, f := range s.OfType("AWS::EC2::FlowLog") {
+			ids := append(assembly.List(f.Properties["ResourceId"]), assembly.List(f.Properties["ResourceIds"])...)
+			for _, id := range ids {
+				if assembly.RefTarget(id) != r.ID {
+					continue
+				}
+				tt := render(f.Properties["TrafficType"])
+				dest := render(f.Properties["LogDestinationType"])
+				if dest == "" {
+					dest = "cloud-watch-logs"
+				}
+				target := b.label(s, f.Properties["LogDestination"])
+				if target == "" {
+					target = b.label(s, f.Properties["LogGroupName"])
+				}
+				fl = append(fl, tt+" → "+dest+" "+target)
+				if tt == "ALL" {
+					all = true
 				}
 			}
 		}

@@ -390,11 +390,7 @@ func (b *builder) wafFor(s *assembly.Stack, api, stageID, stageName string) stri
 			continue
 		}
 		if (stageID != "" && strings.Contains(arn, "${"+stageID+"}")) || strings.HasSuffix(arn, "/stages/"+stageName) {
-			acl := w.Properties["WebACLArn"]
-			if r, ok := s.Resource(assembly.RefTarget(acl)); ok {
-				return r.Stack + "/" + r.Label()
-			}
-			return render(acl)
+			return b.label(s, w.Properties["WebACLArn"])
 		}
 	}
 	return ""
