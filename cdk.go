@@ -60,7 +60,7 @@ func run() (code int) {
 	if len(findings) > 0 {
 		fmt.Fprintf(os.Stderr, "voicevault: %d unsuppressed finding(s); fix them or add a reviewed entry to constructs/compliance/registry.go:\n", len(findings))
 		for _, f := range findings {
-			fmt.Fprintf(os.Stderr, "  - %s\n", firstLine(f.String()))
+			fmt.Fprintf(os.Stderr, "  - [%s] %s\n", f.Level, firstLine(f.String()))
 		}
 		return 1
 	}

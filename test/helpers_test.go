@@ -53,3 +53,10 @@ func diff(want, got []byte) string {
 	}
 	return out.String()
 }
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
+}
