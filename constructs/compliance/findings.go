@@ -20,7 +20,9 @@ type Finding struct {
 func (f Finding) String() string { return fmt.Sprintf("%s %s: %s", f.Stack, f.Path, f.Message) }
 
 // FindErrors reads the cloud assembly manifest in outdir and returns every error annotation,
-// sorted. It reads files only, so it costs nothing in jsii.
+// sorted: those in the manifest and those in each stack's additional metadata file (where the
+// CDK writes a stack's annotations, e.g. <stack>.metadata.json). It reads files only, so it
+// costs nothing in jsii.
 func FindErrors(outdir string) ([]Finding, error) {
 	raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
 	if err != nil {
@@ -28,12 +30,10 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			DisplayName string `json:"displayName"`
-			Metadata    map[string][]struct {
-				Type string          `json:"type"`
-				Data json.RawMessage `json:"data"`
-			} `json:"metadata"`
+			Type                   string   `json:"type"`
+			DisplayName            string   `json:"displayName"`
+			Metadata               metadata `json:"metadata"`
+			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -41,7 +41,19 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var out []Finding
 	for name, a := range m.Artifacts {
-		for p, entries := range a.Metadata {
+		md := a.Metadata
+		if a.AdditionalMetadataFile != "" {
+			raw, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
+			if err != nil {
+				return nil, fmt.Errorf("read cloud assembly: %w", err)
+			}
+			var extra metadata
+			if err := json.Unmarshal(raw, &extra); err != nil {
+				return nil, fmt.Errorf("parse %s: %w", a.AdditionalMetadataFile, err)
+			}
+			md = merge(md, extra)
+		}
+		for p, entries := range md {
 			for _, e := range entries {
 				if e.Type != "aws:cdk:error" {
 					continue
@@ -56,4 +68,21 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out, nil
+}
+
+// metadata is a stack's annotations by construct path.
+type metadata map[string][]struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+func merge(a, b metadata) metadata {
+	out := metadata{}
+	for k, v := range a {
+		out[k] = append(out[k], v...)
+	}
+	for k, v := range b {
+		out[k] = append(out[k], v...)
+	}
+	return out
 }
