@@ -224,7 +224,7 @@ func ExecutionPolicyName(env string, n int) string {
 
 // ExecutionPolicyCount is how many execution policies the delivery stack creates: a managed
 // policy holds at most 6,144 characters, so the execution policy is spread over this many.
-const ExecutionPolicyCount = 3
+const ExecutionPolicyCount = 5
 
 // DeployRoleName is the role GitHub Actions deploy jobs of env assume through OIDC.
 func DeployRoleName(env string) string { return "vv-github-deploy-" + env }
@@ -244,6 +244,34 @@ const (
 // BootstrapRoleName is the name of a role `cdk bootstrap --qualifier` created in e's account and region.
 func BootstrapRoleName(e *Environment, kind string) string {
 	return "cdk-" + e.Deployment.Qualifier + "-" + kind + "-" + e.Account + "-" + e.Region
+}
+
+// ToolkitStackName is the stack `cdk bootstrap` creates for e's qualifier: one per qualifier, so
+// that two environments in one account and region keep separate bootstraps.
+func ToolkitStackName(e *Environment) string { return "CDKToolkit-" + e.Deployment.Qualifier }
+
+// ExecutionPolicyARNs are the ARNs of e's CloudFormation execution policies, in order.
+func ExecutionPolicyARNs(e *Environment) []string {
+	var out []string
+	for n := 1; n <= ExecutionPolicyCount; n++ {
+		out = append(out, e.IAMARN("policy/"+ExecutionPolicyName(e.Name, n)))
+	}
+	return out
+}
+
+// BootstrapArgs are the arguments of the `cdk bootstrap` an administrator runs once for e, after
+// deploying its delivery stack (whose policies the bootstrap names). The staging bucket gets a
+// customer-managed key.
+func BootstrapArgs(e *Environment) []string {
+	return []string{
+		"bootstrap", "aws://" + e.Account + "/" + e.Region,
+		"--qualifier", e.Deployment.Qualifier,
+		"--toolkit-stack-name", ToolkitStackName(e),
+		"--cloudformation-execution-policies", strings.Join(ExecutionPolicyARNs(e), ","),
+		"--custom-permissions-boundary", BoundaryPolicyName(e.Name),
+		"--bootstrap-customer-key",
+		"--termination-protection",
+	}
 }
 
 // Partition is the AWS partition of e's region.

@@ -49,6 +49,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, pooled, 2)
 	assert.GreaterOrEqual(t, dedicated, 1)
+	for _, e := range c.Environments {
+		assert.NotNil(t, e.Deployment.GitHub, "%s: the example deploys every environment from GitHub Actions", e.Name)
+	}
 }
 
 func TestDefaultsAreAppliedInOnePlace(t *testing.T) {

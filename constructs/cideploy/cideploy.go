@@ -182,15 +182,7 @@ func DiffSubject(gh *config.GitHub) string { return "repo:" + gh.Repository + ":
 // BootstrapCommand is the `cdk bootstrap` command line an administrator runs once per environment,
 // after deploying the delivery stack.
 func BootstrapCommand(e *config.Environment) string {
-	t := Target{e}
-	return strings.Join([]string{
-		"cdk", "bootstrap", "aws://" + e.Account + "/" + e.Region,
-		"--qualifier", e.Deployment.Qualifier,
-		"--toolkit-stack-name", "CDKToolkit-" + e.Deployment.Qualifier,
-		"--cloudformation-execution-policies", strings.Join(t.ExecutionPolicyARNs(), ","),
-		"--custom-permissions-boundary", config.BoundaryPolicyName(e.Name),
-		"--bootstrap-customer-key",
-	}, " ")
+	return "cdk " + strings.Join(config.BootstrapArgs(e), " ")
 }
 
 func githubPrincipal(provider awsiam.IOidcProvider, subject string) awsiam.IPrincipal {

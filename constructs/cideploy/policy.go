@@ -36,13 +36,7 @@ func (t Target) ExecutionRoleARN() string { return t.BootstrapRoleARN(config.Boo
 func (t Target) BoundaryARN() string { return t.IAMARN("policy/" + config.BoundaryPolicyName(t.Name)) }
 
 // ExecutionPolicyARNs are the ARNs of the execution policies, in order.
-func (t Target) ExecutionPolicyARNs() []string {
-	var out []string
-	for n := 1; n <= config.ExecutionPolicyCount; n++ {
-		out = append(out, t.IAMARN("policy/"+config.ExecutionPolicyName(t.Name, n)))
-	}
-	return out
-}
+func (t Target) ExecutionPolicyARNs() []string { return config.ExecutionPolicyARNs(t.Environment) }
 
 // RoleNamePatterns are the names of roles the execution role may create and pass: CloudFormation
 // generates names starting with the stack name (<env>-platform-..., <env>-tenant-...), and
@@ -280,16 +274,14 @@ func (t Target) iamStatements(types map[string]bool, linkedServices []string) ([
 		if types["AWS::IAM::ServiceLinkedRole"] {
 			actions = append(actions, "iam:DeleteServiceLinkedRole", "iam:GetServiceLinkedRoleDeletionStatus")
 		}
-		var res []string
-		for _, s := range linkedServices {
-			res = append(res, t.IAMARN("role/aws-service-role/"+s+"/*"))
-		}
-		st := Statement{Sid: "IAMServiceLinkedRoles", Effect: "Allow", Actions: actions, Resources: res,
-			Conditions: map[string]map[string][]string{"StringEquals": {"iam:AWSServiceName": linkedServices}}}
-		if len(res) == 0 {
+		if len(linkedServices) == 0 {
 			return nil, fmt.Errorf("AWS::IAM::ServiceLinkedRole needs the service's principal in its catalog entry (ServiceLinkedRoles)")
 		}
-		out = append(out, st)
+		// Service-linked roles live under aws-service-role/<service principal>/; the condition names
+		// the principals (the resource can't: one ARN per principal would not fit the policy).
+		out = append(out, Statement{Sid: "IAMServiceLinkedRoles", Effect: "Allow", Actions: actions,
+			Resources:  []string{t.IAMARN("role/aws-service-role/*")},
+			Conditions: map[string]map[string][]string{"StringEquals": {"iam:AWSServiceName": linkedServices}}})
 	}
 	return out, nil
 }

@@ -44,8 +44,8 @@ var Registry = []Suppression{
 		AppliesTo: []string{
 			// IAM roles, policies and instance profiles named for the environment: <env>-* (CloudFormation's generated names start with the stack name) and voicevault-<env>-*.
 			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:(role|policy|instance-profile)\/(voicevault-)?[a-z][a-z0-9-]*-\*$/`,
-			// Service-linked roles, one path per service, creation conditioned on iam:AWSServiceName.
-			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:role\/aws-service-role\/[a-z0-9.-]+\.amazonaws\.com\/\*$/`,
+			// Service-linked roles, creation conditioned on iam:AWSServiceName (the services' principals).
+			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:role\/aws-service-role\/\*$/`,
 			// EKS cluster OIDC providers of the environment's region.
 			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/\*$/`,
 			// Lambda functions named for the environment, layers, EventBridge rules and KMS keys of the environment's account and region.
