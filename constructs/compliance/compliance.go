@@ -126,9 +126,18 @@ func (s Suppression) nag() *cdknag.NagPackSuppression {
 	if len(s.AppliesTo) > 0 {
 		at := make([]interface{}, len(s.AppliesTo))
 		for i, a := range s.AppliesTo {
-			at[i] = a
+			if isRegex(a) {
+				at[i] = &cdknag.RegexAppliesTo{Regex: jsii.String(a)}
+			} else {
+				at[i] = a
+			}
 		}
 		ns.AppliesTo = &at
 	}
 	return ns
+}
+
+// isRegex reports whether an AppliesTo entry is a regular expression: written /.../ .
+func isRegex(a string) bool {
+	return len(a) > 2 && strings.HasPrefix(a, "/") && strings.HasSuffix(a, "/")
 }
