@@ -7,6 +7,8 @@ package audiostore
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -23,6 +25,10 @@ const (
 	DefaultRetentionDays             = 90
 	DefaultAbortIncompleteUploadDays = 1
 )
+
+// AccessLogsPolicyWarning is the CDK warning New acknowledges: the CDK cannot add S3 log
+// delivery to an imported access-log bucket's policy (the bucket's owner does).
+const AccessLogsPolicyWarning = "@aws-cdk/aws-s3:accessLogsPolicyNotAdded"
 
 // Lifecycle rule IDs, as they appear in the template.
 const (
@@ -129,6 +135,11 @@ func New(scope constructs.Construct, id string, props Props) *AudioStore {
 			},
 		},
 	})
+	// The log bucket is imported (it is the platform stack's), so the CDK cannot add the log
+	// delivery statement to its policy and warns. The platform's access-log bucket already lets
+	// logging.s3.amazonaws.com write for every vv-* bucket of its account (constructs/accesslogs).
+	awscdk.Annotations_Of(s.bucket).AcknowledgeWarning(jsii.String(AccessLogsPolicyWarning), jsii.String(
+		"the access-log bucket's own policy (constructs/accesslogs) admits S3 log delivery for the environment's vv-* buckets"))
 	s.denyOtherEncryption()
 	return s
 }
@@ -170,49 +181,66 @@ var ObjectActions = []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", 
 // KeyActions are the key actions GrantReadWrite gives, only through S3 for this bucket.
 var KeyActions = []string{"kms:Decrypt", "kms:GenerateDataKey"}
 
-// GrantReadWrite lets grantee read, write and delete objects under audiolayout.VoicesPrefix,
-// list that prefix, and use the key through S3 for this bucket only (kms:ViaService and the
-// bucket ARN as encryption context, which is what S3 sends with a bucket key). The key
-// statement goes to both the grantee's policy and the key policy: the key policy trusts IAM for
-// key administration only (constructs/kmskey), so the key policy must name the grantee.
-func (s *AudioStore) GrantReadWrite(grantee awsiam.IGrantable) {
+// GrantReadWrite lets role read, write and delete objects under audiolayout.VoicesPrefix, list
+// that prefix, and use the key through S3 for this bucket only (kms:ViaService and the bucket ARN
+// as encryption context, which is what S3 sends with a bucket key). The role's statements are a
+// customer-managed policy attached to it (returned; construct ID "ReadWrite" followed by the
+// role's path in its stack, e.g. ReadWriteIdentityRole), not an inline one: the HIPAA, NIST and PCI packs reject inline policies. The
+// key statement also goes to the key policy: the key policy trusts IAM for key administration
+// only (constructs/kmskey), so it must name the role.
+func (s *AudioStore) GrantReadWrite(role awsiam.IRole) awsiam.ManagedPolicy {
 	stack := awscdk.Stack_Of(s.Construct)
 	// The bucket's ARN from its name, not a reference to it: the key policy names it, and the
 	// bucket already depends on the key (a reference would be a cycle).
 	bucketArn := jsii.String("arn:" + *stack.Partition() + ":s3:::" + s.name)
-	principal := grantee.GrantPrincipal()
-	principal.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("AudioObjectsReadWrite"),
-		Actions:   jsii.Strings(ObjectActions...),
-		Resources: &[]*string{s.bucket.ArnForObjects(jsii.String(audiolayout.VoicesPrefix + "*"))},
-	}))
-	principal.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AudioListVoices"),
-		Actions:    jsii.Strings("s3:ListBucket"),
-		Resources:  &[]*string{bucketArn},
-		Conditions: &map[string]interface{}{"StringLike": map[string]interface{}{"s3:prefix": audiolayout.VoicesPrefix + "*"}},
-	}))
 	viaS3 := &map[string]interface{}{
 		"StringEquals": map[string]interface{}{
 			"kms:ViaService":                   "s3." + *stack.Region() + ".amazonaws.com",
 			"kms:EncryptionContext:aws:s3:arn": bucketArn,
 		},
 	}
-	principal.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AudioKeyThroughS3"),
-		Actions:    jsii.Strings(KeyActions...),
-		Resources:  &[]*string{s.key.KeyArn()},
-		Conditions: viaS3,
-	}))
-	var sid *string
-	if c, ok := grantee.(constructs.IConstruct); ok {
-		sid = jsii.String("AudioKeyThroughS3For" + *awscdk.Names_UniqueId(c))
-	}
+	uid := *awscdk.Names_UniqueId(role)
+	policy := awsiam.NewManagedPolicy(s.Construct, jsii.String("ReadWrite"+policyID(stack, role)), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Read, write and delete the voices of audio bucket " + s.name + ", through its key"),
+		Roles:       &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("AudioObjectsReadWrite"),
+				Actions:   jsii.Strings(ObjectActions...),
+				Resources: &[]*string{s.bucket.ArnForObjects(jsii.String(audiolayout.VoicesPrefix + "*"))},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:        jsii.String("AudioListVoices"),
+				Actions:    jsii.Strings("s3:ListBucket"),
+				Resources:  &[]*string{bucketArn},
+				Conditions: &map[string]interface{}{"StringLike": map[string]interface{}{"s3:prefix": audiolayout.VoicesPrefix + "*"}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:        jsii.String("AudioKeyThroughS3"),
+				Actions:    jsii.Strings(KeyActions...),
+				Resources:  &[]*string{s.key.KeyArn()},
+				Conditions: viaS3,
+			}),
+		},
+	})
 	s.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        sid,
+		Sid:        jsii.String("AudioKeyThroughS3For" + uid),
 		Actions:    jsii.Strings(KeyActions...),
-		Principals: &[]awsiam.IPrincipal{principal},
+		Principals: &[]awsiam.IPrincipal{role.GrantPrincipal()},
 		Resources:  jsii.Strings("*"),
 		Conditions: viaS3,
 	}), jsii.Bool(false))
+	return policy
+}
+
+var reNonAlnum = regexp.MustCompile(`[^A-Za-z0-9]`)
+
+// policyID names a grant's policy after the role: its construct path below stack (stable and
+// readable in the template), or its unique ID when the role is in another stack.
+func policyID(stack awscdk.Stack, role awsiam.IRole) string {
+	prefix := *stack.Node().Path() + "/"
+	if p := *role.Node().Path(); strings.HasPrefix(p, prefix) {
+		return reNonAlnum.ReplaceAllString(strings.TrimPrefix(p, prefix), "")
+	}
+	return *awscdk.Names_UniqueId(role)
 }

@@ -173,8 +173,22 @@ var viaS3 = map[string]any{"StringEquals": map[string]any{
 	"kms:EncryptionContext:aws:s3:arn": bucketArn,
 }}
 
+func TestGrantIsACustomerManagedPolicyAttachedToTheRole(t *testing.T) {
+	tpl := defaults(t)
+	assert.Empty(t, tpl.Resources("AWS::IAM::Policy"), "no inline policy (HIPAA/NIST/PCI IAMNoInlinePolicy)")
+	for _, r := range tpl.Resources("AWS::IAM::Role") {
+		assert.NotContains(t, r["Properties"], "Policies", "no inline policy on the role")
+	}
+	policies := tpl.Resources("AWS::IAM::ManagedPolicy")
+	require.Len(t, policies, 1)
+	for id, p := range policies {
+		assert.Regexp(t, "^AudioReadWriteWorkload[0-9A-F]{8}$", id)
+		assert.Equal(t, []any{map[string]any{"Ref": "Workload692FF5F4"}}, p["Properties"].(map[string]any)["Roles"])
+	}
+}
+
 func TestGrantGivesTheVoicesPrefixOnlyAndTheKeyOnlyThroughS3ForThisBucket(t *testing.T) {
-	policies := defaults(t).Resources("AWS::IAM::Policy")
+	policies := defaults(t).Resources("AWS::IAM::ManagedPolicy")
 	require.Len(t, policies, 1)
 	for _, p := range policies {
 		stmts := p["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)

@@ -56,6 +56,18 @@ var ControlPlaneLogTypes = []awseksv2.ClusterLoggingTypes{
 	awseksv2.ClusterLoggingTypes_CONTROLLER_MANAGER, awseksv2.ClusterLoggingTypes_SCHEDULER,
 }
 
+// KubectlConcurrency is the reserved concurrency of each of the kubectl provider's two functions:
+// the framework function, which CloudFormation invokes once per event of a Kubernetes manifest
+// resource (in any stack of the environment), and the kubectl handler, which only the framework
+// calls, synchronously. Equal numbers mean the handler never throttles its only caller. The
+// reservation caps what a burst of deployments can do to the cluster API and keeps that capacity
+// when other functions of the account (the tenants' API authorizers) use the rest; ten
+// manifests in flight at once is well above what a deployment does (the CDK CLI deploys one
+// stack at a time by default). Lambda keeps 100 of an account's concurrency unreserved, so the
+// account's Lambda concurrency quota must be at least 120 (new accounts can start below that;
+// see docs/platform.md).
+const KubectlConcurrency = 10
+
 // Cluster is the EKS cluster and what was built around it.
 type Cluster interface {
 	constructs.Construct
@@ -71,6 +83,8 @@ type Cluster interface {
 	KubectlProvider() awseksv2.IKubectlProvider
 	// KubectlRole is the kubectl handler's execution role; it is the principal with cluster-admin.
 	KubectlRole() awsiam.Role
+	// KubectlPolicy is KubectlRole's customer-managed policy (its only AWS permissions).
+	KubectlPolicy() awsiam.ManagedPolicy
 	// KubectlSecurityGroup is the kubectl provider functions' security group.
 	KubectlSecurityGroup() awsec2.SecurityGroup
 	// NodeAddons are the add-ons a node needs to become Ready (CNI, kube-proxy, Pod Identity agent):
@@ -86,15 +100,16 @@ type Cluster interface {
 
 type cluster struct {
 	constructs.Construct
-	eks          awseksv2.Cluster
-	cpSG         awsec2.SecurityGroup
-	cpLogs       awslogs.LogGroup
-	kubectlRole  awsiam.Role
-	kubectlSG    awsec2.SecurityGroup
-	nodeAddons   []awseksv2.Addon
-	coreDNS      awseksv2.Addon
-	cniRole      awsiam.Role
-	adminEntries []awseksv2.AccessEntry
+	eks           awseksv2.Cluster
+	cpSG          awsec2.SecurityGroup
+	cpLogs        awslogs.LogGroup
+	kubectlRole   awsiam.Role
+	kubectlPolicy awsiam.ManagedPolicy
+	kubectlSG     awsec2.SecurityGroup
+	nodeAddons    []awseksv2.Addon
+	coreDNS       awseksv2.Addon
+	cniRole       awsiam.Role
+	adminEntries  []awseksv2.AccessEntry
 }
 
 func (c *cluster) Cluster() awseksv2.Cluster                       { return c.eks }
@@ -102,6 +117,7 @@ func (c *cluster) ControlPlaneSecurityGroup() awsec2.SecurityGroup { return c.cp
 func (c *cluster) ControlPlaneLogGroup() awslogs.LogGroup          { return c.cpLogs }
 func (c *cluster) KubectlProvider() awseksv2.IKubectlProvider      { return c.eks.KubectlProvider() }
 func (c *cluster) KubectlRole() awsiam.Role                        { return c.kubectlRole }
+func (c *cluster) KubectlPolicy() awsiam.ManagedPolicy             { return c.kubectlPolicy }
 func (c *cluster) KubectlSecurityGroup() awsec2.SecurityGroup      { return c.kubectlSG }
 func (c *cluster) NodeAddons() []awseksv2.Addon                    { return c.nodeAddons }
 func (c *cluster) CoreDNS() awseksv2.Addon                         { return c.coreDNS }
@@ -225,21 +241,29 @@ func (c *cluster) tightenKubectlProvider(p Props) {
 	frameworkLogs := loggroups.New(c, "KubectlProviderLogGroup", loggroups.Props{Name: p.LogGroupPrefix + "eks/kubectl-provider", Key: p.Key, RetentionDays: p.LogRetentionDays})
 	loggroups.RedirectFunction(handler, handlerLogs)
 	loggroups.RedirectFunction(framework, frameworkLogs)
+	// Escape hatch: the provider's functions are the CDK's, with no concurrency option.
+	for _, fn := range []awslambda.Function{handler, framework} {
+		fn.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(KubectlConcurrency))
+	}
 
 	// The kubectl handler: describe this cluster (aws eks update-kubeconfig), write its logs, and
 	// the network interfaces Lambda needs in the VPC. Kubernetes rights come from the access entry.
-	c.kubectlRole.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("eks:DescribeCluster"),
-		Resources: jsii.Strings(*c.eks.ClusterArn()),
-	}))
-	c.kubectlRole.AddToPrincipalPolicy(loggroups.WritePolicy(handlerLogs))
-	for _, s := range lambdaVPCStatements(p.Subnets, c.kubectlSG) {
-		c.kubectlRole.AddToPrincipalPolicy(s)
-	}
+	// A customer-managed policy, not the role's inline default policy (IAMNoInlinePolicy of the
+	// HIPAA, NIST and PCI packs).
+	statements := append([]awsiam.PolicyStatement{
+		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("eks:DescribeCluster"),
+			Resources: jsii.Strings(*c.eks.ClusterArn()),
+		}),
+		loggroups.WritePolicy(handlerLogs),
+	}, lambdaVPCStatements(p.Subnets, c.kubectlSG)...)
+	c.kubectlPolicy = awsiam.NewManagedPolicy(c, jsii.String("KubectlPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("EKS " + p.Name + " kubectl handler: describe the cluster, write its log group, attach to the VPC"),
+		Statements:  &statements,
+		Roles:       &[]awsiam.IRole{c.kubectlRole},
+	})
 	// The handler must not start before its role can do all that.
-	if pol := c.kubectlRole.Node().TryFindChild(jsii.String("DefaultPolicy")); pol != nil {
-		handler.Node().AddDependency(pol)
-	}
+	handler.Node().AddDependency(c.kubectlPolicy)
 
 	// The framework function's role: the CDK attaches AWSLambdaBasicExecutionRole (logs on every
 	// group) and AWSLambdaVPCAccessExecutionRole; they are replaced by scoped statements. Its

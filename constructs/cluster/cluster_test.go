@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -102,7 +103,7 @@ func TestSecretsAreEncryptedWithTheKey(t *testing.T) {
 	tpl.HasResourceProperties("AWS::KMS::Key", map[string]any{"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 		map[string]any{
 			"Sid": "EKSClusterRoleSecretsEncryption", "Effect": "Allow", "Principal": map[string]any{"AWS": getAtt(roleID, "Arn")},
-			"Action": []any{"kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"}, "Resource": "*",
+			"Action": []any{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt"}, "Resource": "*",
 		},
 		map[string]any{
 			"Sid": "EKSGrantForSecretsEncryptionByDeployer", "Effect": "Allow", "Action": "kms:CreateGrant", "Resource": "*",
@@ -131,9 +132,7 @@ func TestEveryControlPlaneLogTypeGoesToAnEncryptedLogGroupCreatedFirst(t *testin
 	tpl.HasResourceProperties("AWS::KMS::Key", map[string]any{"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
 		"Sid": "CloudWatchLogsForEKSControlPlaneLogs", "Effect": "Allow", "Resource": "*",
 		"Principal": map[string]any{"Service": "logs.eu-west-1.amazonaws.com"}, "Action": assertions.Match_AnyValue(),
-		"Condition": map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": map[string]any{
-			"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":logs:eu-west-1:111111111111:log-group:/aws/eks/vv-test/cluster"}},
-		}}},
+		"Condition": map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/eks/vv-test/cluster"}},
 	}})}})
 }
 
@@ -248,7 +247,9 @@ func TestKubectlRoleHasOnlyDescribeClusterLogsAndItsNetworkInterfaces(t *testing
 	roleID, role := byPrefix(t, j, "AWS::IAM::Role", "EKSKubectlRole")
 	assert.NotContains(t, props(role), "ManagedPolicyArns", "no AWS managed policy on the kubectl role")
 	var actions []string
-	for _, p := range cdktest.ResourcesOf(j, "AWS::IAM::Policy") {
+	policies := cdktest.ResourcesOf(j, "AWS::IAM::Policy")
+	maps.Copy(policies, cdktest.ResourcesOf(j, "AWS::IAM::ManagedPolicy"))
+	for _, p := range policies {
 		raw, _ := json.Marshal(props(p)["Roles"])
 		if !strings.Contains(string(raw), roleID) {
 			continue
@@ -273,6 +274,28 @@ func TestKubectlRoleHasOnlyDescribeClusterLogsAndItsNetworkInterfaces(t *testing
 		"ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:CreateNetworkInterface",
 		"ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
 	}, actions)
+}
+
+func TestKubectlRolePermissionsAreACustomerManagedPolicyTheHandlerWaitsFor(t *testing.T) {
+	_, j := example(t)
+	roleID, _ := byPrefix(t, j, "AWS::IAM::Role", "EKSKubectlRole")
+	for id, p := range cdktest.ResourcesOf(j, "AWS::IAM::Policy") {
+		raw, _ := json.Marshal(props(p)["Roles"])
+		assert.NotContains(t, string(raw), roleID, "%s: no inline policy on the kubectl role (IAMNoInlinePolicy)", id)
+	}
+	policyID, policy := byPrefix(t, j, "AWS::IAM::ManagedPolicy", "EKSKubectlPolicy")
+	assert.Equal(t, []any{map[string]any{"Ref": roleID}}, props(policy)["Roles"])
+	handlerID, handler := byPrefix(t, j, "AWS::Lambda::Function", "EKSClusterKubectlProviderHandler")
+	assert.Contains(t, handler["DependsOn"], policyID, "%s starts only once its role has its permissions", handlerID)
+}
+
+func TestKubectlFunctionsHaveEqualReservedConcurrency(t *testing.T) {
+	_, j := example(t)
+	fns := cdktest.ResourcesOf(j, "AWS::Lambda::Function")
+	require.Len(t, fns, 2, "kubectl handler and framework function")
+	for id, fn := range fns {
+		assert.Equal(t, float64(cluster.KubectlConcurrency), props(fn)["ReservedConcurrentExecutions"], id)
+	}
 }
 
 func TestKubectlFrameworkRoleHasNoManagedPolicies(t *testing.T) {

@@ -101,6 +101,10 @@ type Network interface {
 	FlowLog() awsec2.FlowLog
 	// FlowLogGroup is the encrypted log group the flow log writes to.
 	FlowLogGroup() awslogs.LogGroup
+	// FlowLogRole is the role VPC Flow Logs delivers with (this account's flow logs only).
+	FlowLogRole() awsiam.Role
+	// FlowLogPolicy is FlowLogRole's customer-managed policy: write to FlowLogGroup, nothing else.
+	FlowLogPolicy() awsiam.ManagedPolicy
 	// DNSFirewall is the DNS firewall rule group associated with the VPC, or nil (egress "nat").
 	DNSFirewall() awsroute53resolver.CfnFirewallRuleGroup
 }
@@ -114,6 +118,8 @@ type network struct {
 	endpointG awsec2.SecurityGroup
 	flowLog   awsec2.FlowLog
 	flowGroup awslogs.LogGroup
+	flowRole  awsiam.Role
+	flowPol   awsiam.ManagedPolicy
 	dnsFW     awsroute53resolver.CfnFirewallRuleGroup
 }
 
@@ -124,6 +130,8 @@ func (n *network) EndpointSecurityGroup() awsec2.SecurityGroup          { return
 func (n *network) Endpoints() map[string]awsec2.InterfaceVpcEndpoint    { return n.endpoints }
 func (n *network) FlowLog() awsec2.FlowLog                              { return n.flowLog }
 func (n *network) FlowLogGroup() awslogs.LogGroup                       { return n.flowGroup }
+func (n *network) FlowLogRole() awsiam.Role                             { return n.flowRole }
+func (n *network) FlowLogPolicy() awsiam.ManagedPolicy                  { return n.flowPol }
 func (n *network) DNSFirewall() awsroute53resolver.CfnFirewallRuleGroup { return n.dnsFW }
 
 // Subnet group names (they are part of the construct IDs of the subnets).
@@ -186,10 +194,13 @@ func New(scope constructs.Construct, id string, props Props) Network {
 	}
 
 	n.flowGroup = loggroups.New(n, "FlowLogGroup", loggroups.Props{Name: p.FlowLogGroupName, Key: p.FlowLogKey, RetentionDays: p.RetentionDays})
+	n.flowRole, n.flowPol = flowLogRole(n, n.flowGroup)
 	n.flowLog = n.vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
-		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(n.flowGroup, nil),
+		// Immutable view: the CDK would otherwise write the same statements into an inline policy.
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(n.flowGroup, n.flowRole.WithoutPolicyUpdates(nil)),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
 	})
+	n.flowLog.Node().AddDependency(n.flowPol)
 
 	n.vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
@@ -265,7 +276,8 @@ func natSubnets(egress config.EgressMode) *awsec2.SubnetSelection {
 // closeDefaultSecurityGroupHelper tightens the CDK's stack-wide function that removes the
 // default security group's rules (restrictDefaultSecurityGroup): it logs to an encrypted group
 // of ours instead of an unencrypted /aws/lambda/... one, and its role loses the AWS managed
-// AWSLambdaBasicExecutionRole (logs:* on every group) for a statement scoped to that group.
+// AWSLambdaBasicExecutionRole (logs:* on every group) for a statement scoped to that group, in a
+// customer-managed policy that also takes over the role's inline statement.
 // The provider is a CfnResource-based singleton with no props for either, hence the overrides.
 func closeDefaultSecurityGroupHelper(n *network, p Props) {
 	stack := awscdk.Stack_Of(n)
@@ -278,11 +290,49 @@ func closeDefaultSecurityGroupHelper(n *network, p Props) {
 	loggroups.RedirectFunction(handler, group)
 	role := provider.Node().FindChild(jsii.String("Role")).(awscdk.CfnResource)
 	role.AddPropertyDeletionOverride(jsii.String("ManagedPolicyArns"))
-	policy := awsiam.NewPolicy(n, jsii.String("DefaultSecurityGroupHelperLogPolicy"), &awsiam.PolicyProps{
-		Statements: &[]awsiam.PolicyStatement{loggroups.WritePolicy(group)},
-		Roles:      &[]awsiam.IRole{awsiam.Role_FromRoleName(n, jsii.String("DefaultSecurityGroupHelperRole"), role.Ref(), nil)},
+	// The role's inline policy (the CDK's one statement: change the rules of this VPC's default
+	// security group) moves into a customer-managed policy of ours with the log statement: no
+	// inline policy (IAMNoInlinePolicy of the HIPAA, NIST and PCI packs). This stack has one VPC.
+	role.AddPropertyDeletionOverride(jsii.String("Policies"))
+	policy := awsiam.NewManagedPolicy(n, jsii.String("DefaultSecurityGroupHelperPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("CDK default-security-group helper function: remove the rules of the VPC's default security group, write its own log group"),
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Actions: jsii.Strings("ec2:AuthorizeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress"),
+				Resources: jsii.Strings(fmt.Sprintf("arn:%s:ec2:%s:%s:security-group/%s",
+					*stack.Partition(), *stack.Region(), *stack.Account(), *n.vpc.VpcDefaultSecurityGroup())),
+			}),
+			loggroups.WritePolicy(group),
+		},
+		Roles: &[]awsiam.IRole{awsiam.Role_FromRoleName(n, jsii.String("DefaultSecurityGroupHelperRole"), role.Ref(), nil)},
 	})
 	handler.Node().AddDependency(policy)
+}
+
+// flowLogRole is the role VPC Flow Logs delivers with: assumable by the flow-logs service only
+// on behalf of this account's flow logs (confused-deputy conditions), with a customer-managed
+// policy that writes to group and nothing else. The CDK's own role would carry the same three
+// actions in an inline policy, which the HIPAA, NIST and PCI packs reject (IAMNoInlinePolicy).
+func flowLogRole(n *network, group awslogs.ILogGroup) (awsiam.Role, awsiam.ManagedPolicy) {
+	stack := awscdk.Stack_Of(n)
+	role := awsiam.NewRole(n, jsii.String("FlowLogRole"), &awsiam.RoleProps{
+		Description: jsii.String("VPC flow logs of " + *stack.StackName() + ": deliver to the flow-log group"),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": *stack.Account()},
+				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", *stack.Partition(), *stack.Region(), *stack.Account())},
+			},
+		}),
+	})
+	policy := awsiam.NewManagedPolicy(n, jsii.String("FlowLogPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("VPC flow logs: create streams in and write to the flow-log group, nothing else"),
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resources: jsii.Strings(*group.LogGroupArn()), // the group ARN ends in :*, covering its streams
+		})},
+		Roles: &[]awsiam.IRole{role},
+	})
+	return role, policy
 }
 
 // subnetMasks sizes the subnets: the private subnets split the VPC into the fewest power-of-two

@@ -164,12 +164,65 @@ func TestDefaultSecurityGroupIsClosed(t *testing.T) {
 		rp := props(j["Resources"].(map[string]any)[role].(map[string]any))
 		assert.NotContains(t, rp, "ManagedPolicyArns", "helper role: no AWS managed policy")
 	}
-	tpl.HasResourceProperties("AWS::IAM::Policy", map[string]any{
-		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
-			"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow",
-			"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("DefaultSecurityGroupHelperLogGroup")), "Arn"}},
+	// A customer-managed policy (no inline policy: IAMNoInlinePolicy) on the helper's role.
+	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", map[string]any{
+		"PolicyDocument": map[string]any{"Statement": []any{
+			map[string]any{
+				"Action": []any{"ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"}, "Effect": "Allow",
+				"Resource": map[string]any{"Fn::Join": []any{"", []any{"arn:aws:ec2:eu-west-1:111111111111:security-group/", map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("NetworkVPC")), "DefaultSecurityGroup"}}}}},
+			},
+			map[string]any{
+				"Action": []any{"logs:CreateLogStream", "logs:PutLogEvents"}, "Effect": "Allow",
+				"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("DefaultSecurityGroupHelperLogGroup")), "Arn"}},
+			},
+		}},
+		"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("CustomVpcRestrictDefaultSGCustomResourceProviderRole"))}},
+	})
+}
+
+func TestNetworkMakesNoInlinePolicies(t *testing.T) {
+	tpl, j := none(t)
+	tpl.ResourceCountIs("AWS::IAM::Policy", 0)
+	for id, r := range cdktest.ResourcesOf(j, "AWS::IAM::Role") {
+		assert.NotContains(t, props(r), "Policies", id)
+	}
+}
+
+func TestFlowLogRoleIsOnlyForThisAccountsFlowLogsAndWritesOnlyTheFlowLogGroup(t *testing.T) {
+	tpl, j := none(t)
+	tpl.HasResourceProperties("AWS::IAM::Role", map[string]any{
+		"AssumeRolePolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Action": "sts:AssumeRole", "Effect": "Allow",
+			"Principal": map[string]any{"Service": "vpc-flow-logs.amazonaws.com"},
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": "111111111111"},
+				"ArnLike":      map[string]any{"aws:SourceArn": "arn:aws:ec2:eu-west-1:111111111111:vpc-flow-log/*"},
+			},
 		}}},
 	})
+	var roleID string
+	for id := range cdktest.ResourcesOf(j, "AWS::IAM::Role") {
+		if strings.Contains(id, "FlowLogRole") {
+			roleID = id
+		}
+	}
+	require.NotEmpty(t, roleID)
+	tpl.HasResourceProperties("AWS::EC2::FlowLog", map[string]any{"DeliverLogsPermissionArn": map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}}})
+	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", map[string]any{
+		"PolicyDocument": map[string]any{"Statement": []any{map[string]any{
+			"Action": []any{"logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"}, "Effect": "Allow",
+			"Resource": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("FlowLogGroup")), "Arn"}},
+		}}},
+		"Roles": []any{map[string]any{"Ref": roleID}},
+	})
+	for id, fl := range cdktest.ResourcesOf(j, "AWS::EC2::FlowLog") {
+		deps, _ := fl["DependsOn"].([]any)
+		found := false
+		for _, d := range deps {
+			found = found || strings.Contains(d.(string), "FlowLogPolicy")
+		}
+		assert.True(t, found, "%s waits for its role's policy: %v", id, deps)
+	}
 }
 
 func TestFlowLogsRecordAllTrafficToAnEncryptedLogGroupWithRetention(t *testing.T) {

@@ -102,7 +102,8 @@ type Posture interface {
 	ConfigBucket() awss3.Bucket
 	ConfigKey() awskms.Key
 	ConfigRole() awsiam.Role
-	Rules() []awsconfig.ManagedRule // always, in the order of Rules
+	ConfigPolicy() awsiam.ManagedPolicy // the recorder role's delivery permissions
+	Rules() []awsconfig.ManagedRule     // always, in the order of Rules
 	Analyzer() awsaccessanalyzer.CfnAnalyzer
 	Macie() awsmacie.CfnSession
 }
@@ -116,6 +117,7 @@ type posture struct {
 	bucket    awss3.Bucket
 	key       awskms.Key
 	role      awsiam.Role
+	policy    awsiam.ManagedPolicy
 	rules     []awsconfig.ManagedRule
 	analyzer  awsaccessanalyzer.CfnAnalyzer
 	macie     awsmacie.CfnSession
@@ -200,23 +202,31 @@ func (c *posture) addRecorder(props Props) {
 		}),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{awsiam.ManagedPolicy_FromAwsManagedPolicyName(jsii.String("service-role/AWS_ConfigRole"))},
 	})
-	c.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:     jsii.String("DeliverToConfigBucket"),
-		Actions: jsii.Strings("s3:PutObject"),
-		// The pseudo-parameter (not the literal account) keeps the path, and so the reviewed
-		// nag suppression of its wildcard, the same in every environment.
-		Resources: jsii.Strings(*c.bucket.ArnForObjects(jsii.String("AWSLogs/" + *awscdk.Aws_ACCOUNT_ID() + "/Config/*"))),
-	}))
-	c.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("CheckConfigBucket"),
-		Actions:   jsii.Strings("s3:GetBucketAcl"),
-		Resources: jsii.Strings(*c.bucket.BucketArn()),
-	}))
-	c.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("EncryptConfigDeliveries"),
-		Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
-		Resources: jsii.Strings(*c.key.KeyArn()),
-	}))
+	// A customer-managed policy rather than the role's inline default policy (IAMNoInlinePolicy
+	// of the HIPAA, NIST and PCI packs).
+	c.policy = awsiam.NewManagedPolicy(c, jsii.String("ConfigPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("AWS Config recorder for " + props.Name + ": deliver to the Config bucket with the Config key"),
+		Roles:       &[]awsiam.IRole{c.role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("DeliverToConfigBucket"),
+				Actions: jsii.Strings("s3:PutObject"),
+				// The pseudo-parameter (not the literal account) keeps the path, and so the reviewed
+				// nag suppression of its wildcard, the same in every environment.
+				Resources: jsii.Strings(*c.bucket.ArnForObjects(jsii.String("AWSLogs/" + *awscdk.Aws_ACCOUNT_ID() + "/Config/*"))),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("CheckConfigBucket"),
+				Actions:   jsii.Strings("s3:GetBucketAcl"),
+				Resources: jsii.Strings(*c.bucket.BucketArn()),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("EncryptConfigDeliveries"),
+				Actions:   jsii.Strings("kms:Decrypt", "kms:GenerateDataKey"),
+				Resources: jsii.Strings(*c.key.KeyArn()),
+			}),
+		},
+	})
 	// The key policy must name the role too: the key does not delegate data-plane use to IAM.
 	c.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("ConfigRecorderEncryptsDeliveries"),
@@ -247,7 +257,7 @@ func (c *posture) addRecorder(props Props) {
 	})
 	// A delivery channel needs its recorder; the role must be able to deliver before it starts.
 	c.channel.Node().AddDependency(c.recorder)
-	c.channel.Node().AddDependency(c.role)
+	c.channel.Node().AddDependency(c.role, c.policy)
 }
 
 func (c *posture) addRules(prefix string) {
@@ -298,6 +308,7 @@ func (c *posture) DeliveryChannel() awsconfig.CfnDeliveryChannel { return c.chan
 func (c *posture) ConfigBucket() awss3.Bucket                    { return c.bucket }
 func (c *posture) ConfigKey() awskms.Key                         { return c.key }
 func (c *posture) ConfigRole() awsiam.Role                       { return c.role }
+func (c *posture) ConfigPolicy() awsiam.ManagedPolicy            { return c.policy }
 func (c *posture) Rules() []awsconfig.ManagedRule                { return c.rules }
 func (c *posture) Analyzer() awsaccessanalyzer.CfnAnalyzer       { return c.analyzer }
 func (c *posture) Macie() awsmacie.CfnSession                    { return c.macie }

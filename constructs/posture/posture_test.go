@@ -3,6 +3,7 @@ package posture_test
 import (
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
@@ -80,6 +81,21 @@ func TestConfigRecorderRecordsEverythingAndDeliversToTheEncryptedBucket(t *testi
 		"LifecycleConfiguration":         obj{"Rules": arr{obj{"Id": "ExpireLogs", "Status": "Enabled", "ExpirationInDays": 365, "NoncurrentVersionExpiration": obj{"NoncurrentDays": 365}, "AbortIncompleteMultipartUpload": obj{"DaysAfterInitiation": 7}}}},
 		"OwnershipControls":              obj{"Rules": arr{obj{"ObjectOwnership": "BucketOwnerEnforced"}}},
 	})
+}
+
+func TestConfigRoleDeliversThroughACustomerManagedPolicyTheChannelWaitsFor(t *testing.T) {
+	tpl, p := template(t)
+	roleID, policyID := cdktest.LogicalID(t, p.ConfigRole()), cdktest.LogicalID(t, p.ConfigPolicy())
+	tpl.ResourceCountIs("AWS::IAM::Policy", 0) // no inline policy (IAMNoInlinePolicy)
+	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", obj{
+		"Roles": arr{obj{"Ref": roleID}},
+		"PolicyDocument": obj{"Statement": arr{
+			obj{"Sid": "DeliverToConfigBucket", "Action": "s3:PutObject", "Effect": "Allow", "Resource": assertions.Match_AnyValue()},
+			obj{"Sid": "CheckConfigBucket", "Action": "s3:GetBucketAcl", "Effect": "Allow", "Resource": assertions.Match_AnyValue()},
+			obj{"Sid": "EncryptConfigDeliveries", "Action": arr{"kms:Decrypt", "kms:GenerateDataKey"}, "Effect": "Allow", "Resource": assertions.Match_AnyValue()},
+		}},
+	})
+	tpl.HasResource("AWS::Config::DeliveryChannel", obj{"DependsOn": assertions.Match_ArrayWith(&[]any{policyID})})
 }
 
 func TestConfigKeyIsUsableOnlyByTheRecorderRoleThroughS3(t *testing.T) {
