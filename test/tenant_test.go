@@ -118,7 +118,8 @@ func TestEveryTenantStackHoldsExactlyItsKeyBucketRoleAndWorkload(t *testing.T) {
 		tpl := r.Template(t, ts.name)
 		for typ, n := range map[string]int{
 			"AWS::KMS::Key": 1, "AWS::KMS::Alias": 1, "AWS::S3::Bucket": 1, "AWS::S3::BucketPolicy": 1,
-			"AWS::IAM::Role": 1, "AWS::IAM::Policy": 1, "AWS::EKS::PodIdentityAssociation": 1,
+			"AWS::IAM::Role": 2, "AWS::IAM::Policy": 2, "AWS::EKS::PodIdentityAssociation": 1,
+			"AWS::GuardDuty::MalwareProtectionPlan": 1, // the workload's role and the malware scan's
 			"Custom::AWSCDK-EKS-KubernetesResource": 2,
 		} {
 			tpl.ResourceCountIs(typ, n)
@@ -134,19 +135,32 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 		assert.Equal(t, "alias/"+config.KeyAlias(ts.env.Name, ts.cfg.Name), ts.props("AWS::KMS::Alias")["AliasName"], ts.name)
 		var data []any
 		for _, s := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
-			if s.(map[string]any)["Sid"] != "KeyAdministrationByAccount" {
+			if sid := s.(map[string]any)["Sid"]; sid != "KeyAdministrationByAccount" && sid != "GuardDutyMalwareScanDecrypts" {
 				data = append(data, s)
 			}
 		}
 		require.Len(t, data, 1, "%s: one data-plane principal", ts.name)
 		st := data[0].(map[string]any)
-		roleID := onlyID(t, r, ts.name, "AWS::IAM::Role")
+		roleID := idWithPrefix(t, r, ts.name, "AWS::IAM::Role", "IdentityRole")
 		assert.Equal(t, map[string]any{"AWS": map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}}}, st["Principal"], ts.name)
 		assert.Equal(t, "s3."+ts.env.Region+".amazonaws.com", dig(st, "Condition", "StringEquals", "kms:ViaService"), ts.name)
 		arn, ok := cdktest.Plain(dig(st, "Condition", "StringEquals", "kms:EncryptionContext:aws:s3:arn"))
 		assert.True(t, ok, ts.name)
 		assert.Equal(t, "arn:aws:s3:::"+config.AudioBucketName(ts.env, ts.cfg.Name), arn, ts.name)
 	}
+}
+
+// idWithPrefix is the logical ID of the one resource of typ whose ID starts with prefix.
+func idWithPrefix(t *testing.T, r *cdktest.Result, stack, typ, prefix string) string {
+	t.Helper()
+	var ids []string
+	for id := range r.Resources(t, stack, typ) {
+		if strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	require.Len(t, ids, 1, "%s: one %s named %s*", stack, typ, prefix)
+	return ids[0]
 }
 
 func onlyID(t *testing.T, r *cdktest.Result, stack, typ string) string {
