@@ -1,6 +1,10 @@
 package test
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,12 +49,46 @@ func TestEveryNagPackCheckedEveryStack(t *testing.T) {
 }
 
 // TestRegistryHasNoStaleEntries fails on a registry entry (or appliesTo value) that suppresses
-// nothing in the example synth: remove it, so the registry stays the list of real exceptions.
+// nothing in any configuration the registry serves (the example, and the variant that switches
+// initech's services off): remove it, so the registry stays the list of real exceptions.
 func TestRegistryHasNoStaleEntries(t *testing.T) {
-	stale, err := compliance.Stale(exampleAssembly(t), compliance.Registry)
+	inExample, err := compliance.Stale(exampleAssembly(t), compliance.Registry)
 	require.NoError(t, err)
-	for _, s := range stale {
-		t.Errorf("stale registry entry: %s", s)
+	v, err := assembly.Load(variant(t).Outdir)
+	require.NoError(t, err)
+	inVariant, err := compliance.Stale(v, compliance.Registry)
+	require.NoError(t, err)
+	for _, s := range inExample {
+		if slices.Contains(inVariant, s) {
+			t.Errorf("stale registry entry: %s", s)
+		}
+	}
+}
+
+// TestInlineDeliveryTemplatesCarryNoSuppressionsButTheReportsDo proves the trade made for the
+// admin-deployed delivery stacks (compliance.SuppressionsOutOfTemplate): their templates, sent
+// to CloudFormation inline, hold no cdk_nag metadata, while the registry's suppressions still
+// apply and the nag reports (read by the audit report) list them with reason and owner.
+func TestInlineDeliveryTemplatesCarryNoSuppressionsButTheReportsDo(t *testing.T) {
+	a := exampleAssembly(t)
+	reports, err := a.NagReports()
+	require.NoError(t, err)
+	rows := assembly.NagRows(reports)
+	for _, s := range a.Stacks {
+		if !strings.HasSuffix(s.Name, "-delivery") {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(a.Dir, s.TemplateFile))
+		require.NoError(t, err)
+		assert.NotContains(t, string(raw), "cdk_nag", s.Name)
+		suppressed := 0
+		for _, r := range rows {
+			if r.Stack == s.Name && r.Compliance == assembly.NagSuppressed {
+				suppressed++
+				assert.Contains(t, r.Reason, "(owner: ", "%s %s %s", s.Name, r.Resource, r.Rule)
+			}
+		}
+		assert.Positive(t, suppressed, "%s: the registry's suppressions still apply", s.Name)
 	}
 }
 

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -21,7 +22,10 @@ func TestEveryRoleGrantedAKeyIsNamedInThatKeysPolicy(t *testing.T) {
 	checked := 0
 	for _, stack := range r.StackNames() {
 		keys := r.Resources(t, stack, "AWS::KMS::Key")
-		for pid, pol := range r.Resources(t, stack, "AWS::IAM::Policy") {
+		// Inline (AWS::IAM::Policy) and customer-managed policies attached to roles alike.
+		policies := r.Resources(t, stack, "AWS::IAM::Policy")
+		maps.Copy(policies, r.Resources(t, stack, "AWS::IAM::ManagedPolicy"))
+		for pid, pol := range policies {
 			props := pol["Properties"].(map[string]any)
 			roles, _ := props["Roles"].([]any)
 			doc, _ := props["PolicyDocument"].(map[string]any)

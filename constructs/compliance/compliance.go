@@ -89,7 +89,8 @@ func ApplyWith(app awscdk.App, opts Options) {
 type registryAspect struct{ entries []Suppression }
 
 func (r *registryAspect) Visit(node constructs.IConstruct) {
-	if _, ok := node.(awscdk.CfnResource); !ok {
+	res, ok := node.(awscdk.CfnResource)
+	if !ok {
 		return
 	}
 	p := relativePath(node)
@@ -101,7 +102,32 @@ func (r *registryAspect) Visit(node constructs.IConstruct) {
 	}
 	if len(found) > 0 {
 		cdknag.NagSuppressions_AddResourceSuppressions(node, &found, jsii.Bool(false))
+		if inlineTemplate(node) {
+			// cdk-nag reads the suppressions from the resource's metadata, not from the rendered
+			// template, so they still apply; only the template leaves them out.
+			res.AddDeletionOverride(jsii.String("Metadata.cdk_nag"))
+		}
 	}
+}
+
+// inlineTemplateContext marks a stack whose template CloudFormation receives inline (see
+// SuppressionsOutOfTemplate).
+const inlineTemplateContext = "voicevault:compliance:inlineTemplate"
+
+// SuppressionsOutOfTemplate keeps the registry's suppressions out of stack's template: for a
+// stack whose template the CDK CLI sends to CloudFormation inline, which must stay under 51,200
+// bytes (the admin-deployed delivery stack, deployed before any bootstrap bucket exists), and
+// where the suppressions' reasons, repeated per pack and per resource, would take a third of it.
+// The suppressions still apply and the nag reports and the audit report still list them with
+// their reasons; only the template does not repeat them. Call it on the new stack, before
+// anything is added to it (it sets context).
+func SuppressionsOutOfTemplate(stack awscdk.Stack) {
+	stack.Node().SetContext(jsii.String(inlineTemplateContext), true)
+}
+
+func inlineTemplate(node constructs.IConstruct) bool {
+	v, _ := node.Node().TryGetContext(jsii.String(inlineTemplateContext)).(bool)
+	return v
 }
 
 // relativePath is the construct path below the stack, e.g. "Cluster/Resource".

@@ -17,8 +17,11 @@ func TestFindErrorsReadsFindingsFromAdditionalMetadataFiles(t *testing.T) {
 	}
 	write("manifest.json", `{"artifacts": {
 		"s": {"type": "aws:cloudformation:stack", "additionalMetadataFile": "s.metadata.json",
+		      "properties": {"templateFile": "s.template.json"},
 		      "metadata": {"/s/A": [{"type": "aws:cdk:error", "data": "in manifest"}]}},
-		"t": {"type": "aws:cloudformation:stack"}}}`)
+		"t": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "t.template.json"}}}}`)
+	write("s.template.json", `{"Resources": {}}`)
+	write("t.template.json", `{"Resources": {}}`)
 	write("s.metadata.json", `{"/s/B/Resource": [
 		{"type": "aws:cdk:warning", "data": "ignored"},
 		{"type": "aws:cdk:error", "data": "AwsSolutions-S1: in metadata file"}]}`)
@@ -39,7 +42,7 @@ func TestFindErrorsReadsFindingsFromAdditionalMetadataFiles(t *testing.T) {
 
 func TestFindErrorsFailsOnAMissingMetadataFile(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"artifacts": {"s": {"additionalMetadataFile": "gone.json"}}}`), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(`{"artifacts": {"s": {"type": "aws:cloudformation:stack", "additionalMetadataFile": "gone.json", "properties": {"templateFile": "s.template.json"}}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := FindErrors(dir); err == nil {

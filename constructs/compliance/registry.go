@@ -167,7 +167,7 @@ var awsSolutionsEntries = []Suppression{
 	},
 	// Tenant malware scanning (constructs/malwarescan, wired in stacks/tenant.go).
 	{
-		Rule: "AwsSolutions-IAM5", Path: "MalwareScan/Role/DefaultPolicy/Resource",
+		Rule: "AwsSolutions-IAM5", Path: "MalwareScan/Policy/Resource",
 		AppliesTo: []string{
 			"Resource::<AudioBucket3176805C.Arn>/*",
 			"Resource::arn:aws:events:<AWS::Region>:<AWS::AccountId>:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*",
@@ -279,6 +279,15 @@ var compliancePackEntries = slices.Concat(
 			"files are integrity-validated (digest files) and the log buckets can take Object Lock. A copy in a "+
 			"separate log-archive account is the AWS Organization's to run (an organization trail, a Config "+
 			"aggregator), not this app's",
+		"baseline"),
+
+	// --- S3BucketLoggingEnabled: the access-log bucket itself (as AwsSolutions-S1 above).
+	inPacks(hipaaNISTPCI, "S3BucketLoggingEnabled",
+		[]string{"AccessLogs/Resource"},
+		"this is the environment's S3 server-access-log bucket, the target of every other bucket's access logs; "+
+			"logging its own accesses into itself would loop. The packs recognize a log target only when a bucket in "+
+			"the same stack logs to it, which is not the case when CloudTrail and AWS Config are switched off (the "+
+			"tenant buckets log to it from their own stacks); CloudTrail data events, when on, record its object accesses",
 		"baseline"),
 
 	// --- S3DefaultEncryptionKMS: the access-log bucket.

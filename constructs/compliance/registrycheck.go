@@ -3,6 +3,7 @@ package compliance
 import (
 	"encoding/base64"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 
@@ -43,12 +44,30 @@ func Stale(a *assembly.Assembly, registry []Suppression) ([]string, error) {
 			continue
 		}
 		for _, at := range e.AppliesTo {
-			if !findings[at] {
+			if !matchesAny(at, findings) {
 				out = append(out, fmt.Sprintf("%s on %q: appliesTo %q matches no finding: remove it", e.Rule, e.Path, at))
 			}
 		}
 	}
 	return out, nil
+}
+
+// matchesAny reports whether the appliesTo value at (an exact finding, or a /regex/ as cdk-nag
+// reads it) names one of findings.
+func matchesAny(at string, findings map[string]bool) bool {
+	if !isRegex(at) {
+		return findings[at]
+	}
+	re, err := regexp.Compile(at[1 : len(at)-1])
+	if err != nil {
+		return false
+	}
+	for f := range findings {
+		if re.MatchString(f) {
+			return true
+		}
+	}
+	return false
 }
 
 // Unregistered returns a line for every cdk-nag suppression in the synthesized templates that
@@ -77,8 +96,8 @@ func Unregistered(a *assembly.Assembly, registry []Suppression) []string {
 
 type suppressionRule struct {
 	id, reason string
-	appliesTo  []string
-	regex      bool // an appliesTo entry is a {regex: ...} object
+	appliesTo  []string // exact findings, and {regex: "/.../"} objects as their "/.../" string
+	odd        bool     // an appliesTo entry is neither a string nor a {regex: string} object
 }
 
 // rulesToSuppress reads the cdk_nag metadata of a resource or template.
@@ -98,10 +117,17 @@ func rulesToSuppress(meta map[string]any) []suppressionRule {
 		}
 		at, _ := m["applies_to"].([]any)
 		for _, a := range at {
-			if s, ok := a.(string); ok {
-				r.appliesTo = append(r.appliesTo, s)
-			} else {
-				r.regex = true
+			switch v := a.(type) {
+			case string:
+				r.appliesTo = append(r.appliesTo, v)
+			case map[string]any:
+				if re, ok := v["regex"].(string); ok && len(v) == 1 && isRegex(re) {
+					r.appliesTo = append(r.appliesTo, re)
+				} else {
+					r.odd = true
+				}
+			default:
+				r.odd = true
 			}
 		}
 		out = append(out, r)
@@ -110,7 +136,7 @@ func rulesToSuppress(meta map[string]any) []suppressionRule {
 }
 
 func registered(rule suppressionRule, path string, registry []Suppression) bool {
-	if rule.regex || path == "" {
+	if rule.odd || path == "" {
 		return false
 	}
 	for _, e := range registry {
