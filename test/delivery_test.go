@@ -379,11 +379,13 @@ func TestEveryRoleInPlatformAndTenantStacksCarriesTheBoundary(t *testing.T) {
 				assert.NotContains(t, props, "PermissionsBoundary", "%s %s: delivery roles are not the app's", name, id)
 				continue
 			}
-			n++
+			if strings.HasPrefix(id, "BoundaryProbe") {
+				n++
+			}
 			assert.Equal(t, e.IAMARN("policy/"+config.BoundaryPolicyName(e.Name)), resolve(props["PermissionsBoundary"]), "%s %s", name, id)
 		}
 	}
-	assert.Equal(t, len(d.Platforms)+len(d.Tenants), n, "every probe role was checked")
+	assert.Equal(t, len(d.Platforms)+len(d.Tenants), n, "every probe role was checked (and every other role)")
 }
 
 // resolve renders the few intrinsic functions the CDK uses in ARNs, for the aws partition.

@@ -37,8 +37,8 @@ func TestNoTemplateNamesAnotherTenant(t *testing.T) {
 		stack := config.TenantStackName(tn.Environment, tn.Name)
 		got := rep.Checked[stack]
 		for kind, n := range map[string]int{
-			"AWS::IAM::Policy PolicyDocument":                1,
-			"AWS::IAM::Role AssumeRolePolicyDocument":        1,
+			"AWS::IAM::ManagedPolicy PolicyDocument":         2, // the workload's and the malware scan's
+			"AWS::IAM::Role AssumeRolePolicyDocument":        2,
 			"AWS::KMS::Key KeyPolicy":                        1,
 			"AWS::S3::BucketPolicy PolicyDocument":           1,
 			"AWS::EKS::PodIdentityAssociation Namespace":     1,
@@ -95,7 +95,7 @@ func TestIsolationCheckFailsWhenATenantNamesAnother(t *testing.T) {
 		what   string
 	}{
 		{"IAM policy grants globex's bucket", func(t *testing.T, tpl map[string]any) {
-			doc := only(t, tpl, "AWS::IAM::Policy")["PolicyDocument"].(map[string]any)
+			doc := withPrefix(t, tpl, "AWS::IAM::ManagedPolicy", "AudioReadWrite")["PolicyDocument"].(map[string]any)
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Action": "s3:GetObject", "Resource": globexBucket + "/*"})
 		}, "audio bucket"},
 		{"key policy serves globex's bucket", func(t *testing.T, tpl map[string]any) {
@@ -111,7 +111,7 @@ func TestIsolationCheckFailsWhenATenantNamesAnother(t *testing.T) {
 				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + config.WorkloadRoleName("prod", "globex")}, "Resource": "*"})
 		}, "workload role"},
 		{"role trusts globex's namespace", func(t *testing.T, tpl map[string]any) {
-			c := only(t, tpl, "AWS::IAM::Role")["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Condition"].(map[string]any)
+			c := withPrefix(t, tpl, "AWS::IAM::Role", "IdentityRole")["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Condition"].(map[string]any)
 			c["StringEquals"].(map[string]any)["aws:RequestTag/kubernetes-namespace"] = config.Namespace("globex")
 		}, "namespace"},
 		{"manifest lands in globex's namespace", func(t *testing.T, tpl map[string]any) {
@@ -127,7 +127,7 @@ func TestIsolationCheckFailsWhenATenantNamesAnother(t *testing.T) {
 			}
 		}, "namespace"},
 		{"policy uses globex's key alias", func(t *testing.T, tpl map[string]any) {
-			doc := only(t, tpl, "AWS::IAM::Policy")["PolicyDocument"].(map[string]any)
+			doc := withPrefix(t, tpl, "AWS::IAM::ManagedPolicy", "AudioReadWrite")["PolicyDocument"].(map[string]any)
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Action": "kms:Decrypt",
 				"Resource": "*", "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/" + config.KeyAlias("prod", "globex")}}})
 		}, "key alias"},
@@ -177,6 +177,21 @@ func only(t *testing.T, tpl map[string]any, typ string) map[string]any {
 		}
 	}
 	require.NotNil(t, found, typ)
+	return found
+}
+
+// withPrefix returns the properties of the one resource of typ whose logical ID starts with prefix.
+func withPrefix(t *testing.T, tpl map[string]any, typ, prefix string) map[string]any {
+	t.Helper()
+	var found map[string]any
+	for id, res := range tpl["Resources"].(map[string]any) {
+		m := res.(map[string]any)
+		if m["Type"] == typ && strings.HasPrefix(id, prefix) {
+			require.Nil(t, found, "more than one %s %s*", typ, prefix)
+			found = m["Properties"].(map[string]any)
+		}
+	}
+	require.NotNil(t, found, "%s %s*", typ, prefix)
 	return found
 }
 

@@ -118,8 +118,10 @@ func TestEveryTenantStackHoldsExactlyItsKeyBucketRoleAndWorkload(t *testing.T) {
 		tpl := r.Template(t, ts.name)
 		for typ, n := range map[string]int{
 			"AWS::KMS::Key": 1, "AWS::KMS::Alias": 1, "AWS::S3::Bucket": 1, "AWS::S3::BucketPolicy": 1,
-			"AWS::IAM::Role": 2, "AWS::IAM::Policy": 2, "AWS::EKS::PodIdentityAssociation": 1,
-			"AWS::GuardDuty::MalwareProtectionPlan": 1, // the workload's role and the malware scan's
+			// The workload's role and the malware scan's, each with a customer-managed policy and
+			// no inline one (the HIPAA, NIST and PCI packs' IAMNoInlinePolicy).
+			"AWS::IAM::Role": 2, "AWS::IAM::ManagedPolicy": 2, "AWS::IAM::Policy": 0,
+			"AWS::EKS::PodIdentityAssociation": 1, "AWS::GuardDuty::MalwareProtectionPlan": 1,
 			"Custom::AWSCDK-EKS-KubernetesResource": 2,
 		} {
 			tpl.ResourceCountIs(typ, n)
@@ -195,7 +197,7 @@ func TestTenantBucketFollowsItsTenantsConfiguration(t *testing.T) {
 func TestWorkloadRoleIsAssumableOnlyByItsTenantsServiceAccountOnItsCluster(t *testing.T) {
 	r := example(t)
 	for _, ts := range tenants(t, r) {
-		role := ts.props("AWS::IAM::Role")
+		role := r.Resources(t, ts.name, "AWS::IAM::Role")[idWithPrefix(t, r, ts.name, "AWS::IAM::Role", "IdentityRole")]["Properties"].(map[string]any)
 		assert.Equal(t, config.WorkloadRoleName(ts.env.Name, ts.cfg.Name), role["RoleName"])
 		assert.Equal(t, map[string]any{
 			"aws:SourceAccount":                         ts.env.Account,

@@ -139,15 +139,12 @@ var awsSolutionsEntries = []Suppression{
 			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:(role|policy|instance-profile)\/(voicevault-)?[a-z][a-z0-9-]*-\*$/`,
 			// Service-linked roles, creation conditioned on iam:AWSServiceName (the services' principals).
 			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:role\/aws-service-role\/\*$/`,
-			// EKS cluster OIDC providers of the environment's region.
-			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/oidc\.eks\.[a-z0-9-]+\.amazonaws\.com\/id\/\*$/`,
 			// Lambda functions named for the environment, layers, EventBridge rules and KMS keys of the environment's account and region.
 			`/^Resource::arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:(function:(voicevault-)?[a-z][a-z0-9-]*-\*|layer:\*)$/`,
 			`/^Resource::arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:rule\/\*$/`,
 			`/^Resource::arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/\*$/`,
-			// SNS topics named for the environment; API Gateway's management API of the region.
+			// SNS topics named for the environment.
 			`/^Resource::arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:(voicevault-)?[a-z][a-z0-9-]*-\*$/`,
-			`/^Resource::arn:aws[a-z-]*:apigateway:[a-z0-9-]+::\/\*$/`,
 			// S3 buckets named for the environment, and the CDK bootstrap bucket's objects (file assets).
 			`/^Resource::arn:aws[a-z-]*:s3:::(vv-\*-[a-z][a-z0-9-]*-[0-9]{12}-[a-z0-9-]+|(voicevault-)?[a-z][a-z0-9-]*-\*)$/`,
 			`/^Resource::arn:aws[a-z-]*:s3:::cdk-[a-z0-9]+-assets-[0-9]{12}-[a-z0-9-]+\/\*$/`,
