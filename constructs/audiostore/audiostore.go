@@ -43,7 +43,10 @@ type Props struct {
 	// Key is the tenant's customer-managed key. Required. It encrypts every object, and the
 	// bucket refuses uploads that ask for any other key.
 	Key awskms.IKey
-	// AccessLogBucket receives the bucket's server access logs. Required (the platform's log bucket).
+	// AccessLogBucket receives the bucket's server access logs. Required (the platform's log
+	// bucket). When it is imported, its own policy must already admit S3 log delivery for this
+	// bucket (the platform's does, for every vv-* bucket of its account): the CDK cannot add to an
+	// imported bucket's policy, and New acknowledges the CDK's warning saying so.
 	AccessLogBucket awss3.IBucket
 	// AccessLogPrefix is the log object prefix in AccessLogBucket. Default: "audio/<bucket name>/".
 	AccessLogPrefix string

@@ -1,6 +1,7 @@
 package audiostore_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -243,4 +244,21 @@ func TestNewPanicsOnMissingProps(t *testing.T) {
 			assert.Contains(t, err.Error(), `audio store "Audio"`)
 		})
 	}
+}
+
+func TestImportedAccessLogBucketWarningIsAcknowledged(t *testing.T) {
+	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
+	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}})
+	audiostore.New(stack, "Audio", audiostore.Props{
+		BucketName:      bucketName,
+		Key:             kmskey.New(stack, "Key", kmskey.Props{Alias: "test/tenant", Description: "test"}),
+		AccessLogBucket: awss3.Bucket_FromBucketName(stack, jsii.String("Logs"), jsii.String("vv-access-logs-prod")),
+	})
+	var warnings []string
+	require.NoError(t, cdktest.Catch(func() {
+		for _, m := range *assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"), assertions.Match_AnyValue()) {
+			warnings = append(warnings, *m.Id+": "+fmt.Sprint(m.Entry.Data))
+		}
+	}))
+	assert.Empty(t, warnings, "the CDK's %s warning is acknowledged", audiostore.AccessLogsPolicyWarning)
 }

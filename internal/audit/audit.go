@@ -116,6 +116,7 @@ type builder struct {
 	aliases  map[string]*Key // alias name (alias/...) → key
 	policies map[string][]policycheck.Policy
 	viol     []policycheck.Violation
+	nagRows  []assembly.NagRow // read on first use (registeredException)
 }
 
 // Build computes the report from the assembly.

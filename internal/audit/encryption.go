@@ -267,6 +267,12 @@ func (b *builder) encryption() {
 				case strings.HasPrefix(alg, "aws:kms"):
 					none("S3 bucket", name, EncAWSKMS, "SSE-KMS with the aws/s3 key")
 				case alg == "AES256":
+					if reason, ok := b.registeredException(r, "S3DefaultEncryptionKMS"); ok {
+						// A reviewed exception (e.g. S3 server access logging cannot write to an
+						// SSE-KMS bucket): shown for review with the registry's reason, not a failure.
+						add(EncryptionRow{Stack: r.Stack, Resource: r.Label(), Type: r.Type, What: "S3 bucket", Name: name, Encryption: EncAWSOwned, Status: Warn, Note: "SSE-S3, registered exception: " + reason})
+						break
+					}
 					none("S3 bucket", name, EncAWSOwned, "SSE-S3")
 				default:
 					none("S3 bucket", name, EncAWSOwned, "no BucketEncryption: SSE-S3 by default")
@@ -440,4 +446,26 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// registeredException returns the reason of the suppression registry's exception to rule (a
+// rule name without pack prefix, e.g. "S3DefaultEncryptionKMS") on resource r, when a nag report
+// shows the finding suppressed there by a registry entry (one that names its owner).
+func (b *builder) registeredException(r *assembly.Resource, rule string) (string, bool) {
+	if b.nagRows == nil {
+		reports, err := b.a.NagReports()
+		if err != nil {
+			return "", false
+		}
+		b.nagRows = assembly.NagRows(reports)
+	}
+	for _, row := range b.nagRows {
+		if row.Stack != r.Stack || row.Resource != r.Path || row.Compliance != assembly.NagSuppressed || !strings.HasSuffix(row.Rule, "-"+rule) {
+			continue
+		}
+		if text, owner := SplitOwner(row.Reason); owner != "" {
+			return text + " (owner: " + owner + ")", true
+		}
+	}
+	return "", false
 }

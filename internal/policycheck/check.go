@@ -126,10 +126,12 @@ func CheckPolicy(p Policy) []Violation {
 		}
 		for _, a := range s.Action {
 			name := assembly.Render(a)
-			switch ActionScope(name) {
-			case "all":
+			switch {
+			case p.Kind == Boundary:
+				// A boundary's Allow grants nothing: whole services are how it caps.
+			case ActionScope(name) == "all":
 				add(s, WildcardAction, Fail, fmt.Sprintf("action %q grants every action%s", name, serviceOf(name)))
-			case "partial":
+			case ActionScope(name) == "partial":
 				add(s, PartialWildcardAction, Broad, fmt.Sprintf("action %q is a wildcard", name))
 			}
 		}
@@ -157,7 +159,7 @@ func CheckPolicy(p Policy) []Violation {
 				}
 			}
 		}
-		if p.Kind == Key || p.Kind == Trust {
+		if p.Kind == Key || p.Kind == Trust || p.Kind == Boundary {
 			continue
 		}
 		if !anyResource(s.Resource) {
@@ -179,6 +181,8 @@ func CheckPolicy(p Policy) []Violation {
 			case IsDataRead(name):
 				add(s, ReadOnAnyResource, Broad, fmt.Sprintf("%s on Resource \"*\"", name))
 			case unscopable(name) != "":
+			case p.Kind == Execution:
+				add(s, MutatingOnAnyResource, Broad, fmt.Sprintf("%s on Resource \"*\": CloudFormation execution policy, for resources whose IDs do not exist before CloudFormation creates them (scope tested by constructs/cideploy)", name))
 			default:
 				add(s, MutatingOnAnyResource, Fail, fmt.Sprintf("%s on Resource \"*\": scope it to the resources it needs (or, if AWS cannot scope it, add it to policycheck.Unscopable with the reason)", name))
 			}

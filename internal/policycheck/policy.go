@@ -17,6 +17,7 @@ package policycheck
 
 import (
 	"encoding/json"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -32,7 +33,35 @@ const (
 	Trust    Kind = "trust"    // a role's assume-role policy
 	Key      Kind = "key"      // a KMS key policy: Resource "*" is the key itself
 	Resource Kind = "resource" // any other resource policy (bucket, topic, queue, secret, ...)
+	// Boundary is a permissions boundary (the delivery stack's voicevault-<env>-boundary): it
+	// grants nothing, it caps what identity policies grant, so its Allow statements name whole
+	// services by design; only the structural rules apply to it.
+	Boundary Kind = "boundary"
+	// Execution is a CloudFormation execution policy (voicevault-<env>-cfn-execution[-N]) that
+	// cdk bootstrap gives the execution role: CloudFormation creates resources whose IDs do not
+	// exist yet, so its writes on Resource "*" are Broad (shown for review), not failures.
+	// constructs/cideploy computes and tests its scope (the templates' services only, the
+	// environment's region, verb wildcards never service-wide).
+	Execution Kind = "execution"
 )
+
+// deliveryPolicyName matches the names config gives the delivery stack's managed policies
+// (config.BoundaryPolicyName, config.ExecutionPolicyName).
+var deliveryPolicyName = regexp.MustCompile(`^voicevault-[a-z][a-z0-9-]*-(boundary|cfn-execution(-[0-9]+)?)$`)
+
+// managedKind is the kind of an AWS::IAM::ManagedPolicy named name: Boundary or Execution for
+// the delivery stack's policies, Identity otherwise.
+func managedKind(name string) Kind {
+	m := deliveryPolicyName.FindStringSubmatch(name)
+	switch {
+	case m == nil:
+		return Identity
+	case m[1] == "boundary":
+		return Boundary
+	default:
+		return Execution
+	}
+}
 
 // Policy is one policy document found in a template.
 type Policy struct {
@@ -116,6 +145,9 @@ func Extract(s *assembly.Stack) []Policy {
 			pol.Kind, pol.Name = src.kind, src.prop
 			if name, ok := r.Properties["PolicyName"]; ok && src.kind == Identity {
 				pol.Name = assembly.Render(name)
+			}
+			if name, ok := r.Properties["ManagedPolicyName"]; ok && r.Type == "AWS::IAM::ManagedPolicy" {
+				pol.Kind = managedKind(assembly.Render(name))
 			}
 			if src.kind == Identity {
 				for _, k := range []string{"Roles", "Users", "Groups", "RoleName", "UserName", "GroupName"} {

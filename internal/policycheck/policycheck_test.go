@@ -1,6 +1,7 @@
 package policycheck_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/policycheck"
 )
@@ -118,4 +120,39 @@ func TestActionClassification(t *testing.T) {
 	assert.False(t, policycheck.IsRead("kms:Decrypt"))
 	assert.False(t, policycheck.IsRead("iam:GetterOfThings") && false)
 	assert.False(t, policycheck.IsRead("ssm:Listen"), "a verb must end at an upper-case letter")
+}
+
+// TestDeliveryPoliciesAreJudgedAsBoundaryAndExecutionPolicies: the permissions boundary's Allow
+// statements name whole services (it grants nothing), and the CloudFormation execution policy's
+// writes on "*" are Broad; a managed policy of any other name is an identity policy like any other.
+func TestDeliveryPoliciesAreJudgedAsBoundaryAndExecutionPolicies(t *testing.T) {
+	doc := map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Effect": "Allow", "Action": []any{"ssm:*", "kms:CreateKey"}, "Resource": "*"},
+		map[string]any{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+	}}
+	check := func(name string) map[policycheck.Rule]policycheck.Severity {
+		tpl, err := json.Marshal(map[string]any{"Resources": map[string]any{"P": map[string]any{
+			"Type": "AWS::IAM::ManagedPolicy", "Properties": map[string]any{"ManagedPolicyName": name, "PolicyDocument": doc},
+		}}})
+		require.NoError(t, err)
+		s, err := assembly.FromTemplate("delivery", tpl)
+		require.NoError(t, err)
+		got := map[policycheck.Rule]policycheck.Severity{}
+		for _, v := range policycheck.Check(policycheck.Extract(s)) {
+			if got[v.Rule] != policycheck.Fail {
+				got[v.Rule] = v.Severity
+			}
+		}
+		return got
+	}
+	assert.Equal(t, map[policycheck.Rule]policycheck.Severity{policycheck.NotActionAllow: policycheck.Fail},
+		check(config.BoundaryPolicyName("prod")), "boundary: only the structural rules")
+	for _, name := range []string{config.ExecutionPolicyName("prod", 1), config.ExecutionPolicyName("prod", 3)} {
+		assert.Equal(t, map[policycheck.Rule]policycheck.Severity{
+			policycheck.WildcardAction: policycheck.Fail, policycheck.MutatingOnAnyResource: policycheck.Broad, policycheck.NotActionAllow: policycheck.Fail,
+		}, check(name), name)
+	}
+	assert.Equal(t, map[policycheck.Rule]policycheck.Severity{
+		policycheck.WildcardAction: policycheck.Fail, policycheck.MutatingOnAnyResource: policycheck.Fail, policycheck.NotActionAllow: policycheck.Fail,
+	}, check("prod-platform-AppPolicy-ABC"), "any other managed policy")
 }
