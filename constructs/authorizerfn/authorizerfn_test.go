@@ -211,7 +211,9 @@ func TestSourceHashChangesWithTheSource(t *testing.T) {
 	root, err := findModuleRoot()
 	require.NoError(t, err)
 	dir := t.TempDir()
-	write := func(name, body string) { require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)) }
+	write := func(name, body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
 	write("go.mod", "module "+ModulePath+"\n\ngo 1.26\n")
 	write("go.sum", "")
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "cmd"), 0o755))
