@@ -25,6 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/internal/retention"
 )
 
@@ -172,6 +173,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		Retention:     retention.Days(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	kmskey.AllowCloudWatchLogs(p.Key, LogGroupName(p.Environment, p.Tenant))
 
 	// The role can write its own log group and nothing else; no AWSLambdaBasicExecutionRole
 	// (which allows every log group of the account).

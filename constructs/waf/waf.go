@@ -26,6 +26,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/internal/retention"
 )
 
@@ -55,7 +56,7 @@ type Props struct {
 	// content type has one, so that rule keeps a body from skipping validation under another
 	// content type. Default: false (the rule is on).
 	AllowNonJSONBodies       bool
-	LogKey                   awskms.IKey   // Required. Encrypts the WAF log group (it must allow CloudWatch Logs).
+	LogKey                   awskms.IKey   // Required. Encrypts the WAF log group (CloudWatch Logs is allowed to use it for that group).
 	LogRetentionDays         int           // Default: DefaultLogRetentionDays.
 	BlockedRequestsThreshold int           // Default: DefaultBlockedRequestsThreshold.
 	AlarmTopic               awssns.ITopic // Default: none (the alarm has no action).
@@ -209,6 +210,7 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 		Retention:     retention.Days(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	kmskey.AllowCloudWatchLogs(p.LogKey, logName)
 	var redacted []interface{}
 	for _, h := range RedactedHeaders {
 		redacted = append(redacted, &awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]interface{}{"Name": h}})
