@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 
@@ -15,6 +16,8 @@ type Tenant struct {
 	Config   config.Tenant
 	Platform *Platform
 	Key      awskms.Key // tenant CMK: audio bucket, tenant logs
+	TenantAPI
+	cluster awseksv2.ICluster // see importCluster
 }
 
 // NewTenant builds the <env>-tenant-<name> stack. It is deployed after its platform stack and
@@ -40,5 +43,6 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		Alias:       "voicevault/" + env.Name + "/tenant/" + t.Name,
 		Description: "VoiceVault tenant " + t.Name + ": audio bucket and tenant logs",
 	})
+	addAPI(tn)
 	return tn
 }

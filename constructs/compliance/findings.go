@@ -19,6 +19,12 @@ type Finding struct {
 
 func (f Finding) String() string { return fmt.Sprintf("%s %s: %s", f.Stack, f.Path, f.Message) }
 
+// metadata is a stack artifact's metadata: construct path → entries.
+type metadata map[string][]struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
 // FindErrors reads the cloud assembly manifest in outdir and returns every error annotation,
 // sorted. It reads files only, so it costs nothing in jsii.
 func FindErrors(outdir string) ([]Finding, error) {
@@ -28,12 +34,12 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Type        string `json:"type"`
-			DisplayName string `json:"displayName"`
-			Metadata    map[string][]struct {
-				Type string          `json:"type"`
-				Data json.RawMessage `json:"data"`
-			} `json:"metadata"`
+			Type        string   `json:"type"`
+			DisplayName string   `json:"displayName"`
+			Metadata    metadata `json:"metadata"`
+			// Newer cloud assemblies keep a stack's metadata (nag findings included) in a file
+			// of its own beside the manifest.
+			AdditionalMetadataFile string `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -41,7 +47,24 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var out []Finding
 	for name, a := range m.Artifacts {
+		all := metadata{}
 		for p, entries := range a.Metadata {
+			all[p] = append(all[p], entries...)
+		}
+		if a.AdditionalMetadataFile != "" {
+			raw, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
+			if err != nil {
+				return nil, fmt.Errorf("read %s metadata: %w", name, err)
+			}
+			var extra metadata
+			if err := json.Unmarshal(raw, &extra); err != nil {
+				return nil, fmt.Errorf("parse %s metadata: %w", name, err)
+			}
+			for p, entries := range extra {
+				all[p] = append(all[p], entries...)
+			}
+		}
+		for p, entries := range all {
 			for _, e := range entries {
 				if e.Type != "aws:cdk:error" {
 					continue
