@@ -13,16 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/kmskey"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/internal/cdkunit"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { cdkunit.Main(m) }
 
 const listenerARN = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/ingress/1/2"
 
-func synth(t *testing.T, mutate func(*Props)) (*cdktest.Template, APIEdge) {
+func synth(t *testing.T, mutate func(*Props)) (*cdkunit.Template, APIEdge) {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := cdkunit.NewStack(t)
 	key := kmskey.New(stack, "TenantKey", kmskey.Props{Alias: "voicevault/prod/tenant/acme", Description: "test"})
 	fn := awslambda.NewFunction(stack, jsii.String("Fn"), &awslambda.FunctionProps{
 		Runtime: awslambda.Runtime_NODEJS_22_X(), Handler: jsii.String("index.handler"), Code: awslambda.Code_FromInline(jsii.String("exports.handler=()=>{}")),
@@ -37,10 +37,10 @@ func synth(t *testing.T, mutate func(*Props)) (*cdktest.Template, APIEdge) {
 		mutate(&p)
 	}
 	a := New(stack, "API", p)
-	return cdktest.StackTemplate(t, stack), a
+	return cdkunit.Synth(t, stack), a
 }
 
-func methods(t *testing.T, tpl *cdktest.Template) map[string]map[string]any {
+func methods(t *testing.T, tpl *cdkunit.Template) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for id, m := range tpl.Resources("AWS::ApiGateway::Method") {
@@ -84,7 +84,7 @@ func TestAuthorizerCachesOnTheAuthorizationHeaderOnlyWithoutAPIKeys(t *testing.T
 	withKeys.HasResourceProperties("AWS::ApiGateway::Authorizer", map[string]any{
 		"IdentitySource": assertions.Match_Absent(), "AuthorizerResultTtlInSeconds": 0,
 	})
-	err := cdktest.Catch(func() { synth(t, func(p *Props) { p.APIKeys = true }) })
+	err := cdkunit.Catch(func() { synth(t, func(p *Props) { p.APIKeys = true }) })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "can't be used with api keys")
 }

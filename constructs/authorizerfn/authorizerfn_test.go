@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/kmskey"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/internal/cdkunit"
 )
 
 var dockerMarker string
@@ -32,12 +32,12 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("CDK_DOCKER", stub)
 	defer os.RemoveAll(dir)
-	cdktest.Main(m)
+	cdkunit.Main(m)
 }
 
-func synth(t *testing.T, mutate func(*Props)) (*cdktest.Template, AuthorizerFn) {
+func synth(t *testing.T, mutate func(*Props)) (*cdkunit.Template, AuthorizerFn) {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := cdkunit.NewStack(t)
 	key := kmskey.New(stack, "TenantKey", kmskey.Props{Alias: "voicevault/prod/tenant/acme", Description: "test"})
 	p := Props{
 		Environment: "prod", Tenant: "acme", Key: key,
@@ -49,7 +49,7 @@ func synth(t *testing.T, mutate func(*Props)) (*cdktest.Template, AuthorizerFn) 
 		mutate(&p)
 	}
 	fn := New(stack, "Authorizer", p)
-	return cdktest.StackTemplate(t, stack), fn
+	return cdkunit.Synth(t, stack), fn
 }
 
 func TestFunctionIsGoOnGravitonWithLimits(t *testing.T) {
@@ -190,7 +190,7 @@ func TestAssetHashIsStableAndBundlingNeedsNoDocker(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, h1, h2)
 
-	key := func(tpl *cdktest.Template) any {
+	key := func(tpl *cdkunit.Template) any {
 		for _, fn := range tpl.Resources("AWS::Lambda::Function") {
 			return fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"]
 		}

@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/internal/cdkunit"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { cdkunit.Main(m) }
 
 func props() Props {
 	return Props{
@@ -25,9 +25,9 @@ func props() Props {
 	}
 }
 
-func synth(t *testing.T) *cdktest.Template {
+func synth(t *testing.T) *cdkunit.Template {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := cdkunit.NewStack(t)
 	p := props()
 	p.VPC = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{VpcId: jsii.String("vpc-123"), AvailabilityZones: jsii.Strings("eu-west-1a")})
 	p.Listener = awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
@@ -41,7 +41,7 @@ func synth(t *testing.T) *cdktest.Template {
 		}),
 	})
 	New(stack, "Route", p)
-	return cdktest.StackTemplate(t, stack)
+	return cdkunit.Synth(t, stack)
 }
 
 func TestTargetGroupTargetsPodIPsAndChecksReadiness(t *testing.T) {

@@ -11,14 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/kmskey"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/internal/cdkunit"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { cdkunit.Main(m) }
 
-func synth(t *testing.T, mutate func(*Props)) *cdktest.Template {
+func synth(t *testing.T, mutate func(*Props)) *cdkunit.Template {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := cdkunit.NewStack(t)
 	key := kmskey.New(stack, "TenantKey", kmskey.Props{Alias: "voicevault/prod/tenant/acme", Description: "test"})
 	p := Props{
 		Name: "voicevault-prod-acme", RateLimit: 2000, LogKey: key,
@@ -29,11 +29,11 @@ func synth(t *testing.T, mutate func(*Props)) *cdktest.Template {
 	}
 	w := New(stack, "WAF", p)
 	w.Associate("Stage", "arn:aws:apigateway:eu-west-1::/restapis/abc/stages/live", nil)
-	return cdktest.StackTemplate(t, stack)
+	return cdkunit.Synth(t, stack)
 }
 
 // rules returns the web ACL's rules by name.
-func rules(t *testing.T, tpl *cdktest.Template) map[string]map[string]any {
+func rules(t *testing.T, tpl *cdkunit.Template) map[string]map[string]any {
 	t.Helper()
 	acls := tpl.Resources("AWS::WAFv2::WebACL")
 	require.Len(t, acls, 1)

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -249,63 +248,3 @@ func trim(s string) string {
 
 // Catch is catch for tests that expect a construct to panic.
 func Catch(f func()) error { return catch(f) }
-
-// NewStack is an app and one stack in a fixed account and region (eu-west-1, 111111111111), for
-// construct tests.
-func NewStack(t testing.TB) awscdk.Stack {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "voicevault-test-*.out")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirsMu.Lock()
-	outdirs = append(outdirs, dir)
-	dirsMu.Unlock()
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), AnalyticsReporting: jsii.Bool(false)})
-	return awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
-	})
-}
-
-// StackTemplate synthesizes stack and wraps its template; construct errors fail the test.
-func StackTemplate(t testing.TB, stack awscdk.Stack) *Template {
-	t.Helper()
-	var tpl assertions.Template
-	if err := catch(func() { tpl = assertions.Template_FromStack(stack, nil) }); err != nil {
-		t.Fatalf("synth %s: %s", *stack.StackName(), trim(err.Error()))
-	}
-	return &Template{t: t, tpl: tpl, stack: *stack.StackName()}
-}
-
-// JSON returns the template as parsed JSON.
-func (x *Template) JSON() map[string]any {
-	x.t.Helper()
-	var m map[string]any
-	if err := catch(func() {
-		raw := x.tpl.ToJSON()
-		b, err := json.Marshal(raw)
-		if err == nil {
-			err = json.Unmarshal(b, &m)
-		}
-		if err != nil {
-			panic(err)
-		}
-	}); err != nil {
-		x.t.Fatalf("%s: %v", x.stack, err)
-	}
-	return m
-}
-
-// Resources returns the template's resources of type typ, by logical ID.
-func (x *Template) Resources(typ string) map[string]map[string]any {
-	x.t.Helper()
-	out := map[string]map[string]any{}
-	res, _ := x.JSON()["Resources"].(map[string]any)
-	for id, v := range res {
-		m, _ := v.(map[string]any)
-		if m["Type"] == typ {
-			out[id] = m
-		}
-	}
-	return out
-}
