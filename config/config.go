@@ -227,3 +227,19 @@ func DerivedListenerPriority(tenant string) int {
 
 // ServiceName is the Kubernetes Service (and Deployment) name of a tenant's TTS workload.
 const ServiceName = "tts"
+
+// WorkloadRoleName is the IAM role a tenant's TTS pods get through EKS Pod Identity. Named, so an
+// auditor (and internal/isolation) can tell whose role a policy names.
+func WorkloadRoleName(env, tenant string) string { return "voicevault-" + env + "-" + tenant + "-tts" }
+
+// KeyAlias is the alias (without "alias/") of a tenant's KMS key.
+func KeyAlias(env, tenant string) string { return "voicevault/" + env + "/tenant/" + tenant }
+
+// GPU node placement, shared by the platform's GPU node group (which sets them) and the tenant
+// workloads (which tolerate and select them): GPU nodes carry the taint
+// GPUTaintKey=true:NoSchedule and the label GPUNodeLabelKey=GPUNodeLabelValue.
+const (
+	GPUTaintKey       = "nvidia.com/gpu"
+	GPUNodeLabelKey   = "voicevault.io/node-class"
+	GPUNodeLabelValue = "gpu"
+)

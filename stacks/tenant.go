@@ -4,20 +4,29 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
+	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/audiostore"
 	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/tenantidentity"
+	"github.com/voicevault/voicevault/constructs/tenantworkload"
 )
 
 // Tenant is one tenant's stack: everything the tenant owns, Kubernetes objects included.
 type Tenant struct {
-	Stack    awscdk.Stack
-	Config   config.Tenant
-	Platform *Platform
-	Key      awskms.Key // tenant CMK: audio bucket, tenant logs
-	TenantAPI
-	cluster awseksv2.ICluster // see importCluster
+	Stack     awscdk.Stack
+	Config    config.Tenant
+	Platform  *Platform
+	Key       awskms.Key               // tenant CMK: audio bucket, tenant logs
+	Cluster   awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
+	Audio     *audiostore.AudioStore   // the tenant's audio bucket
+	Identity  *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
+	Workload  *tenantworkload.Workload // namespace, guardrails and TTS deployment
+	TenantAPI                          // the API front door (tenant_api.go)
 }
 
 // NewTenant builds the <env>-tenant-<name> stack. It is deployed after its platform stack and
@@ -40,9 +49,75 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 	stack.AddStackDependency(p.Stack, jsii.String("tenant resources run on the platform's cluster and network"))
 	tn := &Tenant{Stack: stack, Config: t, Platform: p}
 	tn.Key = kmskey.New(stack, "TenantKey", kmskey.Props{
-		Alias:       "voicevault/" + env.Name + "/tenant/" + t.Name,
+		Alias:       config.KeyAlias(env.Name, t.Name),
 		Description: "VoiceVault tenant " + t.Name + ": audio bucket and tenant logs",
+	})
+	tn.Cluster = importCluster(stack, env)
+
+	tn.Audio = audiostore.New(stack, "Audio", audiostore.Props{
+		BucketName:      config.AudioBucketName(env, t.Name),
+		Key:             tn.Key,
+		AccessLogBucket: awss3.Bucket_FromBucketName(stack, jsii.String("AccessLogBucket"), jsii.String(config.AccessLogBucketName(env))),
+		AccessLogPrefix: "audio/" + t.Name + "/",
+		RetentionDays:   t.AudioRetentionDays,
+	})
+
+	namespace := config.Namespace(t.Name)
+	tn.Identity = tenantidentity.New(stack, "Identity", tenantidentity.Props{
+		ClusterName:    config.ClusterName(env.Name),
+		Namespace:      namespace,
+		ServiceAccount: config.ServiceName,
+		RoleName:       config.WorkloadRoleName(env.Name, t.Name),
+		Description:    "VoiceVault tenant " + t.Name + ": TTS pods (" + namespace + "/" + config.ServiceName + ") read and write the tenant's audio",
+	})
+	tn.Audio.GrantReadWrite(tn.Identity.Role())
+
+	tn.Workload = tenantworkload.New(stack, "Workload", tenantworkload.Props{
+		Cluster:            tn.Cluster,
+		Tenant:             t.Name,
+		Namespace:          namespace,
+		Name:               config.ServiceName,
+		Model:              t.Model,
+		AudioBucketName:    config.AudioBucketName(env, t.Name),
+		AudioKeyARN:        *tn.Key.KeyArn(),
+		Region:             env.Region,
+		VPCCIDR:            env.VPCCIDR,
+		HTTPSEgress:        HTTPSEgress(env),
+		PodSecurityVersion: "v" + env.KubernetesVersion,
 	})
 	addAPI(tn)
 	return tn
+}
+
+// importCluster imports the environment's cluster with the platform's kubectl provider, whose
+// service token the platform stack publishes in SSM (read at deploy time). Manifests need only
+// the service token; the provider's role matters only for Helm charts, which tenants do not use.
+func importCluster(stack awscdk.Stack, env *config.Environment) awseksv2.ICluster {
+	token := awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(ParamName(env, ParamKubectlServiceToken)), nil)
+	provider := awseksv2.KubectlProvider_FromKubectlProviderAttributes(stack, jsii.String("KubectlProvider"), &awseksv2.KubectlProviderAttributes{
+		ServiceToken: token,
+	})
+	return awseksv2.Cluster_FromClusterAttributes(stack, jsii.String("Cluster"), &awseksv2.ClusterAttributes{
+		ClusterName:     jsii.String(config.ClusterName(env.Name)),
+		KubectlProvider: provider,
+	})
+}
+
+// nonPublicRanges are the IPv4 ranges that are not public Internet addresses: RFC 1918,
+// shared address space (RFC 6598) and link-local (which holds the instance metadata service).
+var nonPublicRanges = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"}
+
+// HTTPSEgress is where a tenant's pods may open TCP 443: the VPC CIDR (interface endpoints)
+// and, only in egress mode "none", public IPv4 addresses. A NetworkPolicy cannot name the S3
+// gateway endpoint's prefix list, and S3 answers on public addresses; with egress "none" the
+// private subnets have no route to the Internet, so the only public destination a pod can
+// reach is S3 through the gateway endpoint (whose endpoint policy then applies). With egress
+// "nat" the public range would be the Internet, so it is left out: pods then reach S3 only
+// through an S3 interface endpoint in the VPC (see docs/tenant.md).
+func HTTPSEgress(env *config.Environment) []networkingv1.IPBlock {
+	out := []networkingv1.IPBlock{{CIDR: env.VPCCIDR}}
+	if env.Egress == config.EgressNone {
+		out = append(out, networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: append([]string(nil), nonPublicRanges...)})
+	}
+	return out
 }

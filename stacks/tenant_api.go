@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -95,25 +94,11 @@ func addAPI(tn *Tenant) {
 		Priority:                    t.API.ListenerPriority,
 		Port:                        t.Model.Port,
 		HealthCheckPath:             t.Model.ReadyPath,
-		Cluster:                     importCluster(tn),
+		Cluster:                     tn.Cluster,
 		ClusterName:                 config.ClusterName(env.Name),
-		Namespace:                   config.Namespace(t.Name),
+		Namespace:                   tn.Workload.Namespace(),
 		ServiceName:                 config.ServiceName,
 	})
-}
-
-// importCluster is the environment's EKS cluster as the tenant stack sees it: by its derived name,
-// with the platform's kubectl provider from SSM. One helper, to share with the tenant workload.
-func importCluster(tn *Tenant) awseksv2.ICluster {
-	if tn.cluster != nil {
-		return tn.cluster
-	}
-	env, stack := tn.Platform.Env, tn.Stack
-	tn.cluster = awseksv2.Cluster_FromClusterAttributes(stack, jsii.String("Cluster"), &awseksv2.ClusterAttributes{
-		ClusterName: jsii.String(config.ClusterName(env.Name)),
-		KubectlProvider: awseksv2.KubectlProvider_FromKubectlProviderAttributes(stack, jsii.String("KubectlProvider"), &awseksv2.KubectlProviderAttributes{
-			ServiceToken: awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(ParamName(env, ParamKubectlServiceToken)), nil),
-		}),
-	})
-	return tn.cluster
+	// The binding lives in the tenant's namespace: apply it after the namespace exists.
+	tn.Route.Binding().Node().AddDependency(tn.Workload.GuardrailsManifest())
 }

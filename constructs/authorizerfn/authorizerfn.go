@@ -246,9 +246,11 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role awsiam.Role) awssecretsmanager.Secret {
 	name := SecretName(p.Environment, p.Tenant)
 	secret := awssecretsmanager.NewSecret(c, jsii.String("APIKeys"), &awssecretsmanager.SecretProps{
-		SecretName:    jsii.String(name),
-		Description:   jsii.String("VoiceVault tenant " + p.Tenant + ": HMAC-SHA256 hashes of partner API keys and their pepper"),
-		EncryptionKey: p.Key,
+		SecretName:  jsii.String(name),
+		Description: jsii.String("VoiceVault tenant " + p.Tenant + ": HMAC-SHA256 hashes of partner API keys and their pepper"),
+		// By ARN, so the Secret construct does not add its own key statements (for every secret
+		// of the account through Secrets Manager): the two below are scoped to this secret.
+		EncryptionKey: awskms.Key_FromKeyArn(c, jsii.String("SecretKey"), p.Key.KeyArn()),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			SecretStringTemplate: jsii.String(`{"keys":[]}`),
 			GenerateStringKey:    jsii.String("pepper"),

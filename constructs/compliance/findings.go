@@ -19,14 +19,9 @@ type Finding struct {
 
 func (f Finding) String() string { return fmt.Sprintf("%s %s: %s", f.Stack, f.Path, f.Message) }
 
-// metadata is a stack artifact's metadata: construct path → entries.
-type metadata map[string][]struct {
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
-}
-
-// FindErrors reads the cloud assembly manifest in outdir and returns every error annotation,
-// sorted. It reads files only, so it costs nothing in jsii.
+// FindErrors reads the cloud assembly in outdir and returns every error annotation, sorted.
+// Annotations sit in manifest.json or, for stacks, in the file the manifest names as
+// additionalMetadataFile. It reads files only, so it costs nothing in jsii.
 func FindErrors(outdir string) ([]Finding, error) {
 	raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
 	if err != nil {
@@ -34,12 +29,8 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var m struct {
 		Artifacts map[string]struct {
-			Type        string   `json:"type"`
-			DisplayName string   `json:"displayName"`
-			Metadata    metadata `json:"metadata"`
-			// Newer cloud assemblies keep a stack's metadata (nag findings included) in a file
-			// of its own beside the manifest.
-			AdditionalMetadataFile string `json:"additionalMetadataFile"`
+			Metadata               metadata `json:"metadata"`
+			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
 		} `json:"artifacts"`
 	}
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -47,36 +38,43 @@ func FindErrors(outdir string) ([]Finding, error) {
 	}
 	var out []Finding
 	for name, a := range m.Artifacts {
-		all := metadata{}
-		for p, entries := range a.Metadata {
-			all[p] = append(all[p], entries...)
+		out = append(out, a.Metadata.errors(name)...)
+		if a.AdditionalMetadataFile == "" {
+			continue
 		}
-		if a.AdditionalMetadataFile != "" {
-			raw, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
-			if err != nil {
-				return nil, fmt.Errorf("read %s metadata: %w", name, err)
-			}
-			var extra metadata
-			if err := json.Unmarshal(raw, &extra); err != nil {
-				return nil, fmt.Errorf("parse %s metadata: %w", name, err)
-			}
-			for p, entries := range extra {
-				all[p] = append(all[p], entries...)
-			}
+		b, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
+		if err != nil {
+			return nil, fmt.Errorf("read metadata of %s: %w", name, err)
 		}
-		for p, entries := range all {
-			for _, e := range entries {
-				if e.Type != "aws:cdk:error" {
-					continue
-				}
-				var msg string
-				if json.Unmarshal(e.Data, &msg) != nil {
-					msg = string(e.Data)
-				}
-				out = append(out, Finding{Stack: name, Path: p, Message: strings.TrimSpace(msg)})
-			}
+		var more metadata
+		if err := json.Unmarshal(b, &more); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", a.AdditionalMetadataFile, err)
 		}
+		out = append(out, more.errors(name)...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out, nil
+}
+
+// metadata maps construct paths to their annotations.
+type metadata map[string][]struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+func (md metadata) errors(stack string) []Finding {
+	var out []Finding
+	for p, entries := range md {
+		for _, e := range entries {
+			if e.Type != "aws:cdk:error" {
+				continue
+			}
+			var msg string
+			if json.Unmarshal(e.Data, &msg) != nil {
+				msg = string(e.Data)
+			}
+			out = append(out, Finding{Stack: stack, Path: p, Message: strings.TrimSpace(msg)})
+		}
+	}
+	return out
 }

@@ -45,4 +45,13 @@ var Registry = []Suppression{
 		Reason: "API Gateway's logging role is one per account and Region and serves every tenant API there: execution log groups are named by API Gateway after each API's ID (API-Gateway-Execution-Logs_<id>/<stage>), unknown to the platform stack; access log groups are the tenants' /voicevault/<env>/tenant/<name>/api-access. Only stream-writing actions on those names; logs:DescribeLogGroups is a list action without resource-level scoping. The role cannot create log groups",
 		Owner:  "api-edge",
 	},
+	{
+		Rule:      "AwsSolutions-IAM5",
+		Path:      "Identity/Role/DefaultPolicy/Resource",
+		AppliesTo: []string{"Resource::<AudioBucket3176805C.Arn>/voices/*"},
+		Reason: "A tenant's TTS pods read and write the objects of their voices, whose keys are created at run time " +
+			"(voices/<voiceId>/...); S3 can only scope object access by key prefix. The wildcard is the tenant's own " +
+			"bucket's voices/ prefix, nothing else; its key is usable only through S3 for that bucket.",
+		Owner: "tenant",
+	},
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -248,3 +249,46 @@ func trim(s string) string {
 
 // Catch is catch for tests that expect a construct to panic.
 func Catch(f func()) error { return catch(f) }
+
+// StackTemplate synthesizes stack (built by the test in an app of its own) and wraps its
+// template, for construct-level tests.
+func StackTemplate(t testing.TB, stack awscdk.Stack) *Template {
+	t.Helper()
+	var tpl assertions.Template
+	if err := catch(func() { tpl = assertions.Template_FromStack(stack, nil) }); err != nil {
+		t.Fatalf("synth %s: %v", *stack.StackName(), trim(err.Error()))
+	}
+	return &Template{t: t, tpl: tpl, stack: *stack.StackName()}
+}
+
+// JSON returns the template as parsed JSON.
+func (x *Template) JSON() map[string]any {
+	x.t.Helper()
+	var m map[string]any
+	if err := catch(func() {
+		b, err := json.Marshal(x.tpl.ToJSON())
+		if err == nil {
+			err = json.Unmarshal(b, &m)
+		}
+		if err != nil {
+			panic(err)
+		}
+	}); err != nil {
+		x.t.Fatalf("%s: %v", x.stack, err)
+	}
+	return m
+}
+
+// Resources returns the resources of type typ, by logical ID.
+func (x *Template) Resources(typ string) map[string]map[string]any {
+	x.t.Helper()
+	out := map[string]map[string]any{}
+	res, _ := x.JSON()["Resources"].(map[string]any)
+	for id, v := range res {
+		m, _ := v.(map[string]any)
+		if m["Type"] == typ {
+			out[id] = m
+		}
+	}
+	return out
+}

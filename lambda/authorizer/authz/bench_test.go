@@ -2,9 +2,13 @@ package authz
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -46,5 +50,40 @@ func BenchmarkAPIKey(b *testing.B) {
 		if err != nil || resp.PolicyDocument.Statement[0].Effect != "Allow" {
 			b.Fatalf("not allowed: %v", err)
 		}
+	}
+}
+
+// TestWriteBenchFixture writes the benchmark's public keys (JWKS) and equivalent tokens, signed
+// now with the same keys and claim shape, to $AUTHZ_BENCH_FIXTURE_DIR, so scripts/bench can time
+// another verifier (aws-jwt-verify on Node) on the same material in the same run. It is skipped
+// unless that variable is set.
+func TestWriteBenchFixture(t *testing.T) {
+	dir := os.Getenv("AUTHZ_BENCH_FIXTURE_DIR")
+	if dir == "" {
+		t.Skip("AUTHZ_BENCH_FIXTURE_DIR not set")
+	}
+	testKeys(t)
+	srv := newJWKSServer(t, defaultJWKS()...)
+	srv.mu.Lock()
+	jwks := srv.body
+	srv.mu.Unlock()
+	now := time.Now()
+	c := claims(map[string]any{"iat": now.Add(-time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix()})
+	fixture := map[string]any{
+		"issuer":   testIssuer,
+		"audience": []string{testAudience, testAudience2},
+		"tenant":   testTenant,
+		"jwks":     json.RawMessage(jwks),
+		"tokens": map[string]string{
+			"RS256": sign(t, jwt.SigningMethodRS256, rsaKey, "rsa-1", c),
+			"ES256": sign(t, jwt.SigningMethodES256, ecKey, "ec-1", c),
+		},
+	}
+	b, err := json.Marshal(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "fixture.json"), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
