@@ -46,7 +46,7 @@ func run() (code int) {
 		return 2
 	}
 
-	app, _ := stacks.NewApp(cfg, stacks.AppOptions{})
+	app, _ := stacks.NewApp(cfg, stacks.AppOptions{CDKJSON: cdkJSON()})
 	asm := app.Synth(nil)
 	findings, err := compliance.FindErrors(*asm.Directory())
 	if err != nil {
@@ -74,6 +74,15 @@ func configPath() string {
 		return p
 	}
 	return defaultConfig
+}
+
+// cdkJSON is cdk.json in the working directory when the app runs there (the CLI, scripts/app),
+// so the feature flags apply with or without the CLI; "" elsewhere.
+func cdkJSON() string {
+	if _, err := os.Stat("cdk.json"); err == nil {
+		return "cdk.json"
+	}
+	return ""
 }
 
 // firstLine keeps a jsii error's message and drops the JavaScript stack trace under it.

@@ -3,6 +3,10 @@
 package stacks
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
@@ -19,6 +23,10 @@ type Deployment struct {
 // AppOptions configures NewApp.
 type AppOptions struct {
 	Outdir string // Default: the CDK CLI's output directory (CDK_OUTDIR), else a temporary one.
+	// CDKJSON is the cdk.json whose context (the feature flags) the app applies itself, so that
+	// a synth without the CDK CLI (tests, the bare binary) builds the same templates as one
+	// through it. Default: none (only what the CLI passes).
+	CDKJSON string
 }
 
 // NewApp builds the whole VoiceVault app for a validated configuration: every stack, plus the
@@ -27,6 +35,13 @@ func NewApp(cfg *config.Config, opts AppOptions) (awscdk.App, *Deployment) {
 	props := &awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)}
 	if opts.Outdir != "" {
 		props.Outdir = jsii.String(opts.Outdir)
+	}
+	if opts.CDKJSON != "" {
+		ctx, err := ReadContext(opts.CDKJSON)
+		if err != nil {
+			panic(err) // cdk.json is part of the repository: a broken one is a programmer error
+		}
+		props.Context = &ctx
 	}
 	app := awscdk.NewApp(props)
 	d := Build(app, cfg)
@@ -46,4 +61,19 @@ func Build(app awscdk.App, cfg *config.Config) *Deployment {
 		d.Tenants = append(d.Tenants, NewTenant(app, p, t))
 	}
 	return d
+}
+
+// ReadContext returns the "context" object of a cdk.json file.
+func ReadContext(path string) (map[string]interface{}, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var f struct {
+		Context map[string]interface{} `json:"context"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return f.Context, nil
 }

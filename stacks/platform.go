@@ -5,6 +5,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
@@ -22,6 +24,12 @@ type Platform struct {
 	Key     awskms.Key      // platform CMK: cluster secrets, node volumes, platform logs
 	VPC     awsec2.IVpc     // the environment's VPC
 	Ingress ingress.Ingress // shared VPC link + internal load balancer for tenant APIs
+
+	// Security baseline (baseline.go). Tenant stacks import the first two by their derived
+	// names (config.AccessLogBucketName, config.AlarmTopicName).
+	AccessLogs awss3.IBucket // S3 server-access-log target of every bucket in the environment
+	AlarmTopic awssns.ITopic // encrypted alarm topic: CloudWatch alarms, findings, cost anomalies
+	Baseline   *Baseline
 }
 
 // NewPlatform builds the <env>-platform stack.
@@ -48,6 +56,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 		Alias:       "voicevault/" + env.Name + "/platform",
 		Description: "VoiceVault " + env.Name + " platform: EKS secrets, node volumes, platform logs",
 	})
+	addBaseline(p)
 	addTemporaryVPC(p) // replaced by the network construct on merge
 	addIngress(p)
 	return p

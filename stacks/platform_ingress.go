@@ -8,11 +8,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/constructs/ingress"
 )
@@ -31,9 +29,9 @@ func addIngress(p *Platform) {
 		Name:        "voicevault-" + env.Name,
 		VPC:         p.VPC,
 		Certificate: cert,
-		// The platform's access-log bucket, by its derived name. When it is defined in this stack,
-		// pass it instead: the CDK then adds the load balancer's log delivery to its policy.
-		AccessLogBucket: awss3.Bucket_FromBucketName(stack, jsii.String("IngressAccessLogBucket"), jsii.String(config.AccessLogBucketName(env))),
+		// The baseline's access-log bucket (SSE-S3): defined in this stack, so the CDK adds the
+		// load balancer's log delivery to its policy.
+		AccessLogBucket: p.AccessLogs,
 	})
 	for _, prm := range []struct{ id, key, value, what string }{
 		{"IngressListenerARNParam", ParamIngressListenerARN, *p.Ingress.Listener().ListenerArn(), "shared ingress listener ARN (tenant API integration target)"},

@@ -13,6 +13,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/constructs/authorizerfn"
 	"github.com/voicevault/voicevault/constructs/ingress"
+	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/tenantroute"
 	"github.com/voicevault/voicevault/constructs/waf"
 )
@@ -77,6 +78,13 @@ func addAPI(tn *Tenant) {
 		AlarmTopic:       topic,
 	})
 	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
+	// One key statement for every log group of the API front door, each named exactly.
+	kmskey.AllowCloudWatchLogs(tn.Key,
+		authorizerfn.LogGroupName(env.Name, t.Name),
+		apiedge.AccessLogGroupName(env.Name, t.Name),
+		tn.API.ExecutionLogGroupName(),
+		waf.LogGroupName(tn.WAF.Name()),
+	)
 
 	albSG := param(ParamIngressSecurityGroupID)
 	tn.Route = tenantroute.New(stack, "IngressRoute", tenantroute.Props{

@@ -210,6 +210,26 @@ func TestEveryTenantLogGroupIsEncryptedWithTheTenantKey(t *testing.T) {
 			require.True(t, ok, "%s %s: KMS key", name, id)
 			assert.Contains(t, kms["Fn::GetAtt"].([]any)[0], "TenantKey", "%s %s", name, id)
 		}
+		// The tenant key admits CloudWatch Logs for exactly the front door's log groups, by name.
+		tn := tenantStacks(t)[name]
+		var logs any
+		for _, k := range r.Resources(t, name, "AWS::KMS::Key") {
+			for _, st := range k["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+				if st.(map[string]any)["Sid"] == "CloudWatchLogsForVoiceVaultLogGroups" {
+					logs = st.(map[string]any)["Condition"].(map[string]any)["ArnLike"].(map[string]any)["kms:EncryptionContext:aws:logs:arn"]
+				}
+			}
+		}
+		b, _ := json.Marshal(logs)
+		e := envOf(r.Config, name)
+		for _, want := range []string{
+			"log-group:/voicevault/" + e.Name + "/tenant/" + tn.Name + "/authorizer\"",
+			"log-group:/voicevault/" + e.Name + "/tenant/" + tn.Name + "/api-access\"",
+			"log-group:API-Gateway-Execution-Logs_\",{\"Ref\":\"API",
+			"log-group:aws-waf-logs-voicevault-" + e.Name + "-" + tn.Name + "\"",
+		} {
+			assert.Contains(t, string(b), want, name)
+		}
 	}
 }
 

@@ -26,7 +26,7 @@ func TestUnsuppressedFindingFailsTheSynth(t *testing.T) {
 	cfg.Environments = cfg.Environments[:1]
 	cfg.Tenants = cfg.TenantsIn(cfg.Environments[0].Name)[:1]
 	dir := t.TempDir()
-	app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir})
+	app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir, CDKJSON: "../cdk.json"})
 	awss3.NewBucket(d.Tenants[0].Stack, jsii.String("UnsafeBucket"), &awss3.BucketProps{})
 	app.Synth(nil)
 

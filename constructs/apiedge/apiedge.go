@@ -35,7 +35,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/internal/retention"
 )
 
@@ -83,10 +82,12 @@ type CustomDomain struct {
 
 // Props configures a tenant's API.
 type Props struct {
-	Environment string      // Required. For names.
-	Tenant      string      // Required.
-	Key         awskms.IKey // Required. Tenant CMK: encrypts the access and execution log groups.
-	Authorizer  awslambda.IFunction
+	Environment string // Required. For names.
+	Tenant      string // Required.
+	// Key is the tenant CMK for the access and execution log groups; it must let CloudWatch Logs
+	// use it for AccessLogGroupName and ExecutionLogs' name (kmskey.AllowCloudWatchLogs). Required.
+	Key        awskms.IKey
+	Authorizer awslambda.IFunction
 	// AuthorizerCacheTTLSeconds caches the authorizer's decision per Authorization header. 0 turns
 	// the cache off. Default: 0.
 	AuthorizerCacheTTLSeconds int
@@ -116,6 +117,9 @@ type APIEdge interface {
 	Authorizer() awsapigateway.RequestAuthorizer
 	AccessLogs() awslogs.LogGroup
 	ExecutionLogs() awslogs.LogGroup
+	// ExecutionLogGroupName is the execution log group's name, built from the API's ID (not a
+	// reference to the group: the key policy naming it must not depend on the group).
+	ExecutionLogGroupName() string
 	DomainName() awsapigateway.DomainName // nil without a custom domain
 	Methods() []awsapigateway.Method
 	Alarms() []awscloudwatch.Alarm
@@ -123,13 +127,14 @@ type APIEdge interface {
 
 type apiEdge struct {
 	constructs.Construct
-	api     awsapigateway.RestApi
-	authz   awsapigateway.RequestAuthorizer
-	access  awslogs.LogGroup
-	exec    awslogs.LogGroup
-	domain  awsapigateway.DomainName
-	methods []awsapigateway.Method
-	alarms  []awscloudwatch.Alarm
+	api      awsapigateway.RestApi
+	authz    awsapigateway.RequestAuthorizer
+	access   awslogs.LogGroup
+	exec     awslogs.LogGroup
+	execName string
+	domain   awsapigateway.DomainName
+	methods  []awsapigateway.Method
+	alarms   []awscloudwatch.Alarm
 }
 
 func (a *apiEdge) RestAPI() awsapigateway.RestApi              { return a.api }
@@ -138,6 +143,7 @@ func (a *apiEdge) StageARN() string                            { return *a.api.D
 func (a *apiEdge) Authorizer() awsapigateway.RequestAuthorizer { return a.authz }
 func (a *apiEdge) AccessLogs() awslogs.LogGroup                { return a.access }
 func (a *apiEdge) ExecutionLogs() awslogs.LogGroup             { return a.exec }
+func (a *apiEdge) ExecutionLogGroupName() string               { return a.execName }
 func (a *apiEdge) DomainName() awsapigateway.DomainName        { return a.domain }
 func (a *apiEdge) Methods() []awsapigateway.Method             { return a.methods }
 func (a *apiEdge) Alarms() []awscloudwatch.Alarm               { return a.alarms }
@@ -223,6 +229,7 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 	// retention if it does not exist. Created here first, encrypted with the tenant key; the
 	// account's logging role (platform stack) cannot create log groups at all.
 	execName := "API-Gateway-Execution-Logs_" + *a.api.RestApiId() + "/" + StageName
+	a.execName = execName
 	a.exec = awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(execName),
 		EncryptionKey: p.Key,
@@ -230,7 +237,6 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	a.api.DeploymentStage().Node().AddDependency(a.exec)
-	kmskey.AllowCloudWatchLogs(p.Key, AccessLogGroupName(p.Environment, p.Tenant), execName)
 
 	identity := []*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))}
 	if p.APIKeys {

@@ -192,10 +192,6 @@ func TestLogGroupsAreEncryptedWithTheTenantKey(t *testing.T) {
 	}
 	b, _ := json.Marshal(groups)
 	assert.Contains(t, string(b), `"API-Gateway-Execution-Logs_"`)
-	// The key admits CloudWatch Logs for exactly these groups.
-	kb, _ := json.Marshal(tpl.Resources("AWS::KMS::Key"))
-	assert.Contains(t, string(kb), "log-group:/voicevault/prod/tenant/acme/api-access")
-	assert.Contains(t, string(kb), "log-group:API-Gateway-Execution-Logs_")
 }
 
 func TestTheAPIDoesNotTouchTheAccountLoggingRole(t *testing.T) {

@@ -25,7 +25,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/internal/retention"
 )
 
@@ -49,13 +48,15 @@ const (
 
 // Props configures a tenant's authorizer function.
 type Props struct {
-	Environment string      // Required. Environment name, for resource names.
-	Tenant      string      // Required. The tenant this API serves (AUTHZ_TENANT).
-	Key         awskms.IKey // Required. Tenant CMK: encrypts the log group and the API key secret.
-	Issuer      string      // Required. AUTHZ_ISSUER.
-	Audiences   []string    // Required. AUTHZ_AUDIENCES, joined with commas.
-	JWKSURL     string      // Required. AUTHZ_JWKS_URL.
-	TenantClaim string      // Default: the authorizer's default ("tenant"); AUTHZ_TENANT_CLAIM is then unset.
+	Environment string // Required. Environment name, for resource names.
+	Tenant      string // Required. The tenant this API serves (AUTHZ_TENANT).
+	// Key is the tenant CMK: it encrypts the log group (the key must let CloudWatch Logs use it
+	// for LogGroupName: kmskey.AllowCloudWatchLogs, once per key) and the API key secret. Required.
+	Key         awskms.IKey
+	Issuer      string   // Required. AUTHZ_ISSUER.
+	Audiences   []string // Required. AUTHZ_AUDIENCES, joined with commas.
+	JWKSURL     string   // Required. AUTHZ_JWKS_URL.
+	TenantClaim string   // Default: the authorizer's default ("tenant"); AUTHZ_TENANT_CLAIM is then unset.
 	// APIKeys creates a Secrets Manager secret for the partner API key hashes, readable by this
 	// function only, and passes its ARN as AUTHZ_API_KEYS_SECRET_ARN. Default: false (no secret;
 	// the authorizer then denies every x-api-key).
@@ -173,7 +174,6 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		Retention:     retention.Days(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	kmskey.AllowCloudWatchLogs(p.Key, LogGroupName(p.Environment, p.Tenant))
 
 	// The role can write its own log group and nothing else; no AWSLambdaBasicExecutionRole
 	// (which allows every log group of the account).

@@ -5,10 +5,7 @@
 package kmskey
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -28,8 +25,6 @@ var AdminActions = []string{
 	"kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
 	"kms:UpdateKeyDescription",
 }
-
-var reToken = regexp.MustCompile(`\$\{Token\[[^\]]*\]\}`)
 
 // Props configures a key.
 type Props struct {
@@ -68,8 +63,7 @@ func New(scope constructs.Construct, id string, props Props) awskms.Key {
 
 // AllowCloudWatchLogs lets CloudWatch Logs in this stack's account and region use the key for
 // log groups whose name matches one of logGroupPatterns (e.g. "/voicevault/prod/*"), and nothing
-// else. Each call adds one statement whose Sid is derived from the patterns, so several callers
-// can share a key without clashing statement IDs.
+// else. It adds one statement with a fixed Sid: call it once per key, with every pattern.
 func AllowCloudWatchLogs(key awskms.IKey, logGroupPatterns ...string) {
 	if len(logGroupPatterns) == 0 {
 		panic(fmt.Errorf("kms key %s: AllowCloudWatchLogs needs at least one log group pattern", *key.Node().Path()))
@@ -85,7 +79,7 @@ func AllowCloudWatchLogs(key awskms.IKey, logGroupPatterns ...string) {
 		arnLike = arns[0]
 	}
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String(logsSid(logGroupPatterns)),
+		Sid:        jsii.String("CloudWatchLogsForVoiceVaultLogGroups"),
 		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+region+".amazonaws.com"), nil)},
 		Resources:  jsii.Strings("*"),
@@ -95,12 +89,4 @@ func AllowCloudWatchLogs(key awskms.IKey, logGroupPatterns ...string) {
 			},
 		},
 	}), jsii.Bool(false))
-}
-
-// logsSid names an AllowCloudWatchLogs statement after its patterns, deterministically. Tokens
-// (e.g. a REST API ID in a log group name) are left out: their string form is a counter that
-// moves whenever unrelated constructs are added.
-func logsSid(patterns []string) string {
-	sum := sha256.Sum256([]byte(reToken.ReplaceAllString(strings.Join(patterns, "\n"), "?")))
-	return "CloudWatchLogsForVoiceVaultLogGroups" + hex.EncodeToString(sum[:4])
 }

@@ -26,7 +26,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/internal/retention"
 )
 
@@ -56,7 +55,7 @@ type Props struct {
 	// content type has one, so that rule keeps a body from skipping validation under another
 	// content type. Default: false (the rule is on).
 	AllowNonJSONBodies       bool
-	LogKey                   awskms.IKey   // Required. Encrypts the WAF log group (CloudWatch Logs is allowed to use it for that group).
+	LogKey                   awskms.IKey   // Required. Encrypts the WAF log group; must let CloudWatch Logs use it for LogGroupName (kmskey.AllowCloudWatchLogs).
 	LogRetentionDays         int           // Default: DefaultLogRetentionDays.
 	BlockedRequestsThreshold int           // Default: DefaultBlockedRequestsThreshold.
 	AlarmTopic               awssns.ITopic // Default: none (the alarm has no action).
@@ -66,6 +65,7 @@ type Props struct {
 type WAF interface {
 	constructs.Construct
 	WebACL() awswafv2.CfnWebACL
+	Name() string                // the web ACL's name
 	IPSets() []awswafv2.CfnIPSet // empty without AllowedCIDRs
 	LogGroup() awslogs.LogGroup
 	BlockedRequestsAlarm() awscloudwatch.Alarm
@@ -77,12 +77,14 @@ type WAF interface {
 type waf struct {
 	constructs.Construct
 	acl    awswafv2.CfnWebACL
+	name   string
 	ipSets []awswafv2.CfnIPSet
 	logs   awslogs.LogGroup
 	alarm  awscloudwatch.Alarm
 }
 
 func (w *waf) WebACL() awswafv2.CfnWebACL                { return w.acl }
+func (w *waf) Name() string                              { return w.name }
 func (w *waf) IPSets() []awswafv2.CfnIPSet               { return w.ipSets }
 func (w *waf) LogGroup() awslogs.LogGroup                { return w.logs }
 func (w *waf) BlockedRequestsAlarm() awscloudwatch.Alarm { return w.alarm }
@@ -115,7 +117,7 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 		panic(fmt.Errorf("waf %q: max body bytes %d is out of range (1 to 65536)", id, p.MaxBodyBytes))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	w := &waf{Construct: c}
+	w := &waf{Construct: c, name: p.Name}
 
 	var rules []interface{}
 	add := func(name string, stmt *awswafv2.CfnWebACL_StatementProperty, action interface{}, managed bool) {
@@ -210,7 +212,6 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 		Retention:     retention.Days(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	kmskey.AllowCloudWatchLogs(p.LogKey, logName)
 	var redacted []interface{}
 	for _, h := range RedactedHeaders {
 		redacted = append(redacted, &awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]interface{}{"Name": h}})

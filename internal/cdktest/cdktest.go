@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
@@ -93,7 +92,7 @@ func SynthConfig(t testing.TB, cfg *config.Config) *Result {
 	dirsMu.Unlock()
 	r := &Result{Config: cfg, Outdir: dir}
 	err = catch(func() {
-		app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir})
+		app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir, CDKJSON: filepath.Join(Root(), "cdk.json")})
 		app.Synth(nil)
 		r.Deployment = d
 	})
@@ -178,6 +177,7 @@ type Template struct {
 	t     testing.TB
 	tpl   assertions.Template
 	stack string
+	raw   map[string]any // the template, for StackTemplate's
 }
 
 // HasResourceProperties asserts a resource of typ with props (assertions.Match_* allowed) exists.
@@ -249,17 +249,6 @@ func trim(s string) string {
 
 // Catch is catch for tests that expect a construct to panic.
 func Catch(f func()) error { return catch(f) }
-
-// StackTemplate synthesizes stack (built by the test in an app of its own) and wraps its
-// template, for construct-level tests.
-func StackTemplate(t testing.TB, stack awscdk.Stack) *Template {
-	t.Helper()
-	var tpl assertions.Template
-	if err := catch(func() { tpl = assertions.Template_FromStack(stack, nil) }); err != nil {
-		t.Fatalf("synth %s: %v", *stack.StackName(), trim(err.Error()))
-	}
-	return &Template{t: t, tpl: tpl, stack: *stack.StackName()}
-}
 
 // JSON returns the template as parsed JSON.
 func (x *Template) JSON() map[string]any {

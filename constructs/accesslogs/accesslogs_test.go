@@ -1,0 +1,104 @@
+package accesslogs_test
+
+import (
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voicevault/voicevault/constructs/accesslogs"
+	"github.com/voicevault/voicevault/internal/cdktest"
+)
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+type obj = map[string]any
+type arr = []any
+
+func like(m obj) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
+func with(a ...any) assertions.Matcher {
+	return assertions.Match_ArrayWith(&a)
+}
+
+var tpl *cdktest.Template
+
+func template(t *testing.T) *cdktest.Template {
+	t.Helper()
+	if tpl == nil {
+		stack := cdktest.NewStack(t)
+		accesslogs.New(stack, "AccessLogs", accesslogs.Props{BucketName: "vv-access-logs-test", RetentionDays: 30})
+		tpl = cdktest.StackTemplate(t, stack)
+	}
+	return tpl.With(t)
+}
+
+func TestAccessLogBucketUsesSSES3BecauseLogDeliveryCannotWriteSSEKMS(t *testing.T) {
+	template(t).HasResourceProperties("AWS::S3::Bucket", obj{
+		"BucketName": "vv-access-logs-test",
+		"BucketEncryption": obj{"ServerSideEncryptionConfiguration": arr{
+			obj{"ServerSideEncryptionByDefault": obj{"SSEAlgorithm": "AES256"}},
+		}},
+	})
+}
+
+func TestAccessLogBucketBlocksPublicAccessAndEnforcesBucketOwnership(t *testing.T) {
+	template(t).HasResourceProperties("AWS::S3::Bucket", obj{
+		"PublicAccessBlockConfiguration": obj{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
+		"OwnershipControls":              obj{"Rules": arr{obj{"ObjectOwnership": "BucketOwnerEnforced"}}},
+	})
+}
+
+func TestAccessLogBucketRefusesPlainHTTP(t *testing.T) {
+	template(t).HasResourceProperties("AWS::S3::BucketPolicy", obj{
+		"PolicyDocument": like(obj{"Statement": with(like(obj{
+			"Effect": "Deny", "Action": "s3:*",
+			"Condition": obj{"Bool": obj{"aws:SecureTransport": "false"}},
+		}))}),
+	})
+}
+
+func TestAccessLogBucketAcceptsLogDeliveryOnlyFromThisAccountsVVBuckets(t *testing.T) {
+	template(t).HasResourceProperties("AWS::S3::BucketPolicy", obj{
+		"PolicyDocument": like(obj{"Statement": with(like(obj{
+			"Effect":    "Allow",
+			"Action":    "s3:PutObject",
+			"Principal": obj{"Service": "logging.s3.amazonaws.com"},
+			"Condition": obj{
+				"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount},
+				"ArnLike":      obj{"aws:SourceArn": obj{"Fn::Join": arr{"", arr{"arn:", obj{"Ref": "AWS::Partition"}, ":s3:::vv-*"}}}},
+			},
+		}))}),
+	})
+	// No statement lets anyone else write.
+	for _, p := range template(t).Resources("AWS::S3::BucketPolicy") {
+		for _, s := range p["Properties"].(obj)["PolicyDocument"].(obj)["Statement"].(arr) {
+			st := s.(obj)
+			if st["Effect"] == "Allow" {
+				assert.Equal(t, obj{"Service": "logging.s3.amazonaws.com"}, st["Principal"])
+				assert.Contains(t, st["Condition"].(obj), "StringEquals")
+			}
+		}
+	}
+}
+
+func TestAccessLogBucketIsVersionedExpiresAndIsRetained(t *testing.T) {
+	template(t).HasResource("AWS::S3::Bucket", obj{
+		"DeletionPolicy":      "Retain",
+		"UpdateReplacePolicy": "Retain",
+		"Properties": like(obj{
+			"VersioningConfiguration": obj{"Status": "Enabled"},
+			"LifecycleConfiguration": obj{"Rules": with(like(obj{
+				"ExpirationInDays":            30,
+				"NoncurrentVersionExpiration": obj{"NoncurrentDays": 30},
+				"Status":                      "Enabled",
+			}))},
+		}),
+	})
+}
+
+func TestAccessLogBucketNeedsAName(t *testing.T) {
+	err := cdktest.Catch(func() { accesslogs.New(cdktest.NewStack(t), "X", accesslogs.Props{}) })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bucket name is required")
+}

@@ -1,0 +1,81 @@
+package findingrules_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voicevault/voicevault/constructs/alarmtopic"
+	"github.com/voicevault/voicevault/constructs/findingrules"
+	"github.com/voicevault/voicevault/internal/cdktest"
+)
+
+func TestMain(m *testing.M) { cdktest.Main(m) }
+
+type obj = map[string]any
+type arr = []any
+
+var tpl *cdktest.Template
+
+func template(t *testing.T) *cdktest.Template {
+	t.Helper()
+	if tpl == nil {
+		stack := cdktest.NewStack(t)
+		at := alarmtopic.New(stack, "Alarms", alarmtopic.Props{TopicName: "alarms", KeyAlias: "test/alarms"})
+		findingrules.New(stack, "Findings", findingrules.Props{Topic: at.Topic(), RuleNamePrefix: "voicevault-test-"})
+		tpl = cdktest.StackTemplate(t, stack)
+	}
+	return tpl.With(t)
+}
+
+func rules(t *testing.T) map[string]obj {
+	out := map[string]obj{}
+	for _, r := range template(t).Resources("AWS::Events::Rule") {
+		p := r["Properties"].(obj)
+		out[p["Name"].(string)] = p
+		targets := p["Targets"].(arr)
+		require.Len(t, targets, 1)
+		assert.Equal(t, obj{"Ref": "AlarmsTopic3A2DFEBA"}, targets[0].(obj)["Arn"], "%s targets the alarm topic", p["Name"])
+		assert.Equal(t, "ENABLED", p["State"])
+	}
+	return out
+}
+
+func TestGuardDutyFindingsOfSeverity7OrMoreGoToTheAlarmTopic(t *testing.T) {
+	assert.Equal(t, 7, findingrules.GuardDutyMinSeverity)
+	r := rules(t)["voicevault-test-guardduty-findings"]
+	require.NotNil(t, r)
+	assert.Equal(t, obj{
+		"source":      arr{"aws.guardduty"},
+		"detail-type": arr{"GuardDuty Finding"},
+		"detail":      obj{"severity": arr{obj{"numeric": arr{">=", float64(findingrules.GuardDutyMinSeverity)}}}},
+	}, r["EventPattern"])
+}
+
+func TestSecurityHubHighAndCriticalFindingsGoToTheAlarmTopic(t *testing.T) {
+	r := rules(t)["voicevault-test-securityhub-findings"]
+	require.NotNil(t, r)
+	p := r["EventPattern"].(obj)
+	assert.Equal(t, arr{"aws.securityhub"}, p["source"])
+	assert.Equal(t, arr{"CRITICAL", "HIGH"}, p["detail"].(obj)["findings"].(obj)["Severity"].(obj)["Label"])
+}
+
+func TestMacieHighFindingsGoToTheAlarmTopic(t *testing.T) {
+	r := rules(t)["voicevault-test-macie-findings"]
+	require.NotNil(t, r)
+	assert.Equal(t, arr{"aws.macie"}, r["EventPattern"].(obj)["source"])
+	assert.Equal(t, arr{"High"}, r["EventPattern"].(obj)["detail"].(obj)["severity"].(obj)["description"])
+}
+
+func TestFindingRulesAddNoUnconditionedPublisherToTheTopicPolicy(t *testing.T) {
+	assert.Len(t, rules(t), 3)
+	for _, p := range template(t).Resources("AWS::SNS::TopicPolicy") {
+		for _, s := range p["Properties"].(obj)["PolicyDocument"].(obj)["Statement"].(arr) {
+			st := s.(obj)
+			if st["Effect"] == "Allow" {
+				assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount}}, st["Condition"], "statement %v", st["Sid"])
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/accesslogs"
+	"github.com/voicevault/voicevault/constructs/alarmtopic"
+	"github.com/voicevault/voicevault/constructs/cisalarms"
+	"github.com/voicevault/voicevault/constructs/costanomaly"
+	"github.com/voicevault/voicevault/constructs/findingrules"
+	"github.com/voicevault/voicevault/constructs/posture"
+	"github.com/voicevault/voicevault/constructs/threatdetection"
+	"github.com/voicevault/voicevault/constructs/trail"
+)
+
+// Baseline is the account/region security baseline of a platform stack. A field is nil when
+// the environment's services switch turns the service off (config.Services).
+type Baseline struct {
+	AlarmTopic      alarmtopic.AlarmTopic
+	Trail           trail.Trail                     // Services.CloudTrail
+	CISAlarms       cisalarms.Alarms                // with the trail: they read its log group
+	ThreatDetection threatdetection.ThreatDetection // Services.GuardDuty
+	Posture         posture.Posture                 // Security Hub, Config, Access Analyzer, Macie (each switched) + Config rules
+	FindingRules    findingrules.FindingRules       // always: findings reach the account even when an organization runs the services
+	CostAnomaly     costanomaly.CostAnomaly         // Services.CostAnomaly
+}
+
+// addBaseline adds the security baseline to the platform stack: the access-log bucket, the
+// alarm topic, CloudTrail with CIS alarms, GuardDuty, the posture services, finding rules and
+// cost anomaly alerts. Tenant buckets are referred to only by their derived names.
+func addBaseline(p *Platform) {
+	env, stack := p.Env, p.Stack
+	svc := env.Services
+	prefix := "voicevault-" + env.Name
+	b := &Baseline{}
+
+	p.AccessLogs = accesslogs.New(stack, "AccessLogs", accesslogs.Props{
+		BucketName:    config.AccessLogBucketName(env),
+		RetentionDays: env.LogRetentionDays,
+	})
+
+	b.AlarmTopic = alarmtopic.New(stack, "Alarms", alarmtopic.Props{
+		TopicName: config.AlarmTopicName(env.Name),
+		KeyAlias:  "voicevault/" + env.Name + "/alarms",
+		Email:     env.AlarmEmail,
+	})
+	p.AlarmTopic = b.AlarmTopic.Topic()
+
+	if config.Enabled(svc.CloudTrail) {
+		buckets := make([]string, len(p.Tenants))
+		for i, t := range p.Tenants {
+			buckets[i] = config.AudioBucketName(env, t.Name)
+		}
+		b.Trail = trail.New(stack, "Trail", trail.Props{
+			TrailName:           prefix,
+			KeyAlias:            "voicevault/" + env.Name + "/cloudtrail",
+			AccessLogs:          p.AccessLogs,
+			LogGroupName:        "/voicevault/" + env.Name + "/cloudtrail",
+			LogRetentionDays:    env.LogRetentionDays,
+			BucketRetentionDays: env.LogRetentionDays,
+			DataEventBuckets:    buckets,
+		})
+		b.CISAlarms = cisalarms.New(stack, "CISAlarms", cisalarms.Props{
+			LogGroup:        b.Trail.LogGroup(),
+			Topic:           p.AlarmTopic,
+			AlarmNamePrefix: prefix + "-cis-",
+		})
+	}
+	if config.Enabled(svc.GuardDuty) {
+		b.ThreatDetection = threatdetection.New(stack, "GuardDuty", threatdetection.Props{})
+	}
+	b.Posture = posture.New(stack, "Posture", posture.Props{
+		Name:                prefix,
+		AccessLogs:          p.AccessLogs,
+		KeyAlias:            "voicevault/" + env.Name + "/config",
+		SecurityHub:         svc.SecurityHub,
+		ConfigRecorder:      svc.Config,
+		AccessAnalyzer:      svc.AccessAnalyzer,
+		Macie:               svc.Macie,
+		ConfigRetentionDays: env.LogRetentionDays,
+	})
+	b.FindingRules = findingrules.New(stack, "FindingRules", findingrules.Props{
+		Topic:          p.AlarmTopic,
+		RuleNamePrefix: prefix + "-",
+	})
+	switch {
+	case !config.Enabled(svc.CostAnomaly):
+	case env.Region != costanomaly.Region:
+		// CloudFormation has Cost Explorer resources only in us-east-1: creating them here
+		// would fail the whole stack. Say so at synth rather than skip silently.
+		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("voicevault:costAnomalyRegion"), jsii.String(
+			"cost anomaly alerts are not created: environment region "+env.Region+" is not "+costanomaly.Region+
+				" (see docs/baseline.md); set services.costAnomaly: false to silence this"))
+	default:
+		b.AlarmTopic.AllowPublisher(alarmtopic.CostAlerts)
+		b.CostAnomaly = costanomaly.New(stack, "CostAnomaly", costanomaly.Props{
+			Name:     prefix,
+			Topic:    p.AlarmTopic,
+			TagKey:   "ManagedBy",
+			TagValue: ManagedBy,
+		})
+	}
+	p.Baseline = b
+}
