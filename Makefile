@@ -1,5 +1,5 @@
 # VoiceVault: the commands people and CI use. Each installs what it needs (scripts/setup).
-.PHONY: setup synth test ci clean
+.PHONY: setup synth test ci clean diff deploy bootstrap require-env
 
 setup: ## install the pinned npm packages and Go modules
 	scripts/setup
@@ -12,6 +12,24 @@ test: ## the whole test suite
 
 ci: ## what CI runs: formatting, vet, the whole test suite
 	.ci/run
+
+# Delivery: the same scripts the GitHub Actions workflow runs (.github/workflows/voicevault.yml).
+# ENV=<environment> selects the environment; TENANT=<name> one tenant; CONFIG=<file> the deployment file.
+ENV ?=
+TENANT ?=
+PART ?= all
+
+diff: require-env ## cdk diff of ENV's stacks (or TENANT's) against the account (read-only)
+	scripts/diff "$(ENV)" $(TENANT)
+
+deploy: require-env ## deploy ENV: platform, then tenants in parallel (TENANT=name: one tenant; PART=platform|tenants|delivery)
+	scripts/deploy "$(ENV)" $(if $(TENANT),tenant "$(TENANT)",$(PART))
+
+bootstrap: require-env ## print the cdk bootstrap command for ENV (RUN=1 runs it, with administrator credentials)
+	scripts/bootstrap "$(ENV)"
+
+require-env:
+	@test -n "$(ENV)" || { echo "set ENV=<environment>, e.g. make $(MAKECMDGOALS) ENV=prod" >&2; exit 2; }
 
 clean:
 	rm -rf cdk.out bin

@@ -4,7 +4,11 @@
 // constructs downstream may assume a valid Config.
 package config
 
-import "hash/fnv"
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+)
 
 // Config is the whole deployment file.
 type Config struct {
@@ -66,9 +70,21 @@ type Services struct {
 	CostAnomaly    *bool `yaml:"costAnomaly"`    // Default: true.
 }
 
-// Deployment holds stack-level settings.
+// Deployment holds stack-level settings and how CI deploys the environment.
 type Deployment struct {
-	TerminationProtection *bool `yaml:"terminationProtection"` // Default: true.
+	TerminationProtection *bool   `yaml:"terminationProtection"` // Default: true.
+	Qualifier             string  `yaml:"qualifier"`             // Default: DefaultQualifier. The cdk bootstrap qualifier, [a-z0-9]{1,10}.
+	GitHub                *GitHub `yaml:"github"`                // Default: none: no <env>-delivery stack, deploys by hand only.
+}
+
+// GitHub says which GitHub Actions workflow may deploy an environment. When set, the app adds
+// the <env>-delivery stack: the GitHub OIDC provider, the deploy and diff roles, the
+// CloudFormation execution policy and the permissions boundary.
+type GitHub struct {
+	Repository           string `yaml:"repository"`           // Required. owner/name, exactly as GitHub spells it.
+	Environment          string `yaml:"environment"`          // Default: the VoiceVault environment's name. The GitHub environment whose protection rules gate deploys.
+	Branch               string `yaml:"branch"`               // Default: main. The only branch that deploys.
+	ExistingOIDCProvider bool   `yaml:"existingOidcProvider"` // Default: false: the delivery stack creates the account's GitHub OIDC provider.
 }
 
 // Ingress configures the environment's shared internal load balancer, the private target of every
@@ -223,6 +239,94 @@ func DerivedListenerPriority(tenant string) int {
 	h := fnv.New32a()
 	h.Write([]byte(tenant))
 	return int(h.Sum32()%MaxListenerPriority) + 1
+}
+
+// DeliveryStackName is the stack name of an environment's delivery stack (CI roles and policies).
+func DeliveryStackName(env string) string { return env + "-delivery" }
+
+// BoundaryPolicyName is the managed policy every role of the environment's stacks (and the
+// CloudFormation execution role) carries as its permissions boundary.
+func BoundaryPolicyName(env string) string { return "voicevault-" + env + "-boundary" }
+
+// ExecutionPolicyName is the n-th (from 1) managed policy of the CloudFormation execution role.
+func ExecutionPolicyName(env string, n int) string {
+	if n <= 1 {
+		return "voicevault-" + env + "-cfn-execution"
+	}
+	return "voicevault-" + env + "-cfn-execution-" + strconv.Itoa(n)
+}
+
+// ExecutionPolicyCount is how many execution policies the delivery stack creates: a managed
+// policy holds at most 6,144 characters, so the execution policy is spread over this many.
+const ExecutionPolicyCount = 5
+
+// DeployRoleName is the role GitHub Actions deploy jobs of env assume through OIDC.
+func DeployRoleName(env string) string { return "vv-github-deploy-" + env }
+
+// DiffRoleName is the role GitHub Actions pull-request jobs of env assume through OIDC.
+func DiffRoleName(env string) string { return "vv-github-diff-" + env }
+
+// Bootstrap role kinds, as in the names of the roles `cdk bootstrap` creates.
+const (
+	BootstrapDeployRole          = "deploy-role"
+	BootstrapFilePublishingRole  = "file-publishing-role"
+	BootstrapImagePublishingRole = "image-publishing-role"
+	BootstrapLookupRole          = "lookup-role"
+	BootstrapExecutionRole       = "cfn-exec-role"
+)
+
+// BootstrapRoleName is the name of a role `cdk bootstrap --qualifier` created in e's account and region.
+func BootstrapRoleName(e *Environment, kind string) string {
+	return "cdk-" + e.Deployment.Qualifier + "-" + kind + "-" + e.Account + "-" + e.Region
+}
+
+// ToolkitStackName is the stack `cdk bootstrap` creates for e's qualifier: one per qualifier, so
+// that two environments in one account and region keep separate bootstraps.
+func ToolkitStackName(e *Environment) string { return "CDKToolkit-" + e.Deployment.Qualifier }
+
+// ExecutionPolicyARNs are the ARNs of e's CloudFormation execution policies, in order.
+func ExecutionPolicyARNs(e *Environment) []string {
+	var out []string
+	for n := 1; n <= ExecutionPolicyCount; n++ {
+		out = append(out, e.IAMARN("policy/"+ExecutionPolicyName(e.Name, n)))
+	}
+	return out
+}
+
+// BootstrapArgs are the arguments of the `cdk bootstrap` an administrator runs once for e, after
+// deploying its delivery stack (whose policies the bootstrap names). The staging bucket gets a
+// customer-managed key.
+func BootstrapArgs(e *Environment) []string {
+	return []string{
+		"bootstrap", "aws://" + e.Account + "/" + e.Region,
+		"--qualifier", e.Deployment.Qualifier,
+		"--toolkit-stack-name", ToolkitStackName(e),
+		"--cloudformation-execution-policies", strings.Join(ExecutionPolicyARNs(e), ","),
+		"--custom-permissions-boundary", BoundaryPolicyName(e.Name),
+		"--bootstrap-customer-key",
+		"--termination-protection",
+	}
+}
+
+// Partition is the AWS partition of e's region.
+func (e *Environment) Partition() string {
+	switch {
+	case strings.HasPrefix(e.Region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(e.Region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(e.Region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(e.Region, "us-iso-"):
+		return "aws-iso"
+	default:
+		return "aws"
+	}
+}
+
+// IAMARN is the ARN of an IAM resource (e.g. "role/x", "policy/y") in e's account.
+func (e *Environment) IAMARN(resource string) string {
+	return "arn:" + e.Partition() + ":iam::" + e.Account + ":" + resource
 }
 
 // ServiceName is the Kubernetes Service (and Deployment) name of a tenant's TTS workload.

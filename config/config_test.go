@@ -49,6 +49,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, pooled, 2)
 	assert.GreaterOrEqual(t, dedicated, 1)
+	for _, e := range c.Environments {
+		assert.NotNil(t, e.Deployment.GitHub, "%s: the example deploys every environment from GitHub Actions", e.Name)
+	}
 }
 
 func TestDefaultsAreAppliedInOnePlace(t *testing.T) {
@@ -100,7 +103,7 @@ func TestListenerPriorityCollisionIsReported(t *testing.T) {
 	assert.Contains(t, err.Error(), `tenants[1].api.listenerPriority: 7 is already tenant "acme"'s rule priority in environment "prod"; set api.listenerPriority (1 to 50000) on one of them`)
 
 	// The same priority in two environments is fine: each has its own listener.
-	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", 1)
+	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\ntenants:", 1)
 	other = strings.Replace(other, "    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.", "    environment: dev\n    api: {listenerPriority: 7}\n    model: {image: r.", 1)
 	_, err = Parse("x.yaml", []byte(other))
 	require.NoError(t, err)
@@ -111,6 +114,43 @@ func TestIngressWithCertificateIsTLS(t *testing.T) {
 	c, err := Parse("x.yaml", []byte(src))
 	require.NoError(t, err)
 	assert.True(t, c.Environments[0].Ingress.TLS())
+}
+
+func TestDeliveryDefaults(t *testing.T) {
+	c, err := Parse("base.yaml", []byte(base))
+	require.NoError(t, err)
+	d := c.Environments[0].Deployment
+	assert.Equal(t, DefaultQualifier, d.Qualifier)
+	assert.Nil(t, d.GitHub, "no github: no delivery stack")
+
+	c, err = Parse("x.yaml", []byte(strings.Replace(base, "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice}}", 1)))
+	require.NoError(t, err)
+	gh := c.Environments[0].Deployment.GitHub
+	require.NotNil(t, gh)
+	assert.Equal(t, "prod", gh.Environment, "GitHub environment defaults to the environment's name")
+	assert.Equal(t, DefaultGitHubBranch, gh.Branch)
+	assert.False(t, gh.ExistingOIDCProvider)
+}
+
+func TestSecondEnvironmentInAnAccountMayReuseTheOIDCProvider(t *testing.T) {
+	second := "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice, existingOidcProvider: true}}\ntenants:"
+	_, err := Parse("x.yaml", []byte(strings.Replace(base, "tenants:", second, 1)))
+	require.NoError(t, err)
+}
+
+func TestDeliveryNames(t *testing.T) {
+	e := &Environment{Name: "prod", Account: "111111111111", Region: "eu-west-1", Deployment: Deployment{Qualifier: "vvault"}}
+	assert.Equal(t, "cdk-vvault-deploy-role-111111111111-eu-west-1", BootstrapRoleName(e, BootstrapDeployRole))
+	assert.Equal(t, "arn:aws:iam::111111111111:policy/voicevault-prod-cfn-execution", e.IAMARN("policy/"+ExecutionPolicyName("prod", 1)))
+	assert.Equal(t, "voicevault-prod-cfn-execution-2", ExecutionPolicyName("prod", 2))
+	assert.Equal(t, "voicevault-prod-boundary", BoundaryPolicyName("prod"))
+	assert.Equal(t, "prod-delivery", DeliveryStackName("prod"))
+	for region, want := range map[string]string{"eu-west-1": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"} {
+		assert.Equal(t, want, (&Environment{Region: region}).Partition(), region)
+	}
+	// The longest bootstrap role name stays within IAM's 64 characters.
+	long := &Environment{Account: "111111111111", Region: "ap-southeast-3", Deployment: Deployment{Qualifier: strings.Repeat("q", 10)}}
+	assert.LessOrEqual(t, len(BootstrapRoleName(long, BootstrapImagePublishingRole)), 64)
 }
 
 func TestExplicitZeroCacheTTLIsKept(t *testing.T) {
@@ -206,6 +246,14 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"ingress certificate in another region", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\", hostName: i.example.com}", `environments[0].ingress.certificateArn: certificate is in region "us-east-1"; the load balancer in eu-west-1 needs a certificate from eu-west-1`},
 		{"cache ttl with api keys", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      cacheTtlSeconds: 300", "tenants[0].authorizer.cacheTtlSeconds: 300 can't be used with apiKeys: true (allowed: 0)"},
 		{"listener priority out of range", "    environment: prod", "    environment: prod\n    api: {listenerPriority: 50001}", "tenants[0].api.listenerPriority: 50001 is out of range (1 to 50000)"},
+		{"bad qualifier", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {qualifier: VoiceVault01}", `environments[0].deployment.qualifier: "VoiceVault01" is not a cdk bootstrap qualifier (1-10 lowercase letters and digits)`},
+		{"missing github repository", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {environment: production}}", "environments[0].deployment.github.repository: is required (owner/name"},
+		{"bad github repository", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: https://github.com/acme/voice}}", `environments[0].deployment.github.repository: "https://github.com/acme/voice" is not a GitHub repository (owner/name`},
+		{"bad github environment", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice, environment: \"prod:*\"}}", `environments[0].deployment.github.environment: "prod:*" is not a GitHub environment name`},
+		{"bad github branch", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice, branch: \"release/*\"}}", `environments[0].deployment.github.branch: "release/*" is not a git branch name`},
+		{"shared bootstrap qualifier", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", `environments[1].deployment.qualifier: "vvault" is already the qualifier of environments[0] in the same account and region`},
+		{"shared github environment", "tenants:", "    deployment: {github: {repository: acme/voice, environment: production}}\n  - name: stage\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {github: {repository: acme/voice, environment: Production}}\ntenants:", `environments[1].deployment.github.environment: "Production" is already the GitHub environment of environments[0]`},
+		{"second oidc provider in one account", "tenants:", "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice}}\ntenants:", "environments[1].deployment.github.existingOidcProvider: account 111111111111 has one GitHub OIDC provider, created by the delivery stack of environments[0]; set existingOidcProvider: true here"},
 		{"no tenants", "tenants:", "tenants: []\nx_tenants:", `x_tenants: unknown field`},
 	}
 	for _, tc := range cases {

@@ -22,6 +22,8 @@ const (
 	DefaultWAFRateLimit       = 1000 // requests per 5 minutes per client IP
 	DefaultAPIRateLimit       = 50   // requests per second, steady state
 	DefaultAPIBurstLimit      = 100
+	DefaultQualifier          = "vvault" // cdk bootstrap qualifier: bootstrap roles are cdk-vvault-*
+	DefaultGitHubBranch       = "main"
 )
 
 // DefaultGPUNodes sizes the GPU node group when the file does not: one NVIDIA L4 per node.
@@ -67,6 +69,17 @@ func (e *Environment) applyDefaults() {
 	e.SystemNodes.fill(DefaultSystemNodes)
 	if e.LogRetentionDays == 0 {
 		e.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if e.Deployment.Qualifier == "" {
+		e.Deployment.Qualifier = DefaultQualifier
+	}
+	if gh := e.Deployment.GitHub; gh != nil {
+		if gh.Environment == "" {
+			gh.Environment = e.Name
+		}
+		if gh.Branch == "" {
+			gh.Branch = DefaultGitHubBranch
+		}
 	}
 }
 

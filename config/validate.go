@@ -25,6 +25,10 @@ var (
 	reFQDN         = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
 	reTagKey       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$`)
 	reTagValue     = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+@-]{0,256}$`)
+	reQualifier    = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
+	reGitHubRepo   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$`)
+	reGitHubEnv    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	reGitBranch    = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,200}$`)
 )
 
 // Limits of what the file may ask for.
@@ -118,6 +122,7 @@ func (c *Config) validate() []Problem {
 			owner[pr] = t.Name
 		}
 	}
+	c.validateDelivery(ck)
 	// Isolation: a dedicated tenant is the only tenant of its environment.
 	for i := range c.Environments {
 		e := &c.Environments[i]
@@ -213,6 +218,68 @@ func (e *Environment) validate(ck *checker, p string) {
 		}
 	}
 	validateTags(ck, p+".tags", e.Tags)
+	e.Deployment.validate(ck, p+".deployment")
+}
+
+func (d *Deployment) validate(ck *checker, p string) {
+	if !reQualifier.MatchString(d.Qualifier) {
+		ck.add(p+".qualifier", "%q is not a cdk bootstrap qualifier (1-10 lowercase letters and digits)", d.Qualifier)
+	}
+	gh := d.GitHub
+	if gh == nil {
+		return
+	}
+	p += ".github"
+	switch r := gh.Repository; {
+	case r == "":
+		ck.add(p+".repository", "is required (owner/name of the GitHub repository whose workflow deploys)")
+	case !reGitHubRepo.MatchString(r) || strings.HasSuffix(r, "/.") || strings.HasSuffix(r, "/.."):
+		ck.add(p+".repository", "%q is not a GitHub repository (owner/name: letters, digits and '-' in the owner; letters, digits, '.', '_' and '-' in the name)", r)
+	}
+	if !reGitHubEnv.MatchString(gh.Environment) {
+		ck.add(p+".environment", "%q is not a GitHub environment name this delivery accepts (1-100 letters, digits, '.', '_' and '-')", gh.Environment)
+	}
+	b := gh.Branch
+	if !reGitBranch.MatchString(b) || strings.Contains(b, "..") || strings.Contains(b, "//") || strings.HasPrefix(b, "/") || strings.HasPrefix(b, "-") ||
+		strings.HasSuffix(b, "/") || strings.HasSuffix(b, ".") || strings.HasSuffix(b, ".lock") {
+		ck.add(p+".branch", "%q is not a git branch name (letters, digits, '.', '_', '-' and '/', no '..', not ending in '/', '.' or .lock)", b)
+	}
+}
+
+// validateDelivery checks what environments must not share: a bootstrap (account, region,
+// qualifier), a GitHub environment (its OIDC subject would open one environment's deploy role
+// to the other's jobs) and the creation of an account's single GitHub OIDC provider.
+func (c *Config) validateDelivery(ck *checker) {
+	bootstraps := map[string]int{}
+	ghEnvs := map[string]int{}
+	providers := map[string]int{}
+	for i := range c.Environments {
+		e := &c.Environments[i]
+		p := fmt.Sprintf("environments[%d].deployment", i)
+		key := e.Account + "/" + e.Region + "/" + e.Deployment.Qualifier
+		if j, dup := bootstraps[key]; dup {
+			ck.add(p+".qualifier", "%q is already the qualifier of environments[%d] in the same account and region; give each environment its own bootstrap qualifier", e.Deployment.Qualifier, j)
+		} else {
+			bootstraps[key] = i
+		}
+		gh := e.Deployment.GitHub
+		if gh == nil {
+			continue
+		}
+		ghKey := strings.ToLower(gh.Repository + ":" + gh.Environment) // GitHub environment names are case-insensitive
+		if j, dup := ghEnvs[ghKey]; dup {
+			ck.add(p+".github.environment", "%q is already the GitHub environment of environments[%d]; each environment needs its own, or one environment's jobs could assume the other's deploy role", gh.Environment, j)
+		} else {
+			ghEnvs[ghKey] = i
+		}
+		if !gh.ExistingOIDCProvider {
+			if j, dup := providers[e.Account]; dup {
+				ck.add(p+".github.existingOidcProvider", "account %s has one GitHub OIDC provider, created by the delivery stack of environments[%d]; set existingOidcProvider: true here", e.Account, j)
+			} else {
+				providers[e.Account] = i
+			}
+		}
+	}
 }
 
 func (n *NodeGroup) validate(ck *checker, p string, gpu bool) {

@@ -16,8 +16,9 @@ import (
 
 // Deployment is every stack built from one configuration.
 type Deployment struct {
-	Platforms map[string]*Platform // by environment name
-	Tenants   []*Tenant            // in file order
+	Platforms  map[string]*Platform // by environment name
+	Tenants    []*Tenant            // in file order
+	Deliveries map[string]*Delivery // by environment name; environments with deployment.github only
 }
 
 // AppOptions configures NewApp.
@@ -49,9 +50,10 @@ func NewApp(cfg *config.Config, opts AppOptions) (awscdk.App, *Deployment) {
 	return app, d
 }
 
-// Build adds the stacks of cfg to app: platforms first, then the tenants that depend on them.
+// Build adds the stacks of cfg to app: platforms first, then the tenants that depend on them,
+// then each environment's delivery stack (its execution policy covers the others' resources).
 func Build(app awscdk.App, cfg *config.Config) *Deployment {
-	d := &Deployment{Platforms: map[string]*Platform{}}
+	d := &Deployment{Platforms: map[string]*Platform{}, Deliveries: map[string]*Delivery{}}
 	for i := range cfg.Environments {
 		env := &cfg.Environments[i]
 		d.Platforms[env.Name] = NewPlatform(app, env, cfg.TenantsIn(env.Name))
@@ -59,6 +61,19 @@ func Build(app awscdk.App, cfg *config.Config) *Deployment {
 	for _, t := range cfg.Tenants {
 		p := d.Platforms[t.Environment]
 		d.Tenants = append(d.Tenants, NewTenant(app, p, t))
+	}
+	for i := range cfg.Environments {
+		env := &cfg.Environments[i]
+		if env.Deployment.GitHub == nil {
+			continue
+		}
+		deployed := []awscdk.Stack{d.Platforms[env.Name].Stack}
+		for _, t := range d.Tenants {
+			if t.Platform.Env.Name == env.Name {
+				deployed = append(deployed, t.Stack)
+			}
+		}
+		d.Deliveries[env.Name] = NewDelivery(app, env, deployed)
 	}
 	return d
 }

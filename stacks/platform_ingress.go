@@ -64,28 +64,30 @@ func addAPIGatewayAccount(p *Platform) {
 	role := awsiam.NewRole(stack, jsii.String("APIGatewayLoggingRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("API Gateway account logging role for VoiceVault " + env.Name + ": tenant API access and execution logs"),
-		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"WriteTenantAPILogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
-				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Sid:     jsii.String("WriteTenantAPILogGroups"),
-					Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-					Resources: jsii.Strings(
-						logs("API-Gateway-Execution-Logs_*"),
-						logs(apiedge.AccessLogGroupName("*", "*")+":*"),
-					),
-				}),
-				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Sid:       jsii.String("ListLogGroups"),
-					Actions:   jsii.Strings("logs:DescribeLogGroups"),
-					Resources: jsii.Strings(logs("*")), // a list action: it has no narrower resource
-				}),
-			}}),
+	})
+	policy := awsiam.NewManagedPolicy(stack, jsii.String("APIGatewayLoggingPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("API Gateway writes tenant API access and execution log streams; it cannot create log groups"),
+		Roles:       &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:     jsii.String("WriteTenantAPILogGroups"),
+				Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+				Resources: jsii.Strings(
+					logs("API-Gateway-Execution-Logs_*"),
+					logs(apiedge.AccessLogGroupName("*", "*")+":*"),
+				),
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("ListLogGroups"),
+				Actions:   jsii.Strings("logs:DescribeLogGroups"),
+				Resources: jsii.Strings(logs("*")), // a list action: it has no narrower resource
+			}),
 		},
 	})
 	account := awsapigateway.NewCfnAccount(stack, jsii.String("APIGatewayAccount"), &awsapigateway.CfnAccountProps{
 		CloudWatchRoleArn: role.RoleArn(),
 	})
-	account.Node().AddDependency(role)
+	account.Node().AddDependency(role, policy)
 }
 
 // addWAFLogDelivery lets the log delivery service write the tenants' WAF log groups

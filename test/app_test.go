@@ -32,6 +32,9 @@ func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
 	var want []string
 	for _, e := range r.Config.Environments {
 		want = append(want, config.PlatformStackName(e.Name))
+		if e.Deployment.GitHub != nil {
+			want = append(want, config.DeliveryStackName(e.Name))
+		}
 	}
 	for _, tn := range r.Config.Tenants {
 		want = append(want, config.TenantStackName(tn.Environment, tn.Name))
@@ -40,6 +43,7 @@ func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
 	assert.Contains(t, r.StackNames(), "prod-platform")
 	assert.Contains(t, r.StackNames(), "prod-tenant-acme")
 	assert.Contains(t, r.StackNames(), "initech-tenant-initech")
+	assert.Contains(t, r.StackNames(), "prod-delivery")
 }
 
 func TestExampleSynthHasNoUnsuppressedFindings(t *testing.T) {

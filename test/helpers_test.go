@@ -23,7 +23,7 @@ func readJSON(t *testing.T, path string, v any) {
 func envOf(c *config.Config, stack string) *config.Environment {
 	for i := range c.Environments {
 		e := &c.Environments[i]
-		if stack == config.PlatformStackName(e.Name) || strings.HasPrefix(stack, e.Name+"-tenant-") {
+		if stack == config.PlatformStackName(e.Name) || stack == config.DeliveryStackName(e.Name) || strings.HasPrefix(stack, e.Name+"-tenant-") {
 			return e
 		}
 	}
@@ -52,4 +52,11 @@ func diff(want, got []byte) string {
 		fmt.Fprintf(&out, "(%d lines in golden, %d now)\n", len(a), len(b))
 	}
 	return out.String()
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
 }

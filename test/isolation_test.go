@@ -37,7 +37,8 @@ func TestNoTemplateNamesAnotherTenant(t *testing.T) {
 		stack := config.TenantStackName(tn.Environment, tn.Name)
 		got := rep.Checked[stack]
 		for kind, n := range map[string]int{
-			"AWS::IAM::Policy PolicyDocument":                2, // pod identity, API authorizer
+			"AWS::IAM::Policy PolicyDocument":                1, // pod identity
+			"AWS::IAM::ManagedPolicy PolicyDocument":         1, // API authorizer
 			"AWS::IAM::Role AssumeRolePolicyDocument":        2,
 			"AWS::KMS::Key KeyPolicy":                        1,
 			"AWS::S3::BucketPolicy PolicyDocument":           1,

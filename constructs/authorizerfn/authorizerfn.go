@@ -79,6 +79,7 @@ type AuthorizerFn interface {
 	constructs.Construct
 	Function() awslambda.Function
 	Role() awsiam.Role
+	Policy() awsiam.ManagedPolicy // the role's only policy
 	LogGroup() awslogs.LogGroup
 	Secret() awssecretsmanager.Secret // nil without APIKeys
 	Alarms() []awscloudwatch.Alarm
@@ -90,6 +91,7 @@ type authorizerFn struct {
 	constructs.Construct
 	fn        awslambda.Function
 	role      awsiam.Role
+	policy    awsiam.ManagedPolicy
 	logs      awslogs.LogGroup
 	secret    awssecretsmanager.Secret
 	alarms    []awscloudwatch.Alarm
@@ -98,6 +100,7 @@ type authorizerFn struct {
 
 func (a *authorizerFn) Function() awslambda.Function     { return a.fn }
 func (a *authorizerFn) Role() awsiam.Role                { return a.role }
+func (a *authorizerFn) Policy() awsiam.ManagedPolicy     { return a.policy }
 func (a *authorizerFn) LogGroup() awslogs.LogGroup       { return a.logs }
 func (a *authorizerFn) Secret() awssecretsmanager.Secret { return a.secret }
 func (a *authorizerFn) Alarms() []awscloudwatch.Alarm    { return a.alarms }
@@ -176,16 +179,25 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 	})
 
 	// The role can write its own log group and nothing else; no AWSLambdaBasicExecutionRole
-	// (which allows every log group of the account).
+	// (which allows every log group of the account). Its permissions are one customer-managed
+	// policy (no inline policies); the function gets the role without policy updates, so the CDK
+	// adds nothing behind it.
 	a.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String("VoiceVault " + p.Environment + " tenant " + p.Tenant + " API authorizer"),
 	})
-	a.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	statements := []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("WriteOwnLogs"),
 		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
 		Resources: jsii.Strings(*a.logs.LogGroupArn()), // the group's ARN attribute (…:log-group:<name>:*) covers its streams
-	}))
+	})}
+	if !p.DisableTracing {
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteTraces"),
+			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+			Resources: jsii.Strings("*"), // X-Ray has no resource-level permissions for these
+		}))
+	}
 
 	env := map[string]*string{
 		EnvTenant:    jsii.String(p.Tenant),
@@ -199,7 +211,17 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 	if p.APIKeys {
 		a.secret = newAPIKeySecret(c, stack, p, a.role)
 		env[EnvAPIKeysSecretARN] = a.secret.SecretArn()
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadOwnAPIKeySecret"),
+			Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+			Resources: jsii.Strings(*a.secret.SecretArn()),
+		}))
 	}
+	a.policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("VoiceVault " + p.Environment + " tenant " + p.Tenant + " API authorizer: own logs, traces, own API key secret"),
+		Statements:  &statements,
+		Roles:       &[]awsiam.IRole{a.role},
+	})
 
 	tracing := awslambda.Tracing_ACTIVE
 	if p.DisableTracing {
@@ -220,7 +242,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 				OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
 			},
 		}),
-		Role:                         a.role,
+		Role:                         a.role.WithoutPolicyUpdates(nil),
 		LogGroup:                     a.logs,
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(float64(p.TimeoutSeconds))),
@@ -229,6 +251,8 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		Tracing:                      tracing,
 		Environment:                  &env,
 	})
+
+	a.fn.Node().AddDependency(a.policy)
 
 	a.alarms = []awscloudwatch.Alarm{
 		alarm(c, "ErrorsAlarm", p, "authorizer-errors", "the authorizer function failed (errors are denials: callers get 500/403)",
@@ -260,12 +284,12 @@ func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role a
 		},
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	secret.GrantRead(role, nil)
 
 	// The key policy admits nobody by default (kmskey), and an IAM grant alone can't open it: the
-	// key itself must let Secrets Manager use it for this secret, for the authorizer (read) and
-	// for the account's authorized principals (CloudFormation creating it, operators rotating
-	// hashes). Scoped to this secret by its ARN in the encryption context.
+	// key itself lets Secrets Manager use it for this secret, for the authorizer (read: granted to
+	// the role by name, so its IAM policy needs no KMS statement) and for the account's authorized
+	// principals (CloudFormation creating it, operators rotating hashes). Scoped to this secret by
+	// its ARN in the encryption context.
 	secretARNs := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-*", *stack.Partition(), *stack.Region(), *stack.Account(), name)
 	viaSecretsManager := map[string]interface{}{
 		"StringEquals": map[string]interface{}{"kms:ViaService": "secretsmanager." + *stack.Region() + ".amazonaws.com"},

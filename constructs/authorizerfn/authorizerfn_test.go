@@ -106,7 +106,10 @@ func TestRoleWritesOnlyItsOwnLogGroupWithoutManagedPolicies(t *testing.T) {
 		props, _ := role["Properties"].(map[string]any)
 		assert.Nil(t, props["ManagedPolicyArns"], "%s: no managed policies (AWSLambdaBasicExecutionRole allows every log group)", id)
 	}
-	tpl.HasResourceProperties("AWS::IAM::Policy", map[string]any{
+	tpl.ResourceCountIs("AWS::IAM::Policy", 0) // no inline policies: one customer-managed policy
+	tpl.ResourceCountIs("AWS::IAM::ManagedPolicy", 1)
+	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", map[string]any{
+		"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AuthorizerRole"))}},
 		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
 			"Sid":      "WriteOwnLogs",
 			"Effect":   "Allow",
@@ -115,7 +118,7 @@ func TestRoleWritesOnlyItsOwnLogGroupWithoutManagedPolicies(t *testing.T) {
 		}})},
 	})
 	// Only X-Ray's actions, which have no resource-level permissions, may name "*".
-	for id, pol := range tpl.Resources("AWS::IAM::Policy") {
+	for id, pol := range tpl.Resources("AWS::IAM::ManagedPolicy") {
 		stmts := pol["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any)
 		for _, s := range stmts {
 			st := s.(map[string]any)
@@ -138,9 +141,10 @@ func TestAPIKeySecretIsEncryptedAndReadableOnlyByTheAuthorizer(t *testing.T) {
 		},
 		"DeletionPolicy": "Retain",
 	})
-	tpl.HasResourceProperties("AWS::IAM::Policy", map[string]any{
+	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", map[string]any{
 		"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AuthorizerRole"))}},
 		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{map[string]any{
+			"Sid":      "ReadOwnAPIKeySecret",
 			"Effect":   "Allow",
 			"Action":   []any{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 			"Resource": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AuthorizerAPIKeys"))},
@@ -162,7 +166,7 @@ func TestAPIKeySecretIsEncryptedAndReadableOnlyByTheAuthorizer(t *testing.T) {
 		"the key admits Secrets Manager for this secret only")
 	// Nobody else is granted the secret: the only IAM policy naming it is the authorizer's.
 	n := 0
-	for _, pol := range tpl.Resources("AWS::IAM::Policy") {
+	for _, pol := range tpl.Resources("AWS::IAM::ManagedPolicy") {
 		if bytes.Contains(mustJSON(t, pol), []byte("AuthorizerAPIKeys")) {
 			n++
 		}

@@ -1,80 +1,59 @@
 package compliance
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/voicevault/voicevault/internal/assembly"
 )
 
-// Finding is an error annotation left in the cloud assembly: an unsuppressed nag finding or
-// any other synth-time error.
+// Finding is an annotation that fails the synth: any error (an unsuppressed nag finding at
+// error level, or a synth-time error), and any cdk-nag warning. Pack warnings count: a
+// warning-level rule (e.g. AwsSolutions-APIG3, an API stage without WAF, or the packs' VPC
+// default security group rule) is still a finding an auditor reads as non-compliant, so it is
+// fixed or registered like an error. Other CDK warnings (deprecations and the like) do not
+// fail the synth.
 type Finding struct {
 	Stack   string
 	Path    string
+	Level   string // error or warning
 	Message string
 }
 
-func (f Finding) String() string { return fmt.Sprintf("%s %s: %s", f.Stack, f.Path, f.Message) }
+func (f Finding) String() string {
+	return fmt.Sprintf("%s %s: %s", f.Stack, f.Path, f.Message)
+}
 
-// FindErrors reads the cloud assembly in outdir and returns every error annotation, sorted.
-// Annotations sit in manifest.json or, for stacks, in the file the manifest names as
-// additionalMetadataFile. It reads files only, so it costs nothing in jsii.
+// FindErrors reads the cloud assembly in outdir and returns every finding that fails the
+// synth (see Finding), sorted. It reads files only, so it costs nothing in jsii. The CDK writes
+// annotations into each stack's metadata file (manifest "additionalMetadataFile"); both that
+// and inline manifest metadata are read.
 func FindErrors(outdir string) ([]Finding, error) {
-	raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
+	a, err := assembly.Load(outdir)
 	if err != nil {
-		return nil, fmt.Errorf("read cloud assembly: %w", err)
-	}
-	var m struct {
-		Artifacts map[string]struct {
-			Metadata               metadata `json:"metadata"`
-			AdditionalMetadataFile string   `json:"additionalMetadataFile"`
-		} `json:"artifacts"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("parse cloud assembly manifest: %w", err)
+		return nil, err
 	}
 	var out []Finding
-	for name, a := range m.Artifacts {
-		out = append(out, a.Metadata.errors(name)...)
-		if a.AdditionalMetadataFile == "" {
-			continue
+	for _, an := range a.Annotations("") {
+		if an.Level == "error" || (an.Level == "warning" && IsNagMessage(an.Message)) {
+			out = append(out, Finding{Stack: an.Stack, Path: an.Path, Level: an.Level, Message: an.Message})
 		}
-		b, err := os.ReadFile(filepath.Join(outdir, a.AdditionalMetadataFile))
-		if err != nil {
-			return nil, fmt.Errorf("read metadata of %s: %w", name, err)
-		}
-		var more metadata
-		if err := json.Unmarshal(b, &more); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", a.AdditionalMetadataFile, err)
-		}
-		out = append(out, more.errors(name)...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out, nil
 }
 
-// metadata maps construct paths to their annotations.
-type metadata map[string][]struct {
-	Type string          `json:"type"`
-	Data json.RawMessage `json:"data"`
-}
-
-func (md metadata) errors(stack string) []Finding {
-	var out []Finding
-	for p, entries := range md {
-		for _, e := range entries {
-			if e.Type != "aws:cdk:error" {
-				continue
-			}
-			var msg string
-			if json.Unmarshal(e.Data, &msg) != nil {
-				msg = string(e.Data)
-			}
-			out = append(out, Finding{Stack: stack, Path: p, Message: strings.TrimSpace(msg)})
+// IsNagMessage reports whether an annotation message comes from one of the packs (it starts
+// with a rule ID of a pack, or with the validation-failure ID).
+func IsNagMessage(msg string) bool {
+	if strings.HasPrefix(msg, ValidationFailureRule) {
+		return true
+	}
+	for _, p := range Packs {
+		if strings.HasPrefix(msg, string(p)+"-") {
+			return true
 		}
 	}
-	return out
+	return false
 }

@@ -80,16 +80,26 @@ func Synth(t testing.TB, path string) *Result {
 	return r
 }
 
-// SynthConfig synthesizes cfg into a fresh directory, uncached.
-func SynthConfig(t testing.TB, cfg *config.Config) *Result {
-	t.Helper()
+// Outdir returns a fresh directory for a synth, removed when the test binary ends (see Main).
+// Use it for shared fixtures that outlive one test (t.TempDir would remove them too early).
+func Outdir() (string, error) {
 	dir, err := os.MkdirTemp("", "voicevault-test-*.out")
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	dirsMu.Lock()
 	outdirs = append(outdirs, dir)
 	dirsMu.Unlock()
+	return dir, nil
+}
+
+// SynthConfig synthesizes cfg into a fresh directory, uncached.
+func SynthConfig(t testing.TB, cfg *config.Config) *Result {
+	t.Helper()
+	dir, err := Outdir()
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := &Result{Config: cfg, Outdir: dir}
 	err = catch(func() {
 		app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir, CDKJSON: filepath.Join(Root(), "cdk.json")})
@@ -271,13 +281,5 @@ func (x *Template) JSON() map[string]any {
 // Resources returns the resources of type typ, by logical ID.
 func (x *Template) Resources(typ string) map[string]map[string]any {
 	x.t.Helper()
-	out := map[string]map[string]any{}
-	res, _ := x.JSON()["Resources"].(map[string]any)
-	for id, v := range res {
-		m, _ := v.(map[string]any)
-		if m["Type"] == typ {
-			out[id] = m
-		}
-	}
-	return out
+	return ResourcesOf(x.JSON(), typ)
 }

@@ -118,3 +118,46 @@ func LogicalID(t testing.TB, c constructs.IConstruct) string {
 	}
 	return id
 }
+
+// NewStackWith returns a stack like NewStack in account 111111111111, with the zones of
+// eu-west-1 answered from context (nothing is looked up) and extra context values (feature
+// flags) on top of cdk.json's.
+func NewStackWith(t testing.TB, context map[string]any) awscdk.Stack {
+	t.Helper()
+	var stack awscdk.Stack
+	if err := catch(func() {
+		ctx, err := stacks.ReadContext(filepath.Join(Root(), "cdk.json"))
+		if err != nil {
+			panic(err)
+		}
+		ctx["availability-zones:account=111111111111:region=eu-west-1"] = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
+		for k, v := range context {
+			ctx[k] = v
+		}
+		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), Context: &ctx})
+		stack = awscdk.NewStack(app, jsii.String("test"), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+		})
+	}); err != nil {
+		t.Fatalf("new stack: %v", err)
+	}
+	return stack
+}
+
+// ResourcesOf returns the resources of type typ in a parsed template, by logical ID.
+func ResourcesOf(template map[string]any, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	res, _ := template["Resources"].(map[string]any)
+	for id, v := range res {
+		if m, _ := v.(map[string]any); m["Type"] == typ {
+			out[id] = m
+		}
+	}
+	return out
+}
+
+// Props returns the Properties of a resource (nil if it has none).
+func Props(resource map[string]any) map[string]any {
+	p, _ := resource["Properties"].(map[string]any)
+	return p
+}

@@ -1,0 +1,78 @@
+// Command audit writes the auditor evidence pack for a synthesized cloud assembly:
+//
+//	go run ./cmd/audit [-out DIR] [-strict] [CDK_OUT]
+//
+// It reads CDK_OUT (default cdk.out) — the manifest, every stack template and the cdk-nag
+// reports — and writes DIR (default CDK_OUT/audit): report.md, report.html, report.json,
+// nag-results.json and CSVs. It is pure Go and starts no jsii runtime.
+//
+// Exit codes: 0 written; 1 written, but a tenant can reach another tenant (or, with -strict,
+// any control fails); 2 the assembly is missing or unreadable.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/voicevault/voicevault/internal/assembly"
+	"github.com/voicevault/voicevault/internal/audit"
+)
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
+	out := fs.String("out", "", "output directory (default: CDK_OUT/audit)")
+	strict := fs.Bool("strict", false, "exit 1 when any control fails, not only on a tenant isolation breach")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: audit [-out DIR] [-strict] [CDK_OUT]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dir := "cdk.out"
+	if fs.NArg() > 1 {
+		fs.Usage()
+		return 2
+	}
+	if fs.NArg() == 1 {
+		dir = fs.Arg(0)
+	}
+	if *out == "" {
+		*out = filepath.Join(dir, "audit")
+	}
+	a, err := assembly.Load(dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "audit: %v (run the synth first: make synth)\n", err)
+		return 2
+	}
+	r, err := audit.Build(a, dir, audit.Options{})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "audit: %v\n", err)
+		return 2
+	}
+	files, err := audit.Write(r, a, *out)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "audit: write %s: %v\n", *out, err)
+		return 2
+	}
+	c := r.Summary.Controls
+	fmt.Printf("audit: wrote %s (report.html, report.md, report.json and %d data files)\n", filepath.Join(*out, audit.HTMLFile), len(files)-3)
+	fmt.Printf("audit: %d controls: %d pass, %d fail, %d warn, %d n/a; tenant pairs reachable: %d of %d; cdk-nag: %d unsuppressed, %d suppressed; IAM policy failures: %d\n",
+		len(r.Controls), c[audit.Pass], c[audit.Fail], c[audit.Warn], c[audit.NA], r.Isolation.Breaches, len(r.Isolation.Cells),
+		r.Summary.NagNonCompl, r.Summary.NagSuppressed, r.Summary.PolicyFails)
+	for _, f := range r.Summary.FailedChecks {
+		fmt.Printf("audit:   fail %s\n", f)
+	}
+	if r.Isolation.Breaches > 0 {
+		fmt.Fprintln(os.Stderr, "audit: a tenant can reach another tenant's resources (see the isolation matrix)")
+		return 1
+	}
+	if *strict && c[audit.Fail] > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,105 @@
+// Package loggroups creates VoiceVault's KMS-encrypted CloudWatch log groups and points the
+// Lambda functions that the CDK creates inside its own constructs (custom-resource providers,
+// the EKS kubectl provider) at them, so that no function writes to an unencrypted
+// /aws/lambda/... group that Lambda would otherwise create on first invocation.
+package loggroups
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// retention maps the CloudWatch Logs retention values (config.LogRetentionValues) to the CDK enum.
+var retention = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// DefaultRetentionDays is the retention of a group whose Props leave it zero.
+const DefaultRetentionDays = 365
+
+// Retention returns the CDK value for a retention in days. It panics on a value CloudWatch Logs
+// does not accept: the configuration is validated before any construct is built.
+func Retention(days int) awslogs.RetentionDays {
+	if days == 0 {
+		days = DefaultRetentionDays
+	}
+	r, ok := retention[days]
+	if !ok {
+		panic(fmt.Errorf("log retention %d days is not a CloudWatch Logs retention value", days))
+	}
+	return r
+}
+
+// Props configures a log group.
+type Props struct {
+	Name          string      // Required. Full log group name.
+	Key           awskms.IKey // Required. Customer-managed key; its policy must let CloudWatch Logs use it for Name.
+	RetentionDays int         // Default: DefaultRetentionDays (365).
+}
+
+// New creates a KMS-encrypted log group with retention, retained on stack deletion (it is evidence).
+func New(scope constructs.Construct, id string, p Props) awslogs.LogGroup {
+	if p.Name == "" || p.Key == nil {
+		panic(fmt.Errorf("log group %q: name and key are required", id))
+	}
+	return awslogs.NewLogGroup(scope, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(p.Name),
+		EncryptionKey: p.Key,
+		Retention:     Retention(p.RetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+// RedirectFunction makes the Lambda function fn (a CDK-created one we cannot pass a log group
+// to) log to group: it sets LoggingConfig.LogGroup on the AWS::Lambda::Function resource (an
+// escape hatch: the enclosing CDK construct exposes no log group option) and removes the
+// unencrypted /aws/lambda/<name> group that the @aws-cdk/aws-lambda:useCdkManagedLogGroup
+// feature flag would add next to it. fn is the L2 function or its AWS::Lambda::Function resource.
+func RedirectFunction(fn constructs.IConstruct, group awslogs.ILogGroup) {
+	res := functionResource(fn)
+	// An override, not CfnFunction.SetLoggingConfig: it merges with what the construct set
+	// (log format, levels), and it also works on the plain CfnResource of a CustomResourceProvider.
+	res.AddPropertyOverride(jsii.String("LoggingConfig.LogGroup"), group.LogGroupName())
+	res.Node().AddDependency(group)
+	// Only the L2 Function adds the flagged group, as its child "LogGroup".
+	if _, isL2 := fn.(awslambda.Function); isL2 {
+		if child := fn.Node().TryFindChild(jsii.String("LogGroup")); child != nil {
+			if _, isGroup := child.(awslogs.LogGroup); isGroup {
+				fn.Node().TryRemoveChild(jsii.String("LogGroup"))
+			}
+		}
+	}
+}
+
+// WritePolicy is the statement a function's role needs to write to group, and nothing more:
+// logs:CreateLogStream and logs:PutLogEvents on the group's streams.
+func WritePolicy(group awslogs.ILogGroup) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*group.LogGroupArn()), // the group ARN ends in :*, covering its streams
+	})
+}
+
+func functionResource(fn constructs.IConstruct) awscdk.CfnResource {
+	if r, ok := fn.(awscdk.CfnResource); ok {
+		return r
+	}
+	if f, ok := fn.(awslambda.Function); ok {
+		return f.Node().DefaultChild().(awscdk.CfnResource)
+	}
+	panic(fmt.Errorf("log redirect: %s is not a Lambda function", *fn.Node().Path()))
+}

@@ -1,0 +1,61 @@
+package stacks
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/cideploy"
+)
+
+// Delivery is an environment's <env>-delivery stack: how CI may deploy the environment's other
+// stacks, and the limits of that deployment. An administrator deploys it with their own
+// credentials, before `cdk bootstrap` (which names its policies) and after any change to the
+// execution policy; it uses no bootstrap resources and no assets.
+type Delivery struct {
+	Stack    awscdk.Stack
+	Env      *config.Environment
+	CIDeploy cideploy.CIDeploy
+}
+
+// NewDelivery builds the <env>-delivery stack for env, whose execution policy covers the resource
+// types of deployed: every stack the bootstrap roles deploy into env.
+func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.Stack) *Delivery {
+	stack := newStack(scope, stackSpec{
+		name:        config.DeliveryStackName(env.Name),
+		description: "VoiceVault delivery for environment " + env.Name + ": GitHub OIDC deploy and diff roles, CloudFormation execution policy, permissions boundary (deployed by an administrator)",
+		env:         env,
+		tags: map[string]string{
+			"Environment":     env.Name,
+			"Owner":           env.Owner,
+			"DataSensitivity": "internal",
+			"Tenant":          "shared",
+			"ManagedBy":       ManagedBy,
+		},
+		extra:         []config.Tags{env.Tags},
+		adminDeployed: true,
+	})
+	d := &Delivery{Stack: stack, Env: env}
+	d.CIDeploy = cideploy.New(stack, "CIDeploy", cideploy.Props{Environment: env, ResourceTypes: ResourceTypes(deployed...)})
+	awscdk.NewCfnOutput(stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DeployRole().RoleArn(), Description: jsii.String("role-to-assume of the deploy jobs")})
+	awscdk.NewCfnOutput(stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DiffRole().RoleArn(), Description: jsii.String("role-to-assume of the pull-request diff jobs")})
+	awscdk.NewCfnOutput(stack, jsii.String("BootstrapCommand"), &awscdk.CfnOutputProps{Value: jsii.String(cideploy.BootstrapCommand(env)), Description: jsii.String("run once, by an administrator, after this stack")})
+	return d
+}
+
+// ResourceTypes are the CloudFormation resource types in stacks, sorted.
+func ResourceTypes(stacks ...awscdk.Stack) []string {
+	set := map[string]bool{}
+	for _, s := range stacks {
+		for _, c := range *s.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+			if r, ok := c.(awscdk.CfnResource); ok {
+				set[*r.CfnResourceType()] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}

@@ -1,0 +1,101 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/cluster"
+	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/modelregistry"
+	"github.com/voicevault/voicevault/constructs/network"
+	"github.com/voicevault/voicevault/constructs/nodegroup"
+)
+
+// LogGroupPrefix is the name prefix of the platform's own log groups (the EKS control-plane
+// group is /aws/eks/<cluster>/cluster, a name EKS fixes).
+func LogGroupPrefix(env string) string { return "/voicevault/" + env + "/" }
+
+// ModelRepositoryName is the ECR repository of an environment's TTS model images.
+func ModelRepositoryName(env string) string { return "voicevault/" + env + "/tts" }
+
+// addNetworkAndCluster builds the private network, the EKS cluster with its node groups, the
+// model registry, and the SSM parameters tenant stacks read (contract.go).
+func (p *Platform) addNetworkAndCluster() {
+	env, stack := p.Env, p.Stack
+	prefix := LogGroupPrefix(env.Name)
+	kmskey.AllowCloudWatchLogs(p.Key, prefix+"*")
+
+	p.Network = network.New(stack, "Network", network.Props{
+		CIDR:               env.VPCCIDR,
+		AZs:                env.AZs,
+		Egress:             env.Egress,
+		FlowLogKey:         p.Key,
+		FlowLogGroupName:   prefix + "vpc/flow-logs",
+		HelperLogGroupName: prefix + "vpc/default-security-group-helper",
+		RetentionDays:      env.LogRetentionDays,
+	})
+	p.VPC = p.Network.VPC()
+
+	p.Cluster = cluster.New(stack, "EKS", cluster.Props{
+		Name:             config.ClusterName(env.Name),
+		Version:          env.KubernetesVersion,
+		VPC:              p.VPC,
+		Subnets:          p.Network.PrivateSubnets(),
+		Key:              p.Key,
+		LogGroupPrefix:   prefix,
+		LogRetentionDays: env.LogRetentionDays,
+		AdminRoleARNs:    env.ClusterAdminRoleARNs,
+	})
+
+	if env.Egress == config.EgressNone {
+		awscdk.Annotations_Of(p.Cluster.Cluster()).AcknowledgeWarning(jsii.String("@aws-cdk/aws-eks:isolatedSubnetsForKubectlPrivateSubnets"),
+			jsii.String("isolated by design: the network construct adds the STS, EKS, ECR, S3, Lambda and other endpoints the kubectl provider and nodes need"))
+	}
+
+	nodes := func(id string, gpu bool, g config.NodeGroup) nodegroup.NodeGroup {
+		ng := nodegroup.New(stack, id, nodegroup.Props{
+			Cluster:       p.Cluster.Cluster(),
+			Subnets:       p.Network.PrivateSubnets(),
+			Key:           p.Key,
+			GPU:           gpu,
+			InstanceTypes: g.InstanceTypes,
+			MinSize:       *g.MinSize,
+			DesiredSize:   *g.DesiredSize,
+			MaxSize:       *g.MaxSize,
+			DiskSizeGiB:   g.DiskSizeGiB,
+		})
+		// Nodes become Ready only with the CNI, kube-proxy and the Pod Identity agent in place.
+		for _, a := range p.Cluster.NodeAddons() {
+			ng.Nodegroup().Node().AddDependency(a)
+		}
+		return ng
+	}
+	p.SystemNodes = nodes("SystemNodes", false, env.SystemNodes)
+	p.GPUNodes = nodes("GPUNodes", true, env.GPUNodes)
+	// CoreDNS pods need a node to run on (the system nodes; the GPU nodes are tainted).
+	p.Cluster.CoreDNS().Node().AddDependency(p.SystemNodes.Nodegroup())
+
+	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: ModelRepositoryName(env.Name), Key: p.Key})
+
+	p.publishContract()
+}
+
+// publishContract writes the platform values tenant stacks need as SSM parameters (no exports).
+func (p *Platform) publishContract() {
+	params := []struct{ id, key, value, what string }{
+		{"KubectlServiceTokenParam", ParamKubectlServiceToken, *p.Cluster.KubectlProvider().ServiceToken(), "service token of the in-VPC kubectl provider"},
+		{"KubectlRoleARNParam", ParamKubectlRoleARN, *p.Cluster.KubectlRole().RoleArn(), "role the kubectl provider acts as on the cluster (cluster-admin access entry)"},
+		{"VPCIDParam", ParamVPCID, *p.VPC.VpcId(), "VPC of the environment"},
+		{"ClusterSGIDParam", ParamClusterSGID, *p.Cluster.Cluster().ClusterSecurityGroupId(), "EKS cluster security group (nodes and pods)"},
+	}
+	for _, x := range params {
+		awsssm.NewStringParameter(p.Stack, jsii.String(x.id), &awsssm.StringParameterProps{
+			ParameterName: jsii.String(ParamName(p.Env, x.key)),
+			StringValue:   jsii.String(x.value),
+			Description:   jsii.String("VoiceVault " + p.Env.Name + " platform: " + x.what),
+			Tier:          awsssm.ParameterTier_STANDARD,
+		})
+	}
+}
