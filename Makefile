@@ -1,5 +1,5 @@
 # VoiceVault: the commands people and CI use. Each installs what it needs (scripts/setup).
-.PHONY: setup synth test ci clean diff deploy bootstrap require-env
+.PHONY: setup synth test ci bench clean diff deploy bootstrap require-env
 
 setup: ## install the pinned npm packages and Go modules
 	scripts/setup
@@ -12,6 +12,9 @@ test: ## the whole test suite
 
 ci: ## what CI runs: formatting, vet, the whole test suite
 	.ci/run
+
+bench: ## performance budgets, measured (SIZES=1,5,10,25,50 RUNS=1)
+	scripts/bench
 
 # Delivery: the same scripts the GitHub Actions workflow runs (.github/workflows/voicevault.yml).
 # ENV=<environment> selects the environment; TENANT=<name> one tenant; CONFIG=<file> the deployment file.

@@ -12,6 +12,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/audiostore"
 	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/malwarescan"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/tenantworkload"
 )
@@ -24,6 +25,7 @@ type Tenant struct {
 	Key       awskms.Key               // tenant CMK: audio bucket, tenant logs
 	Cluster   awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
 	Audio     *audiostore.AudioStore   // the tenant's audio bucket
+	Malware   malwarescan.MalwareScan  // GuardDuty Malware Protection for S3 on the audio bucket
 	Identity  *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
 	Workload  *tenantworkload.Workload // namespace, guardrails and TTS deployment
 	TenantAPI                          // the API front door (tenant_api.go)
@@ -61,6 +63,10 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		AccessLogPrefix: "audio/" + t.Name + "/",
 		RetentionDays:   t.AudioRetentionDays,
 	})
+
+	// New uploads are scanned for malware before anything reads them; the plan works with or
+	// without a GuardDuty detector in the account (organization-managed accounts included).
+	tn.Malware = malwarescan.New(stack, "MalwareScan", malwarescan.Props{Bucket: tn.Audio.Bucket(), Key: tn.Key})
 
 	namespace := config.Namespace(t.Name)
 	tn.Identity = tenantidentity.New(stack, "Identity", tenantidentity.Props{

@@ -37,9 +37,9 @@ func TestNoTemplateNamesAnotherTenant(t *testing.T) {
 		stack := config.TenantStackName(tn.Environment, tn.Name)
 		got := rep.Checked[stack]
 		for kind, n := range map[string]int{
-			"AWS::IAM::Policy PolicyDocument":                1, // pod identity
+			"AWS::IAM::Policy PolicyDocument":                2, // pod identity, malware scan
 			"AWS::IAM::ManagedPolicy PolicyDocument":         1, // API authorizer
-			"AWS::IAM::Role AssumeRolePolicyDocument":        2,
+			"AWS::IAM::Role AssumeRolePolicyDocument":        3, // pod identity, malware scan, API authorizer
 			"AWS::KMS::Key KeyPolicy":                        1,
 			"AWS::S3::BucketPolicy PolicyDocument":           1,
 			"AWS::EKS::PodIdentityAssociation Namespace":     1,

@@ -118,14 +118,15 @@ func TestEveryTenantStackHoldsExactlyItsKeyBucketRoleAndWorkload(t *testing.T) {
 		tpl := r.Template(t, ts.name)
 		for typ, n := range map[string]int{
 			"AWS::KMS::Key": 1, "AWS::KMS::Alias": 1, "AWS::S3::Bucket": 1, "AWS::S3::BucketPolicy": 1,
-			"AWS::IAM::Role": 1, "AWS::IAM::Policy": 1, "AWS::EKS::PodIdentityAssociation": 1,
+			"AWS::IAM::Role": 2, "AWS::IAM::Policy": 2, "AWS::EKS::PodIdentityAssociation": 1,
+			"AWS::GuardDuty::MalwareProtectionPlan": 1, // the workload's role and the malware scan's
 			"Custom::AWSCDK-EKS-KubernetesResource": 2,
 		} {
 			assert.Len(t, withoutAPI(r.Resources(t, ts.name, typ)), n, "%s: %s", ts.name, typ)
 		}
 		// The API front door adds its authorizer's role and managed policy and the TargetGroupBinding.
-		tpl.ResourceCountIs("AWS::IAM::Role", 2)
-		tpl.ResourceCountIs("AWS::IAM::Policy", 1)
+		tpl.ResourceCountIs("AWS::IAM::Role", 3)
+		tpl.ResourceCountIs("AWS::IAM::Policy", 2)
 		tpl.ResourceCountIs("AWS::IAM::ManagedPolicy", 1)
 		tpl.ResourceCountIs("Custom::AWSCDK-EKS-KubernetesResource", 3)
 		tpl.ResourceCountIs("AWS::KMS::Key", 1)
@@ -142,7 +143,7 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 		for _, s := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
 			sid, _ := s.(map[string]any)["Sid"].(string)
 			switch {
-			case sid == "KeyAdministrationByAccount":
+			case sid == "KeyAdministrationByAccount", sid == "GuardDutyMalwareScanDecrypts":
 			case strings.HasPrefix(sid, "CloudWatchLogsForVoiceVaultLogGroups"):
 				// CloudWatch Logs for the tenant's own log groups (API, authorizer, WAF), by name.
 				assert.NotNil(t, dig(s, "Condition", "ArnLike", "kms:EncryptionContext:aws:logs:arn"), "%s %s", ts.name, sid)
@@ -156,7 +157,7 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 		}
 		require.Len(t, data, 1, "%s: one data-plane principal", ts.name)
 		st := data[0].(map[string]any)
-		roleID := onlyID(t, r, ts.name, "AWS::IAM::Role")
+		roleID := idWithPrefix(t, r, ts.name, "AWS::IAM::Role", "IdentityRole")
 		assert.Equal(t, map[string]any{"AWS": map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}}}, st["Principal"], ts.name)
 		assert.Equal(t, "s3."+ts.env.Region+".amazonaws.com", dig(st, "Condition", "StringEquals", "kms:ViaService"), ts.name)
 		arn, ok := cdktest.Plain(dig(st, "Condition", "StringEquals", "kms:EncryptionContext:aws:s3:arn"))
@@ -181,6 +182,19 @@ func withoutAPI(res map[string]map[string]any) map[string]map[string]any {
 		}
 	}
 	return out
+}
+
+// idWithPrefix is the logical ID of the one resource of typ whose ID starts with prefix.
+func idWithPrefix(t *testing.T, r *cdktest.Result, stack, typ, prefix string) string {
+	t.Helper()
+	var ids []string
+	for id := range r.Resources(t, stack, typ) {
+		if strings.HasPrefix(id, prefix) {
+			ids = append(ids, id)
+		}
+	}
+	require.Len(t, ids, 1, "%s: one %s named %s*", stack, typ, prefix)
+	return ids[0]
 }
 
 func onlyID(t *testing.T, r *cdktest.Result, stack, typ string) string {
@@ -215,7 +229,7 @@ func TestTenantBucketFollowsItsTenantsConfiguration(t *testing.T) {
 func TestWorkloadRoleIsAssumableOnlyByItsTenantsServiceAccountOnItsCluster(t *testing.T) {
 	r := example(t)
 	for _, ts := range tenants(t, r) {
-		role := ts.props("AWS::IAM::Role")
+		role := r.Resources(t, ts.name, "AWS::IAM::Role")[idWithPrefix(t, r, ts.name, "AWS::IAM::Role", "IdentityRole")]["Properties"].(map[string]any)
 		assert.Equal(t, config.WorkloadRoleName(ts.env.Name, ts.cfg.Name), role["RoleName"])
 		assert.Equal(t, map[string]any{
 			"aws:SourceAccount":                         ts.env.Account,

@@ -273,6 +273,19 @@ var Registry = []Suppression{
 		Reason:    "permissions boundary: a boundary grants nothing, it caps what identity policies may grant; whole services keep it within one managed policy's 6,144 characters (runtime services for every role; the execution role's services only under aws:PrincipalArn = the execution role), and its Deny statements name the forbidden actions",
 		Owner:     "delivery",
 	},
+	// Tenant malware scanning (constructs/malwarescan, wired in stacks/tenant.go).
+	{
+		Rule: "AwsSolutions-IAM5", Path: "MalwareScan/Role/DefaultPolicy/Resource",
+		AppliesTo: []string{
+			"Resource::<AudioBucket3176805C.Arn>/*",
+			"Resource::arn:aws:events:<AWS::Region>:<AWS::AccountId>:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*",
+		},
+		Reason: "GuardDuty Malware Protection for S3 must read and tag every new object of the tenant's own audio " +
+			"bucket (object keys are created at run time, so only the bucket's objects/* can name them), and manages " +
+			"its own EventBridge rules whose names GuardDuty generates under the fixed DO-NOT-DELETE-AmazonGuardDuty" +
+			"MalwareProtectionS3 prefix (rule writes are further conditioned on events:ManagedBy = the GuardDuty service).",
+		Owner: "tenant",
+	},
 }
 
 // Reasons shared by the API front door's entries of several packs.
