@@ -5,6 +5,7 @@
 package config
 
 import (
+	"hash/fnv"
 	"strconv"
 	"strings"
 )
@@ -34,6 +35,7 @@ type Environment struct {
 	Services             Services   `yaml:"services"`             // Default: every account-level service created here.
 	Tags                 Tags       `yaml:"tags"`                 // Default: none beyond the mandatory tags.
 	Deployment           Deployment `yaml:"deployment"`           // Default: standard deployment settings.
+	Ingress              Ingress    `yaml:"ingress"`              // Default: plain HTTP inside the VPC (see Ingress).
 	dedicatedTo          string     // Set by Validate: the tenant name when this environment is dedicated.
 }
 
@@ -84,6 +86,22 @@ type GitHub struct {
 	Branch               string `yaml:"branch"`               // Default: main. The only branch that deploys.
 	ExistingOIDCProvider bool   `yaml:"existingOidcProvider"` // Default: false: the delivery stack creates the account's GitHub OIDC provider.
 }
+
+// Ingress configures the environment's shared internal load balancer, the private target of every
+// tenant's API (API Gateway → VPC link → internal ALB → tenant target group).
+//
+// Without a certificate the listener speaks HTTP on port 80: the hop runs inside the VPC only, from
+// the VPC link's network interfaces to the load balancer, whose security group admits nothing else.
+// With one it is HTTPS on 443 with a TLS 1.3/1.2 policy, and API Gateway connects to HostName
+// (sent as SNI and Host; it must be a name the certificate covers, from a public CA: API Gateway
+// does not trust private CAs on HTTP integrations).
+type Ingress struct {
+	CertificateARN string `yaml:"certificateArn"` // Default: none (HTTP inside the VPC). ACM certificate in the environment's region.
+	HostName       string `yaml:"hostName"`       // Required with certificateArn: the name on the certificate.
+}
+
+// TLS reports whether the environment's ingress listener is HTTPS.
+func (i Ingress) TLS() bool { return i.CertificateARN != "" }
 
 // Tags are extra tags put on every resource of an environment or tenant.
 type Tags map[string]string
@@ -142,10 +160,15 @@ type WAF struct {
 	AllowedCIDRs []string `yaml:"allowedCidrs"` // Default: none (all addresses may try). When set, only these.
 }
 
-// API configures stage throttling.
+// API configures stage throttling and the tenant's route on the shared ingress.
 type API struct {
 	RateLimit  int `yaml:"rateLimit"`  // Default: 50 requests per second (steady state).
 	BurstLimit int `yaml:"burstLimit"` // Default: 100.
+	// ListenerPriority is the priority of the tenant's rule on its environment's shared ingress
+	// listener, unique within the environment. Default: DerivedListenerPriority(name), a hash of
+	// the name, so it does not move when other tenants come or go; set it only to resolve a
+	// collision that validation reports.
+	ListenerPriority int `yaml:"listenerPriority"`
 }
 
 // CustomDomain puts the API behind the tenant's own host name.
@@ -206,6 +229,17 @@ func AccessLogBucketName(e *Environment) string {
 
 // AlarmTopicName is the name of the environment's alarm SNS topic; tenant alarms publish to it.
 func AlarmTopicName(env string) string { return "voicevault-" + env + "-alarms" }
+
+// DerivedListenerPriority is a tenant's default ingress listener rule priority: the FNV-1a hash of
+// its name mapped onto 1..MaxListenerPriority. It depends on the name alone, so adding, removing or
+// reordering other tenants never moves an existing tenant's rule (moving rules would make two
+// stacks contend for one priority during a deployment). Collisions within an environment are
+// reported by validation and resolved with api.listenerPriority.
+func DerivedListenerPriority(tenant string) int {
+	h := fnv.New32a()
+	h.Write([]byte(tenant))
+	return int(h.Sum32()%MaxListenerPriority) + 1
+}
 
 // DeliveryStackName is the stack name of an environment's delivery stack (CI roles and policies).
 func DeliveryStackName(env string) string { return env + "-delivery" }

@@ -76,6 +76,44 @@ func TestDefaultsAreAppliedInOnePlace(t *testing.T) {
 	assert.Equal(t, DefaultWAFRateLimit, tn.WAF.RateLimit)
 	assert.Equal(t, 8080, tn.Model.Port)
 	assert.Equal(t, "", c.Environments[0].DedicatedTo())
+	assert.False(t, e.Ingress.TLS(), "ingress is HTTP inside the VPC unless a certificate is given")
+	assert.Equal(t, DerivedListenerPriority("acme"), tn.API.ListenerPriority)
+}
+
+func TestAPIKeysTurnTheAuthorizerCacheOff(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(strings.Replace(base, "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true", 1)))
+	require.NoError(t, err)
+	assert.Equal(t, 0, *c.Tenants[0].Authorizer.CacheTTLSeconds)
+}
+
+func TestDerivedListenerPriorityIsStableAndInRange(t *testing.T) {
+	assert.Equal(t, DerivedListenerPriority("acme"), DerivedListenerPriority("acme"))
+	assert.NotEqual(t, DerivedListenerPriority("acme"), DerivedListenerPriority("globex"))
+	for _, name := range []string{"a", "acme", "globex", "initech", strings.Repeat("z", MaxTenantNameLen)} {
+		p := DerivedListenerPriority(name)
+		assert.True(t, p >= 1 && p <= MaxListenerPriority, "%s: %d", name, p)
+	}
+}
+
+func TestListenerPriorityCollisionIsReported(t *testing.T) {
+	second := "  - name: beta\n    owner: x@example.com\n    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.example.com/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n"
+	src := strings.Replace(base, "    environment: prod", "    environment: prod\n    api: {listenerPriority: 7}", 1) + second
+	_, err := Parse("x.yaml", []byte(src))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `tenants[1].api.listenerPriority: 7 is already tenant "acme"'s rule priority in environment "prod"; set api.listenerPriority (1 to 50000) on one of them`)
+
+	// The same priority in two environments is fine: each has its own listener.
+	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\ntenants:", 1)
+	other = strings.Replace(other, "    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.", "    environment: dev\n    api: {listenerPriority: 7}\n    model: {image: r.", 1)
+	_, err = Parse("x.yaml", []byte(other))
+	require.NoError(t, err)
+}
+
+func TestIngressWithCertificateIsTLS(t *testing.T) {
+	src := strings.Replace(base, "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\", hostName: ingress.voice.example.com}", 1)
+	c, err := Parse("x.yaml", []byte(src))
+	require.NoError(t, err)
+	assert.True(t, c.Environments[0].Ingress.TLS())
 }
 
 func TestDeliveryDefaults(t *testing.T) {
@@ -203,6 +241,11 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad domain", "    environment: prod", "    environment: prod\n    customDomain: {domainName: Voice_API, certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\"}", `tenants[0].customDomain.domainName: "Voice_API" is not a lowercase DNS name`},
 		{"bad certificate", "    environment: prod", "    environment: prod\n    customDomain: {domainName: voice.example.com, certificateArn: cert}", `tenants[0].customDomain.certificateArn: "cert" is not an ACM certificate ARN`},
 		{"certificate in another region", "    environment: prod", "    environment: prod\n    customDomain: {domainName: voice.example.com, certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\"}", `tenants[0].customDomain.certificateArn: certificate is in region "us-east-1"; a regional API in eu-west-1 needs a certificate from eu-west-1`},
+		{"ingress host without certificate", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {hostName: ingress.example.com}", `environments[0].ingress.certificateArn: "" is not an ACM certificate ARN`},
+		{"ingress certificate without host", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\"}", `environments[0].ingress.hostName: "" is not a lowercase DNS name`},
+		{"ingress certificate in another region", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\", hostName: i.example.com}", `environments[0].ingress.certificateArn: certificate is in region "us-east-1"; the load balancer in eu-west-1 needs a certificate from eu-west-1`},
+		{"cache ttl with api keys", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      cacheTtlSeconds: 300", "tenants[0].authorizer.cacheTtlSeconds: 300 can't be used with apiKeys: true (allowed: 0)"},
+		{"listener priority out of range", "    environment: prod", "    environment: prod\n    api: {listenerPriority: 50001}", "tenants[0].api.listenerPriority: 50001 is out of range (1 to 50000)"},
 		{"bad qualifier", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {qualifier: VoiceVault01}", `environments[0].deployment.qualifier: "VoiceVault01" is not a cdk bootstrap qualifier (1-10 lowercase letters and digits)`},
 		{"missing github repository", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {environment: production}}", "environments[0].deployment.github.repository: is required (owner/name"},
 		{"bad github repository", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: https://github.com/acme/voice}}", `environments[0].deployment.github.repository: "https://github.com/acme/voice" is not a GitHub repository (owner/name`},

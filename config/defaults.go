@@ -137,7 +137,14 @@ func (t *Tenant) applyDefaults() {
 		t.Authorizer.TenantClaim = DefaultTenantClaim
 	}
 	if t.Authorizer.CacheTTLSeconds == nil {
-		t.Authorizer.CacheTTLSeconds = ptr(DefaultAuthorizerCacheTTL)
+		// With API keys a request carries Authorization or x-api-key, never both, and API Gateway
+		// answers 401 without calling the authorizer when a cached identity source is missing:
+		// such an API can't cache decisions (see validate).
+		if t.Authorizer.APIKeys {
+			t.Authorizer.CacheTTLSeconds = ptr(0)
+		} else {
+			t.Authorizer.CacheTTLSeconds = ptr(DefaultAuthorizerCacheTTL)
+		}
 	}
 	if t.WAF.RateLimit == 0 {
 		t.WAF.RateLimit = DefaultWAFRateLimit
@@ -147,5 +154,8 @@ func (t *Tenant) applyDefaults() {
 	}
 	if t.API.BurstLimit == 0 {
 		t.API.BurstLimit = max(DefaultAPIBurstLimit, t.API.RateLimit)
+	}
+	if t.API.ListenerPriority == 0 && t.Name != "" {
+		t.API.ListenerPriority = DerivedListenerPriority(t.Name)
 	}
 }

@@ -39,6 +39,8 @@ const (
 	MaxGPUsPerPod    = 8
 	MaxNodeGroupSize = 100
 	MaxRetentionDays = 3650
+	// MaxListenerPriority is the highest rule priority an Application Load Balancer listener takes.
+	MaxListenerPriority = 50000
 )
 
 // LogRetentionValues are the retention periods CloudWatch Logs accepts.
@@ -104,6 +106,20 @@ func (c *Config) validate() []Problem {
 					ck.add(p+".customDomain.certificateArn", "certificate is in region %q; a regional API in %s needs a certificate from %s", r, e.Region, e.Region)
 				}
 			}
+		}
+	}
+	// Ingress listener rule priorities are unique per environment (the environment's tenants share
+	// one listener).
+	for i := range c.Environments {
+		e := &c.Environments[i]
+		owner := map[int]string{}
+		for _, t := range c.TenantsIn(e.Name) {
+			pr := t.API.ListenerPriority
+			if other, taken := owner[pr]; taken && pr >= 1 && pr <= MaxListenerPriority {
+				ck.add(fmt.Sprintf("tenants[%d].api.listenerPriority", tenants[t.Name]), "%d is already tenant %q's rule priority in environment %q; set api.listenerPriority (1 to %d) on one of them to a free value", pr, other, e.Name, MaxListenerPriority)
+				continue
+			}
+			owner[pr] = t.Name
 		}
 	}
 	c.validateDelivery(ck)
@@ -190,6 +206,16 @@ func (e *Environment) validate(ck *checker, p string) {
 	}
 	if !slices.Contains(LogRetentionValues, e.LogRetentionDays) {
 		ck.add(p+".logRetentionDays", "%d is not a CloudWatch Logs retention (one of: %s)", e.LogRetentionDays, joinInts(LogRetentionValues))
+	}
+	if in := e.Ingress; in.CertificateARN != "" || in.HostName != "" {
+		if !strings.HasPrefix(in.CertificateARN, "arn:aws:acm:") || !strings.Contains(in.CertificateARN, ":certificate/") {
+			ck.add(p+".ingress.certificateArn", "%q is not an ACM certificate ARN (hostName needs one)", in.CertificateARN)
+		} else if r := arnRegion(in.CertificateARN); r != e.Region {
+			ck.add(p+".ingress.certificateArn", "certificate is in region %q; the load balancer in %s needs a certificate from %s", r, e.Region, e.Region)
+		}
+		if !reFQDN.MatchString(in.HostName) || len(in.HostName) > 253 {
+			ck.add(p+".ingress.hostName", "%q is not a lowercase DNS name; with certificateArn it is required: the name on the certificate that API Gateway connects to", in.HostName)
+		}
 	}
 	validateTags(ck, p+".tags", e.Tags)
 	e.Deployment.validate(ck, p+".deployment")
@@ -348,6 +374,8 @@ func (t *Tenant) validate(ck *checker, p string) {
 	}
 	if ttl := *a.CacheTTLSeconds; ttl < 0 || ttl > 3600 {
 		ck.add(p+".authorizer.cacheTtlSeconds", "%d is out of range (0 to 3600)", ttl)
+	} else if ttl > 0 && a.APIKeys {
+		ck.add(p+".authorizer.cacheTtlSeconds", "%d can't be used with apiKeys: true (allowed: 0); callers send either Authorization or x-api-key, and a cached authorizer answers 401 whenever one of its identity headers is missing", ttl)
 	}
 	if t.WAF.RateLimit < 10 || t.WAF.RateLimit > 2_000_000_000 {
 		ck.add(p+".waf.rateLimit", "%d is out of range (10 to 2000000000 requests per 5 minutes)", t.WAF.RateLimit)
@@ -362,6 +390,9 @@ func (t *Tenant) validate(ck *checker, p string) {
 	}
 	if t.API.BurstLimit < 1 || t.API.BurstLimit > 5000 {
 		ck.add(p+".api.burstLimit", "%d is out of range (1 to 5000)", t.API.BurstLimit)
+	}
+	if pr := t.API.ListenerPriority; pr < 1 || pr > MaxListenerPriority {
+		ck.add(p+".api.listenerPriority", "%d is out of range (1 to %d)", pr, MaxListenerPriority)
 	}
 	if d := t.CustomDomain; d != nil {
 		if !reFQDN.MatchString(d.DomainName) || len(d.DomainName) > 253 {

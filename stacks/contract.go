@@ -23,6 +23,9 @@ const (
 	ParamIngressListenerARN  = "ingress-listener-arn" // shared internal load balancer listener
 	ParamIngressVPCLinkID    = "ingress-vpc-link-id"  // shared API Gateway VPC link
 	ParamIngressALBDNS       = "ingress-alb-dns-name" // shared internal load balancer DNS name
+	// ParamIngressSecurityGroupID is the shared load balancer's security group: tenant
+	// TargetGroupBindings admit it to their pods' port.
+	ParamIngressSecurityGroupID = "ingress-security-group-id"
 )
 
 // ParamName is the full SSM parameter name of key in env.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cluster"
+	"github.com/voicevault/voicevault/constructs/ingress"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
@@ -21,6 +22,7 @@ type Platform struct {
 	Env     *config.Environment
 	Tenants []config.Tenant // the tenants placed in this environment
 	Key     awskms.Key      // platform CMK: cluster secrets, node volumes, platform logs
+	Ingress ingress.Ingress // shared VPC link + internal load balancer for tenant APIs (platform_ingress.go)
 
 	// Security baseline (baseline.go). Tenant stacks import the first two by their derived
 	// names (config.AccessLogBucketName, config.AlarmTopicName).
@@ -63,6 +65,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 	})
 	p.addNetworkAndCluster()
 	addBaseline(p) // after the network: baseline resources may reference the VPC
+	addIngress(p)
 	return p
 }
 

@@ -19,15 +19,16 @@ import (
 
 // Tenant is one tenant's stack: everything the tenant owns, Kubernetes objects included.
 type Tenant struct {
-	Stack    awscdk.Stack
-	Config   config.Tenant
-	Platform *Platform
-	Key      awskms.Key               // tenant CMK: audio bucket, tenant logs
-	Cluster  awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
-	Audio    *audiostore.AudioStore   // the tenant's audio bucket
-	Malware  malwarescan.MalwareScan  // GuardDuty Malware Protection for S3 on the audio bucket
-	Identity *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
-	Workload *tenantworkload.Workload // namespace, guardrails and TTS deployment
+	Stack     awscdk.Stack
+	Config    config.Tenant
+	Platform  *Platform
+	Key       awskms.Key               // tenant CMK: audio bucket, tenant logs
+	Cluster   awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
+	Audio     *audiostore.AudioStore   // the tenant's audio bucket
+	Malware   malwarescan.MalwareScan  // GuardDuty Malware Protection for S3 on the audio bucket
+	Identity  *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
+	Workload  *tenantworkload.Workload // namespace, guardrails and TTS deployment
+	TenantAPI                          // the API front door (tenant_api.go)
 }
 
 // NewTenant builds the <env>-tenant-<name> stack. It is deployed after its platform stack and
@@ -90,6 +91,7 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		HTTPSEgress:        HTTPSEgress(env),
 		PodSecurityVersion: "v" + env.KubernetesVersion,
 	})
+	addAPI(tn)
 	return tn
 }
 

@@ -22,6 +22,39 @@ var Registry = slices.Concat(awsSolutionsEntries, compliancePackEntries)
 
 // awsSolutionsEntries are the AwsSolutions pack's exceptions.
 var awsSolutionsEntries = []Suppression{
+	// API front door (tenant stacks).
+	{
+		Rule: "AwsSolutions-COG4", Path: "API/API/Default/v1/*/*/Resource",
+		Reason: "Tenants bring their own OIDC issuer (Google, Okta, Keycloak, …), not a Cognito user pool: every method uses the tenant's Lambda REQUEST authorizer, which verifies the JWT's signature against the issuer's JWKS, iss, aud, exp/nbf and the tenant claim (or a partner API key against HMAC hashes) and fails closed",
+		Owner:  "api-edge",
+	},
+	{
+		Rule: "AwsSolutions-COG4", Path: "API/API/Default/v1/*/*/*/Resource",
+		Reason: "Tenants bring their own OIDC issuer, not a Cognito user pool: every method uses the tenant's Lambda REQUEST authorizer, which verifies the JWT against the issuer's JWKS (or a partner API key against HMAC hashes) and fails closed",
+		Owner:  "api-edge",
+	},
+	{
+		Rule: "AwsSolutions-IAM5", Path: "Authorizer/Policy/Resource", AppliesTo: []string{"Resource::*"},
+		Reason: "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions; every other statement of the authorizer's role names its own log group, secret or key",
+		Owner:  "api-edge",
+	},
+	{
+		Rule: "AwsSolutions-SMG4", Path: "Authorizer/APIKeys/Resource",
+		Reason: apiKeySecretRotation,
+		Owner:  "api-edge",
+	},
+	// API Gateway account logging role (platform stacks).
+	{
+		Rule: "AwsSolutions-IAM5", Path: "APIGatewayLoggingPolicy/Resource",
+		AppliesTo: []string{
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:API-Gateway-Execution-Logs_*",
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/voicevault/*/tenant/*/api-access:*",
+			"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*",
+		},
+		Reason: "API Gateway's logging role is one per account and Region and serves every tenant API there: execution log groups are named by API Gateway after each API's ID (API-Gateway-Execution-Logs_<id>/<stage>), unknown to the platform stack; access log groups are the tenants' /voicevault/<env>/tenant/<name>/api-access. Only stream-writing actions on those names; logs:DescribeLogGroups is a list action without resource-level scoping. The role cannot create log groups",
+		Owner:  "api-edge",
+	},
+	// Tenant workload (constructs/audiostore grant to constructs/tenantidentity's role).
 	{
 		Rule:      "AwsSolutions-IAM5",
 		Path:      "Audio/ReadWriteIdentityRole/Resource",
@@ -143,8 +176,9 @@ var awsSolutionsEntries = []Suppression{
 			`/^Resource::arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:(function:(voicevault-)?[a-z][a-z0-9-]*-\*|layer:\*)$/`,
 			`/^Resource::arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:rule\/\*$/`,
 			`/^Resource::arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/\*$/`,
-			// SNS topics named for the environment.
+			// SNS topics named for the environment; API Gateway's management API of the region.
 			`/^Resource::arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:(voicevault-)?[a-z][a-z0-9-]*-\*$/`,
+			`/^Resource::arn:aws[a-z-]*:apigateway:[a-z0-9-]+::\/\*$/`,
 			// S3 buckets named for the environment, and the CDK bootstrap bucket's objects (file assets).
 			`/^Resource::arn:aws[a-z-]*:s3:::(vv-\*-[a-z][a-z0-9-]*-[0-9]{12}-[a-z0-9-]+|(voicevault-)?[a-z][a-z0-9-]*-\*)$/`,
 			`/^Resource::arn:aws[a-z-]*:s3:::cdk-[a-z0-9]+-assets-[0-9]{12}-[a-z0-9-]+\/\*$/`,
@@ -199,6 +233,16 @@ func inPacks(packs []Pack, rule string, paths []string, reason, owner string) []
 // compliancePackEntries are the HIPAA Security, NIST 800-53 rev 5 and PCI DSS 3.2.1 packs'
 // exceptions, by rule.
 var compliancePackEntries = slices.Concat(
+	// --- The API front door (constructs/apiedge, authorizerfn, ingress; owner api-edge).
+	inPacks(hipaaNISTPCI, "LambdaInsideVPC", []string{"Authorizer/Function/Resource"}, authorizerOutsideVPC, "api-edge"),
+	inPacks(hipaaNIST, "LambdaDLQ", []string{"Authorizer/Function/Resource"}, authorizerNoDLQ, "api-edge"),
+	inPacks(hipaaNIST, "SecretsManagerRotationEnabled", []string{"Authorizer/APIKeys/Resource"}, apiKeySecretRotation, "api-edge"),
+	inPacks(hipaaNISTPCI, "APIGWSSLEnabled", []string{"API/API/DeploymentStage.live/Resource"}, stageNoClientCertificate, "api-edge"),
+	inPacks(hipaaNISTPCI, "APIGWCacheEnabledAndEncrypted", []string{"API/API/DeploymentStage.live/Resource"}, stageNoCache, "api-edge"),
+	inPacks([]Pack{NIST80053R5, PCIDSS321}, "ALBWAFEnabled", []string{"Ingress/LoadBalancer/Resource"}, ingressNoWAF, "api-edge"),
+	inPacks(hipaaNISTPCI, "ELBv2ACMCertificateRequired", []string{"Ingress/LoadBalancer/Listener/Resource"}, ingressHTTP, "api-edge"),
+	inPacks(hipaaNISTPCI, "ALBHttpToHttpsRedirection", []string{"Ingress/LoadBalancer/Listener/Resource"}, ingressHTTP, "api-edge"),
+
 	// --- IAMNoInlinePolicy: VoiceVault's own roles get customer-managed policies (grants land in
 	// an awsiam.ManagedPolicy attached to the role); these are the inline policies that remain.
 	inPacks(hipaaNISTPCI, "IAMNoInlinePolicy",
@@ -295,4 +339,15 @@ var compliancePackEntries = slices.Concat(
 			"is encrypted with S3-managed keys (AES-256). Its policy admits only S3 log delivery from this account's "+
 			"environment buckets; public access is blocked and TLS required",
 		"baseline"),
+)
+
+// Reasons shared by the API front door's entries of several packs.
+const (
+	authorizerOutsideVPC     = "The tenant's Lambda authorizer fetches its OIDC issuer's JWKS from the Internet, and the environment's VPC has no Internet egress by default (VPC endpoints only); outside the VPC it reaches nothing private and holds no data but its own API key secret"
+	authorizerNoDLQ          = "API Gateway invokes the authorizer synchronously, and a dead-letter queue only receives failed asynchronous invocations: a failure is a denied request (the authorizer fails closed), counted by the Errors alarm"
+	apiKeySecretRotation     = "The secret holds HMAC-SHA256 hashes of API keys that partners hold, and their pepper: a rotation function cannot rotate credentials held by third parties, and rotating the pepper alone would invalidate every key. Keys are rotated by issuing a new key to the partner and replacing its hash (operator process, docs/api.md)"
+	stageNoClientCertificate = "The stage reaches its backend only through the environment's VPC link (V2) to an internal load balancer whose security group admits nothing but that VPC link, over TLS 1.3/1.2 when ingress.certificateArn is set; an API Gateway client certificate would need the load balancer to verify it (mutual TLS trust store), which adds nothing to that network path"
+	stageNoCache             = "API caching is off on purpose: responses are per caller (syntheses, reference voices: biometric data), and a stage cache keyed without the caller's identity could serve one caller's audio to another"
+	ingressNoWAF             = "The internal load balancer is reachable only from the API Gateway VPC link's security group; every request it sees has passed the tenant's regional web ACL (managed rule groups, rate limit, body limit, allow-list) on the REST API stage"
+	ingressHTTP              = "Only in environments without ingress.certificateArn: the listener is HTTP on port 80 inside the VPC, from the API Gateway VPC link's network interfaces to a load balancer whose security group admits nothing else; set ingress.certificateArn and ingress.hostName for HTTPS (TLS 1.3/1.2), as the example's prod environment does"
 )

@@ -1,0 +1,396 @@
+// Package apiedge is a tenant's API front door: a regional REST API with the TTS routes, JSON
+// schema request validation on every method, the tenant's Lambda REQUEST authorizer on every
+// method, a private integration to the tenant's Service through the environment's shared VPC
+// link and internal load balancer, a stage with JSON access logs, execution logs (errors only,
+// no data trace), X-Ray and throttling, an optional custom domain, and alarms.
+//
+// Account-level CloudWatch role: API Gateway writes logs with one role per account and Region
+// (AWS::ApiGateway::Account). RestApi's cloudWatchRole would create that singleton in every
+// tenant stack, each overwriting the others and deleting it with any of them, so the APIs here
+// set cloudWatchRole false and the platform stack sets the role once per environment.
+//
+// Usage plans: the authorizer verifies x-api-key itself against HMAC hashes and returns no
+// usageIdentifierKey, and API Gateway applies a usage plan only to methods with apiKeyRequired
+// whose caller presents (or, with apiKeySource AUTHORIZER, whose authorizer returns) the value of
+// an API Gateway API key in the plan. JWT callers have no such key, and storing partner keys as
+// API Gateway API keys would keep their plain values beside the hashes. So there is no usage plan:
+// the stage throttle and the WAF per-IP rate limit bound every caller. Per-partner quotas would
+// need the authorizer to return a usageIdentifierKey for every allowed caller.
+package apiedge
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/internal/retention"
+)
+
+// StageName is the name of every tenant API's single stage.
+const StageName = "live"
+
+// Headers the integration sets for the backend. The values are static or come from the
+// authorizer's decision; a client's own header of the same name is replaced.
+const (
+	HeaderSubject    = "X-VoiceVault-Subject"     // the authorizer's principalId (token sub, or API key ID)
+	HeaderAuthMethod = "X-VoiceVault-Auth-Method" // jwt or apikey
+)
+
+// Limits of the request models.
+const (
+	MaxSynthesisTextChars = 5000
+	MaxVoiceNameChars     = 100
+	MaxDescriptionChars   = 500
+	MaxAudioUploadBytes   = 50 * 1024 * 1024 // reference audio, uploaded to S3 with a presigned URL
+)
+
+// Defaults.
+const (
+	DefaultLogRetentionDays     = 365
+	DefaultLatencyP99Millis     = 10000 // synthesis is synchronous up to API Gateway's 29 s
+	DefaultServerErrorRate      = 0.05  // share of requests answered 5XX in 5 minutes
+	DefaultIntegrationTimeoutMs = 29000
+)
+
+// Backend is where the integration sends requests: the shared ingress.
+type Backend struct {
+	VPCLinkID   string // Required. The environment's VPC link (V2).
+	ListenerARN string // Required. The shared listener: the integration target.
+	// URL is scheme and host of the listener, e.g. https://ingress.prod.example.com or
+	// http://<internal ALB DNS name>; API Gateway sends the host as Host (and SNI). Required.
+	URL          string
+	TenantHeader string // Required. Set to the tenant's name on every request (ingress.TenantHeader).
+}
+
+// CustomDomain puts the API behind the tenant's own host name.
+type CustomDomain struct {
+	DomainName     string // Required.
+	CertificateARN string // Required. ACM, in the stack's Region.
+}
+
+// Props configures a tenant's API.
+type Props struct {
+	Environment string // Required. For names.
+	Tenant      string // Required.
+	// Key is the tenant CMK for the access and execution log groups; it must let CloudWatch Logs
+	// use it for AccessLogGroupName and ExecutionLogs' name (kmskey.AllowCloudWatchLogs). Required.
+	Key        awskms.IKey
+	Authorizer awslambda.IFunction
+	// AuthorizerCacheTTLSeconds caches the authorizer's decision per Authorization header. 0 turns
+	// the cache off. Default: 0.
+	AuthorizerCacheTTLSeconds int
+	// APIKeys says callers may send x-api-key instead of Authorization. The authorizer then has no
+	// identity source (every request reaches it, and it answers 401 when both are missing) and no
+	// cache, because API Gateway answers 401 without calling the authorizer whenever a listed
+	// identity source is missing, and a cache keyed on Authorization alone would reuse a decision
+	// for a different x-api-key. Default: false (identity source: the Authorization header).
+	APIKeys          bool
+	RateLimit        int // Required. Stage steady-state requests per second.
+	BurstLimit       int // Required.
+	Backend          Backend
+	CustomDomain     *CustomDomain // Default: none (the execute-api endpoint only).
+	LogRetentionDays int           // Default: DefaultLogRetentionDays.
+	AlarmTopic       awssns.ITopic // Default: none (alarms without actions).
+	LatencyP99Millis int           // Default: DefaultLatencyP99Millis.
+	ServerErrorRate  float64       // Default: DefaultServerErrorRate.
+}
+
+// APIEdge is a tenant's REST API and what it owns.
+type APIEdge interface {
+	constructs.Construct
+	RestAPI() awsapigateway.RestApi
+	Stage() awsapigateway.Stage
+	// StageARN is the ARN of the stage, for a WAF association (which must depend on Stage()).
+	StageARN() string
+	Authorizer() awsapigateway.RequestAuthorizer
+	AccessLogs() awslogs.LogGroup
+	ExecutionLogs() awslogs.LogGroup
+	// ExecutionLogGroupName is the execution log group's name, built from the API's ID (not a
+	// reference to the group: the key policy naming it must not depend on the group).
+	ExecutionLogGroupName() string
+	DomainName() awsapigateway.DomainName // nil without a custom domain
+	Methods() []awsapigateway.Method
+	Alarms() []awscloudwatch.Alarm
+}
+
+type apiEdge struct {
+	constructs.Construct
+	api      awsapigateway.RestApi
+	authz    awsapigateway.RequestAuthorizer
+	access   awslogs.LogGroup
+	exec     awslogs.LogGroup
+	execName string
+	domain   awsapigateway.DomainName
+	methods  []awsapigateway.Method
+	alarms   []awscloudwatch.Alarm
+}
+
+func (a *apiEdge) RestAPI() awsapigateway.RestApi              { return a.api }
+func (a *apiEdge) Stage() awsapigateway.Stage                  { return a.api.DeploymentStage() }
+func (a *apiEdge) StageARN() string                            { return *a.api.DeploymentStage().StageArn() }
+func (a *apiEdge) Authorizer() awsapigateway.RequestAuthorizer { return a.authz }
+func (a *apiEdge) AccessLogs() awslogs.LogGroup                { return a.access }
+func (a *apiEdge) ExecutionLogs() awslogs.LogGroup             { return a.exec }
+func (a *apiEdge) ExecutionLogGroupName() string               { return a.execName }
+func (a *apiEdge) DomainName() awsapigateway.DomainName        { return a.domain }
+func (a *apiEdge) Methods() []awsapigateway.Method             { return a.methods }
+func (a *apiEdge) Alarms() []awscloudwatch.Alarm               { return a.alarms }
+
+// AccessLogGroupName is the tenant API's access log group.
+func AccessLogGroupName(env, tenant string) string {
+	return "/voicevault/" + env + "/tenant/" + tenant + "/api-access"
+}
+
+// APIName is the tenant's REST API name.
+func APIName(env, tenant string) string { return "voicevault-" + env + "-" + tenant }
+
+func (p Props) withDefaults() Props {
+	if p.LogRetentionDays == 0 {
+		p.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if p.LatencyP99Millis == 0 {
+		p.LatencyP99Millis = DefaultLatencyP99Millis
+	}
+	if p.ServerErrorRate == 0 {
+		p.ServerErrorRate = DefaultServerErrorRate
+	}
+	return p
+}
+
+func (p Props) validate() error {
+	b := p.Backend
+	switch {
+	case p.Environment == "" || p.Tenant == "" || p.Key == nil || p.Authorizer == nil:
+		return fmt.Errorf("environment, tenant, key and authorizer are required")
+	case b.VPCLinkID == "" || b.ListenerARN == "" || b.URL == "" || b.TenantHeader == "":
+		return fmt.Errorf("backend vpc link, listener, url and tenant header are required")
+	case !strings.HasPrefix(b.URL, "http://") && !strings.HasPrefix(b.URL, "https://"):
+		return fmt.Errorf("backend url %q must start with http:// or https://", b.URL)
+	case p.APIKeys && p.AuthorizerCacheTTLSeconds != 0:
+		return fmt.Errorf("authorizer cache ttl %d s can't be used with api keys (allowed: 0)", p.AuthorizerCacheTTLSeconds)
+	case p.AuthorizerCacheTTLSeconds < 0 || p.AuthorizerCacheTTLSeconds > 3600:
+		return fmt.Errorf("authorizer cache ttl %d s is out of range (0 to 3600)", p.AuthorizerCacheTTLSeconds)
+	case p.RateLimit < 1 || p.BurstLimit < 1:
+		return fmt.Errorf("rate limit %d and burst limit %d must be positive", p.RateLimit, p.BurstLimit)
+	}
+	return nil
+}
+
+// New creates the tenant's API.
+func New(scope constructs.Construct, id string, props Props) APIEdge {
+	p := props.withDefaults()
+	if err := p.validate(); err != nil {
+		panic(fmt.Errorf("api %q: %w", id, err)) // config errors are caught earlier, in config.Validate
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	a := &apiEdge{Construct: c}
+	name := APIName(p.Environment, p.Tenant)
+
+	a.access = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(AccessLogGroupName(p.Environment, p.Tenant)),
+		EncryptionKey: p.Key,
+		Retention:     retention.Days(p.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	a.api = awsapigateway.NewRestApi(c, jsii.String("API"), &awsapigateway.RestApiProps{
+		RestApiName:               jsii.String(name),
+		Description:               jsii.String("VoiceVault TTS API of tenant " + p.Tenant + " (" + p.Environment + ")"),
+		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole:            jsii.Bool(false), // the platform stack sets the account's role once
+		DisableExecuteApiEndpoint: jsii.Bool(p.CustomDomain != nil),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(StageName),
+			Description:          jsii.String("VoiceVault " + p.Tenant),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.access),
+			AccessLogFormat:      awsapigateway.AccessLogFormat_Custom(jsii.String(AccessLogFormat())),
+			TracingEnabled:       jsii.Bool(true),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled:     jsii.Bool(false), // never log request or response bodies (voice data, tokens)
+			MetricsEnabled:       jsii.Bool(true),
+			ThrottlingRateLimit:  jsii.Number(float64(p.RateLimit)),
+			ThrottlingBurstLimit: jsii.Number(float64(p.BurstLimit)),
+		},
+	})
+
+	// API Gateway writes execution logs to this group, creating it unencrypted and without
+	// retention if it does not exist. Created here first, encrypted with the tenant key; the
+	// account's logging role (platform stack) cannot create log groups at all.
+	execName := "API-Gateway-Execution-Logs_" + *a.api.RestApiId() + "/" + StageName
+	a.execName = execName
+	a.exec = awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(execName),
+		EncryptionKey: p.Key,
+		Retention:     retention.Days(p.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	a.api.DeploymentStage().Node().AddDependency(a.exec)
+
+	identity := []*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))}
+	if p.APIKeys {
+		identity = []*string{}
+	}
+	a.authz = awsapigateway.NewRequestAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
+		AuthorizerName:  jsii.String(name + "-authorizer"),
+		Handler:         p.Authorizer,
+		IdentitySources: &identity,
+		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(float64(p.AuthorizerCacheTTLSeconds))),
+	})
+	if len(identity) == 0 {
+		// The L2 renders an empty list as "", which is not "no identity source".
+		a.authz.Node().DefaultChild().(awsapigateway.CfnAuthorizer).AddPropertyDeletionOverride(jsii.String("IdentitySource"))
+	}
+
+	validator := a.api.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
+		RequestValidatorName:      jsii.String(name + "-body-and-params"),
+		ValidateRequestBody:       jsii.Bool(true),
+		ValidateRequestParameters: jsii.Bool(true),
+	})
+	models := map[string]awsapigateway.Model{}
+	for _, m := range Models() {
+		models[m.Name] = a.api.AddModel(jsii.String(m.Name), &awsapigateway.ModelOptions{
+			ModelName:   jsii.String(m.Name),
+			ContentType: jsii.String("application/json"),
+			Description: jsii.String(m.Description),
+			Schema:      m.Schema,
+		})
+	}
+
+	link := awsapigateway.VpcLink_FromVpcLinkId(c, jsii.String("VPCLink"), jsii.String(p.Backend.VPCLinkID))
+	resources := map[string]awsapigateway.IResource{"/": a.api.Root()}
+	var resource func(path string) awsapigateway.IResource
+	resource = func(path string) awsapigateway.IResource {
+		if r, ok := resources[path]; ok {
+			return r
+		}
+		i := strings.LastIndex(path, "/")
+		parentPath := path[:i]
+		if parentPath == "" {
+			parentPath = "/"
+		}
+		r := resource(parentPath).AddResource(jsii.String(path[i+1:]), nil)
+		resources[path] = r
+		return r
+	}
+
+	for _, rt := range Routes() {
+		params := map[string]*string{
+			"integration.request.header." + p.Backend.TenantHeader: jsii.String("'" + p.Tenant + "'"),
+			"integration.request.header." + HeaderSubject:          jsii.String("context.authorizer.principalId"),
+			"integration.request.header." + HeaderAuthMethod:       jsii.String("context.authorizer.authMethod"),
+		}
+		methodParams := map[string]*bool{}
+		for _, pp := range rt.PathParams() {
+			params["integration.request.path."+pp] = jsii.String("method.request.path." + pp)
+			methodParams["method.request.path."+pp] = jsii.Bool(true)
+		}
+		for _, q := range rt.Query {
+			params["integration.request.querystring."+q] = jsii.String("method.request.querystring." + q)
+			methodParams["method.request.querystring."+q] = jsii.Bool(false)
+		}
+		opts := &awsapigateway.MethodOptions{
+			OperationName:     jsii.String(rt.Operation),
+			AuthorizationType: awsapigateway.AuthorizationType_CUSTOM,
+			Authorizer:        a.authz,
+			RequestValidator:  validator,
+			RequestParameters: &methodParams,
+		}
+		if rt.Model != "" {
+			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": models[rt.Model]}
+			methodParams["method.request.header.Content-Type"] = jsii.Bool(true)
+		}
+		integration := awsapigateway.NewIntegration(&awsapigateway.IntegrationProps{
+			Type:                  awsapigateway.IntegrationType_HTTP_PROXY,
+			IntegrationHttpMethod: jsii.String(rt.Method),
+			Uri:                   jsii.String(strings.TrimRight(p.Backend.URL, "/") + rt.Path),
+			Options: &awsapigateway.IntegrationOptions{
+				ConnectionType:    awsapigateway.ConnectionType_VPC_LINK,
+				VpcLink:           link,
+				RequestParameters: &params,
+				Timeout:           awscdk.Duration_Millis(jsii.Number(DefaultIntegrationTimeoutMs)),
+			},
+		})
+		m := resource(rt.Path).AddMethod(jsii.String(rt.Method), integration, opts)
+		// The L2 integration has no IntegrationTarget (VPC link V2): set it on the L1 method.
+		m.Node().DefaultChild().(awsapigateway.CfnMethod).AddPropertyOverride(jsii.String("Integration.IntegrationTarget"), jsii.String(p.Backend.ListenerARN))
+		a.methods = append(a.methods, m)
+	}
+
+	if d := p.CustomDomain; d != nil {
+		a.domain = a.api.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
+			DomainName:         jsii.String(d.DomainName),
+			Certificate:        awscertificatemanager.Certificate_FromCertificateArn(c, jsii.String("Certificate"), jsii.String(d.CertificateARN)),
+			EndpointType:       awsapigateway.EndpointType_REGIONAL,
+			SecurityPolicy:     awsapigateway.SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09,
+			EndpointAccessMode: awsapigateway.EndpointAccessMode_STRICT,
+		})
+	}
+
+	stage := a.api.DeploymentStage()
+	period := awscdk.Duration_Minutes(jsii.Number(5))
+	a.alarms = []awscloudwatch.Alarm{
+		a.alarm("ServerErrorRateAlarm", p, "api-5xx-rate", fmt.Sprintf("more than %.0f%% of requests answered 5XX", p.ServerErrorRate*100),
+			stage.MetricServerError(&awscloudwatch.MetricOptions{Statistic: jsii.String("Average"), Period: period}), p.ServerErrorRate),
+		a.alarm("LatencyP99Alarm", p, "api-latency-p99", fmt.Sprintf("p99 latency above %d ms", p.LatencyP99Millis),
+			stage.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: period}), float64(p.LatencyP99Millis)),
+	}
+	return a
+}
+
+func (a *apiEdge) alarm(id string, p Props, suffix, what string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
+	al := awscloudwatch.NewAlarm(a.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String("voicevault-" + p.Environment + "-" + p.Tenant + "-" + suffix),
+		AlarmDescription:   jsii.String("Tenant " + p.Tenant + " API: " + what + " in 2 of the last 3 five-minute periods"),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(3),
+		DatapointsToAlarm:  jsii.Number(2),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	if p.AlarmTopic != nil {
+		al.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
+	}
+	return al
+}
+
+// AccessLogFormat is the stage's access log line: one JSON object, every value quoted (an absent
+// value is "-", which would not be valid JSON unquoted). No header, token or body is logged.
+func AccessLogFormat() string {
+	fields := map[string]string{
+		"requestId": "$context.requestId", "extendedRequestId": "$context.extendedRequestId",
+		"requestTime": "$context.requestTimeEpoch", "ip": "$context.identity.sourceIp",
+		"userAgent": "$context.identity.userAgent", "httpMethod": "$context.httpMethod",
+		"resourcePath": "$context.resourcePath", "protocol": "$context.protocol", "domainName": "$context.domainName",
+		"status": "$context.status", "responseLength": "$context.responseLength",
+		"responseLatency": "$context.responseLatency", "integrationStatus": "$context.integration.status",
+		"integrationLatency": "$context.integration.latency", "integrationError": "$context.integration.error",
+		"principalId": "$context.authorizer.principalId", "authMethod": "$context.authorizer.authMethod",
+		"authorizerStatus": "$context.authorizer.status", "authorizerLatency": "$context.authorizer.latency",
+		"authorizerError": "$context.authorizer.error", "wafStatus": "$context.waf.status",
+		"wafError": "$context.waf.error", "errorMessage": "$context.error.message",
+		"errorType": "$context.error.responseType", "xrayTraceId": "$context.xrayTraceId",
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%q:\"%s\"", k, fields[k])
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}

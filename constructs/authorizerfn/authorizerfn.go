@@ -1,0 +1,329 @@
+// Package authorizerfn is a tenant's API Gateway Lambda authorizer function: the Go binary of
+// lambda/authorizer built at synth time with the local Go toolchain (no Docker) into a
+// provided.al2023 arm64 function, its encrypted log group, a role that can write only that log
+// group and read only its own API key secret, and alarms on errors and throttles.
+//
+// The function runs outside the VPC on purpose: it fetches the tenant's JWKS from the issuer over
+// the internet, and the environment's VPC has no internet egress by default. It reaches nothing
+// private.
+package authorizerfn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/internal/retention"
+)
+
+// Environment variables of the authorizer (the contract of lambda/authorizer/authz).
+const (
+	EnvTenant           = "AUTHZ_TENANT"
+	EnvIssuer           = "AUTHZ_ISSUER"
+	EnvAudiences        = "AUTHZ_AUDIENCES"
+	EnvJWKSURL          = "AUTHZ_JWKS_URL"
+	EnvTenantClaim      = "AUTHZ_TENANT_CLAIM"
+	EnvAPIKeysSecretARN = "AUTHZ_API_KEYS_SECRET_ARN"
+)
+
+// Defaults.
+const (
+	DefaultTimeoutSeconds      = 5   // the authorizer's own JWKS/secret fetches time out after 3 s
+	DefaultMemoryMiB           = 256 // signature checks are CPU-bound; Lambda CPU scales with memory
+	DefaultReservedConcurrency = 5   // see Props.ReservedConcurrency
+	DefaultLogRetentionDays    = 365
+)
+
+// Props configures a tenant's authorizer function.
+type Props struct {
+	Environment string // Required. Environment name, for resource names.
+	Tenant      string // Required. The tenant this API serves (AUTHZ_TENANT).
+	// Key is the tenant CMK: it encrypts the log group (the key must let CloudWatch Logs use it
+	// for LogGroupName: kmskey.AllowCloudWatchLogs, once per key) and the API key secret. Required.
+	Key         awskms.IKey
+	Issuer      string   // Required. AUTHZ_ISSUER.
+	Audiences   []string // Required. AUTHZ_AUDIENCES, joined with commas.
+	JWKSURL     string   // Required. AUTHZ_JWKS_URL.
+	TenantClaim string   // Default: the authorizer's default ("tenant"); AUTHZ_TENANT_CLAIM is then unset.
+	// APIKeys creates a Secrets Manager secret for the partner API key hashes, readable by this
+	// function only, and passes its ARN as AUTHZ_API_KEYS_SECRET_ARN. Default: false (no secret;
+	// the authorizer then denies every x-api-key).
+	APIKeys bool
+	// ReservedConcurrency caps (and reserves) the function's concurrency, so one tenant's flood
+	// can't starve the other tenants' authorizers of the account's Lambda concurrency. Default:
+	// DefaultReservedConcurrency. The account must keep 100 unreserved: 200 tenants at 5 need an
+	// account concurrency of at least 1,100 (the default quota is 1,000).
+	ReservedConcurrency int
+	TimeoutSeconds      int           // Default: DefaultTimeoutSeconds.
+	MemoryMiB           int           // Default: DefaultMemoryMiB.
+	LogRetentionDays    int           // Default: DefaultLogRetentionDays.
+	DisableTracing      bool          // Default: false (X-Ray active tracing on).
+	AlarmTopic          awssns.ITopic // Default: none (alarms are created without actions).
+	Source              Source        // Default: DefaultPackage in this repository.
+}
+
+// AuthorizerFn is the authorizer function and what it owns.
+type AuthorizerFn interface {
+	constructs.Construct
+	Function() awslambda.Function
+	Role() awsiam.Role
+	Policy() awsiam.ManagedPolicy // the role's only policy
+	LogGroup() awslogs.LogGroup
+	Secret() awssecretsmanager.Secret // nil without APIKeys
+	Alarms() []awscloudwatch.Alarm
+	// AssetHash is the hash of the function's code asset (see Source.Hash).
+	AssetHash() string
+}
+
+type authorizerFn struct {
+	constructs.Construct
+	fn        awslambda.Function
+	role      awsiam.Role
+	policy    awsiam.ManagedPolicy
+	logs      awslogs.LogGroup
+	secret    awssecretsmanager.Secret
+	alarms    []awscloudwatch.Alarm
+	assetHash string
+}
+
+func (a *authorizerFn) Function() awslambda.Function     { return a.fn }
+func (a *authorizerFn) Role() awsiam.Role                { return a.role }
+func (a *authorizerFn) Policy() awsiam.ManagedPolicy     { return a.policy }
+func (a *authorizerFn) LogGroup() awslogs.LogGroup       { return a.logs }
+func (a *authorizerFn) Secret() awssecretsmanager.Secret { return a.secret }
+func (a *authorizerFn) Alarms() []awscloudwatch.Alarm    { return a.alarms }
+func (a *authorizerFn) AssetHash() string                { return a.assetHash }
+
+// LogGroupName is the authorizer's log group name.
+func LogGroupName(env, tenant string) string {
+	return "/voicevault/" + env + "/tenant/" + tenant + "/authorizer"
+}
+
+// SecretName is the name of the tenant's API key secret.
+func SecretName(env, tenant string) string {
+	return "voicevault/" + env + "/tenant/" + tenant + "/api-keys"
+}
+
+func (p Props) withDefaults() Props {
+	if p.ReservedConcurrency == 0 {
+		p.ReservedConcurrency = DefaultReservedConcurrency
+	}
+	if p.TimeoutSeconds == 0 {
+		p.TimeoutSeconds = DefaultTimeoutSeconds
+	}
+	if p.MemoryMiB == 0 {
+		p.MemoryMiB = DefaultMemoryMiB
+	}
+	if p.LogRetentionDays == 0 {
+		p.LogRetentionDays = DefaultLogRetentionDays
+	}
+	return p
+}
+
+func (p Props) validate() error {
+	switch {
+	case p.Environment == "" || p.Tenant == "":
+		return fmt.Errorf("environment and tenant are required")
+	case p.Key == nil:
+		return fmt.Errorf("key is required")
+	case p.Issuer == "" || p.JWKSURL == "" || len(p.Audiences) == 0:
+		return fmt.Errorf("issuer, audiences and jwks url are required")
+	case p.ReservedConcurrency < 1:
+		return fmt.Errorf("reserved concurrency %d must be at least 1", p.ReservedConcurrency)
+	case p.TimeoutSeconds < 1 || p.TimeoutSeconds > 30:
+		return fmt.Errorf("timeout %d s is out of range (1 to 30: API Gateway waits 29 s at most)", p.TimeoutSeconds)
+	}
+	for _, a := range p.Audiences {
+		if strings.Contains(a, ",") {
+			return fmt.Errorf("audience %q contains a comma (the list is comma-separated)", a)
+		}
+	}
+	return nil
+}
+
+// New creates the authorizer function of one tenant.
+func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
+	p := props.withDefaults()
+	if err := p.validate(); err != nil {
+		panic(fmt.Errorf("authorizer function %q: %w", id, err)) // config errors are caught earlier, in config.Validate
+	}
+	src, err := p.Source.withDefaults()
+	if err != nil {
+		panic(fmt.Errorf("authorizer function %q: %w", id, err))
+	}
+	hash, err := src.Hash()
+	if err != nil {
+		panic(fmt.Errorf("authorizer function %q: %w", id, err))
+	}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	a := &authorizerFn{Construct: c, assetHash: hash}
+	stack := awscdk.Stack_Of(c)
+
+	a.logs = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(LogGroupName(p.Environment, p.Tenant)),
+		EncryptionKey: p.Key,
+		Retention:     retention.Days(p.LogRetentionDays),
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	// The role can write its own log group and nothing else; no AWSLambdaBasicExecutionRole
+	// (which allows every log group of the account). Its permissions are one customer-managed
+	// policy (no inline policies); the function gets the role without policy updates, so the CDK
+	// adds nothing behind it.
+	a.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("VoiceVault " + p.Environment + " tenant " + p.Tenant + " API authorizer"),
+	})
+	statements := []awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("WriteOwnLogs"),
+		Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents"),
+		Resources: jsii.Strings(*a.logs.LogGroupArn()), // the group's ARN attribute (…:log-group:<name>:*) covers its streams
+	})}
+	if !p.DisableTracing {
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteTraces"),
+			Actions:   jsii.Strings("xray:PutTraceSegments", "xray:PutTelemetryRecords"),
+			Resources: jsii.Strings("*"), // X-Ray has no resource-level permissions for these
+		}))
+	}
+
+	env := map[string]*string{
+		EnvTenant:    jsii.String(p.Tenant),
+		EnvIssuer:    jsii.String(p.Issuer),
+		EnvAudiences: jsii.String(strings.Join(p.Audiences, ",")),
+		EnvJWKSURL:   jsii.String(p.JWKSURL),
+	}
+	if p.TenantClaim != "" {
+		env[EnvTenantClaim] = jsii.String(p.TenantClaim)
+	}
+	if p.APIKeys {
+		a.secret = newAPIKeySecret(c, stack, p, a.role)
+		env[EnvAPIKeysSecretARN] = a.secret.SecretArn()
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadOwnAPIKeySecret"),
+			Actions:   jsii.Strings("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"),
+			Resources: jsii.Strings(*a.secret.SecretArn()),
+		}))
+	}
+	a.policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("VoiceVault " + p.Environment + " tenant " + p.Tenant + " API authorizer: own logs, traces, own API key secret"),
+		Statements:  &statements,
+		Roles:       &[]awsiam.IRole{a.role},
+	})
+
+	tracing := awslambda.Tracing_ACTIVE
+	if p.DisableTracing {
+		tracing = awslambda.Tracing_DISABLED
+	}
+	a.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:  jsii.String("VoiceVault API authorizer for tenant " + p.Tenant + " (" + p.Environment + ")"),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code: awslambda.Code_FromAsset(jsii.String(src.Dir()), &awss3assets.AssetOptions{
+			AssetHash:     jsii.String(hash),
+			AssetHashType: awscdk.AssetHashType_CUSTOM,
+			Bundling: &awscdk.BundlingOptions{
+				// Never pulled: the local bundler builds with the Go toolchain and never returns false.
+				Image:      awscdk.DockerImage_FromRegistry(jsii.String("none")),
+				Local:      bundlerFor(src),
+				OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
+			},
+		}),
+		Role:                         a.role.WithoutPolicyUpdates(nil),
+		LogGroup:                     a.logs,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(float64(p.TimeoutSeconds))),
+		MemorySize:                   jsii.Number(float64(p.MemoryMiB)),
+		ReservedConcurrentExecutions: jsii.Number(float64(p.ReservedConcurrency)),
+		Tracing:                      tracing,
+		Environment:                  &env,
+	})
+
+	a.fn.Node().AddDependency(a.policy)
+
+	a.alarms = []awscloudwatch.Alarm{
+		alarm(c, "ErrorsAlarm", p, "authorizer-errors", "the authorizer function failed (errors are denials: callers get 500/403)",
+			a.fn.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")})),
+		alarm(c, "ThrottlesAlarm", p, "authorizer-throttles", "the authorizer hit its reserved concurrency (callers get 500)",
+			a.fn.MetricThrottles(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")})),
+	}
+	return a
+}
+
+// newAPIKeySecret creates the secret holding the partner API key hashes (format: package
+// lambda/authorizer/authz). CloudFormation generates its pepper at deployment (44 characters
+// from [A-Za-z0-9], which is valid base64 of 33 bytes) with an empty key list, so every API key
+// is denied until an operator adds hashes. The value never appears in the template.
+func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role awsiam.Role) awssecretsmanager.Secret {
+	name := SecretName(p.Environment, p.Tenant)
+	secret := awssecretsmanager.NewSecret(c, jsii.String("APIKeys"), &awssecretsmanager.SecretProps{
+		SecretName:  jsii.String(name),
+		Description: jsii.String("VoiceVault tenant " + p.Tenant + ": HMAC-SHA256 hashes of partner API keys and their pepper"),
+		// By ARN, so the Secret construct does not add its own key statements (for every secret
+		// of the account through Secrets Manager): the two below are scoped to this secret.
+		EncryptionKey: awskms.Key_FromKeyArn(c, jsii.String("SecretKey"), p.Key.KeyArn()),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String(`{"keys":[]}`),
+			GenerateStringKey:    jsii.String("pepper"),
+			PasswordLength:       jsii.Number(44),
+			ExcludePunctuation:   jsii.Bool(true),
+			IncludeSpace:         jsii.Bool(false),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+
+	// The key policy admits nobody by default (kmskey), and an IAM grant alone can't open it: the
+	// key itself lets Secrets Manager use it for this secret, for the authorizer (read: granted to
+	// the role by name, so its IAM policy needs no KMS statement) and for the account's authorized
+	// principals (CloudFormation creating it, operators rotating hashes). Scoped to this secret by
+	// its ARN in the encryption context.
+	secretARNs := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-*", *stack.Partition(), *stack.Region(), *stack.Account(), name)
+	viaSecretsManager := map[string]interface{}{
+		"StringEquals": map[string]interface{}{"kms:ViaService": "secretsmanager." + *stack.Region() + ".amazonaws.com"},
+		"StringLike":   map[string]interface{}{"kms:EncryptionContext:SecretARN": secretARNs},
+	}
+	p.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AuthorizerReadsItsAPIKeySecret"),
+		Principals: &[]awsiam.IPrincipal{role},
+		Actions:    jsii.Strings("kms:Decrypt"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &viaSecretsManager,
+	}), jsii.Bool(false))
+	p.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AccountManagesAPIKeySecretThroughSecretsManager"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &viaSecretsManager,
+	}), jsii.Bool(false))
+	return secret
+}
+
+func alarm(scope constructs.Construct, id string, p Props, suffix, what string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
+	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmName:          jsii.String("voicevault-" + p.Environment + "-" + p.Tenant + "-" + suffix),
+		AlarmDescription:   jsii.String("Tenant " + p.Tenant + ": " + what),
+		Metric:             metric,
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	if p.AlarmTopic != nil {
+		al.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
+	}
+	return al
+}

@@ -1,0 +1,5 @@
+package authorizerfn
+
+import "encoding/json"
+
+var jsonMarshal = json.Marshal

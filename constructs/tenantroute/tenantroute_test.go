@@ -1,0 +1,90 @@
+package tenantroute
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voicevault/voicevault/internal/cdkunit"
+)
+
+func TestMain(m *testing.M) { cdkunit.Main(m) }
+
+func props() Props {
+	return Props{
+		Tenant: "acme", HeaderName: "X-VoiceVault-Tenant", Priority: 1234, Port: 8080, HealthCheckPath: "/readyz",
+		LoadBalancerSecurityGroupID: "sg-0123456789abcdef0",
+		ClusterName:                 "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
+	}
+}
+
+func synth(t *testing.T) *cdkunit.Template {
+	t.Helper()
+	stack := cdkunit.NewStack(t)
+	p := props()
+	p.VPC = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{VpcId: jsii.String("vpc-123"), AvailabilityZones: jsii.Strings("eu-west-1a")})
+	p.Listener = awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
+		ListenerArn:   jsii.String("arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/ingress/1/2"),
+		SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("SG"), jsii.String(p.LoadBalancerSecurityGroupID), &awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}),
+	})
+	p.Cluster = awseksv2.Cluster_FromClusterAttributes(stack, jsii.String("Cluster"), &awseksv2.ClusterAttributes{
+		ClusterName: jsii.String("voicevault-prod"),
+		KubectlProvider: awseksv2.KubectlProvider_FromKubectlProviderAttributes(stack, jsii.String("Kubectl"), &awseksv2.KubectlProviderAttributes{
+			ServiceToken: jsii.String("arn:aws:lambda:eu-west-1:111111111111:function:kubectl"),
+		}),
+	})
+	New(stack, "Route", p)
+	return cdkunit.Synth(t, stack)
+}
+
+func TestTargetGroupTargetsPodIPsAndChecksReadiness(t *testing.T) {
+	synth(t).HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
+		"TargetType": "ip", "Port": 8080, "Protocol": "HTTP", "VpcId": "vpc-123",
+		"HealthCheckPath": "/readyz", "Matcher": map[string]any{"HttpCode": "200"},
+		"Tags": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "eks:eks-cluster-name", "Value": "voicevault-prod"}}),
+	})
+}
+
+func TestRuleForwardsOnlyTheTenantsHeaderAndAPIPath(t *testing.T) {
+	tpl := synth(t)
+	tpl.HasResourceProperties("AWS::ElasticLoadBalancingV2::ListenerRule", map[string]any{
+		"ListenerArn": "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/ingress/1/2",
+		"Priority":    1234,
+		"Conditions": assertions.Match_ArrayEquals(&[]any{
+			map[string]any{"Field": "http-header", "HttpHeaderConfig": map[string]any{"HttpHeaderName": "X-VoiceVault-Tenant", "Values": []any{"acme"}}},
+			map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/v1/*"}}},
+		}),
+		"Actions": []any{map[string]any{"Type": "forward", "TargetGroupArn": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^RouteTargetGroup"))}}},
+	})
+	tpl.ResourceCountIs("AWS::ElasticLoadBalancingV2::ListenerRule", 1)
+}
+
+func TestBindingIsAnAutoModeTargetGroupBindingOfTheService(t *testing.T) {
+	b := Binding(props(), "arn:tg")
+	raw, err := json.Marshal(b)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{
+		"apiVersion": "eks.amazonaws.com/v1", "kind": "TargetGroupBinding",
+		"metadata": {"name": "tts", "namespace": "tenant-acme", "labels": {"app.kubernetes.io/managed-by": "voicevault", "voicevault.io/tenant": "acme"}},
+		"spec": {
+			"targetGroupARN": "arn:tg", "targetType": "ip",
+			"serviceRef": {"name": "tts", "port": 8080},
+			"networking": {"ingress": [{"from": [{"securityGroup": {"groupID": "sg-0123456789abcdef0"}}], "ports": [{"protocol": "TCP", "port": 8080}]}]}
+		}
+	}`, string(raw))
+
+	tpl := synth(t)
+	res := tpl.Resources("Custom::AWSCDK-EKS-KubernetesResource")
+	require.Len(t, res, 1)
+	manifest, _ := json.Marshal(res)
+	for _, want := range []string{`eks.amazonaws.com/v1`, `TargetGroupBinding`, `tenant-acme`, `\"targetType\":\"ip\"`, `RouteTargetGroup`} {
+		assert.Contains(t, string(manifest), want)
+	}
+}

@@ -1,0 +1,112 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/apiedge"
+	"github.com/voicevault/voicevault/constructs/authorizerfn"
+	"github.com/voicevault/voicevault/constructs/ingress"
+	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/tenantroute"
+	"github.com/voicevault/voicevault/constructs/waf"
+)
+
+// TenantAPI is a tenant's API front door: authorizer, REST API, web ACL and ingress route.
+type TenantAPI struct {
+	Authorizer authorizerfn.AuthorizerFn
+	API        apiedge.APIEdge
+	WAF        waf.WAF
+	Route      tenantroute.Route
+}
+
+// addAPI adds the tenant's API front door to its stack: client → (custom domain) → REST API with
+// WAF and the Lambda authorizer → VPC link → the environment's shared internal load balancer →
+// this tenant's listener rule and target group → the pods of its Service (TargetGroupBinding).
+func addAPI(tn *Tenant) {
+	t, env, stack := tn.Config, tn.Platform.Env, tn.Stack
+	param := func(key string) string {
+		return *awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(ParamName(env, key)), nil)
+	}
+	topic := awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(
+		fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), env.Region, env.Account, config.AlarmTopicName(env.Name))))
+
+	tn.Authorizer = authorizerfn.New(stack, "Authorizer", authorizerfn.Props{
+		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
+		Issuer: t.Authorizer.Issuer, Audiences: t.Authorizer.Audiences, JWKSURL: t.Authorizer.JWKSURL,
+		TenantClaim: t.Authorizer.TenantClaim, APIKeys: t.Authorizer.APIKeys,
+		LogRetentionDays: env.LogRetentionDays, AlarmTopic: topic,
+	})
+
+	var backendURL string
+	if env.Ingress.TLS() {
+		backendURL = "https://" + env.Ingress.HostName
+	} else {
+		backendURL = "http://" + param(ParamIngressALBDNS)
+	}
+	var domain *apiedge.CustomDomain
+	if d := t.CustomDomain; d != nil {
+		domain = &apiedge.CustomDomain{DomainName: d.DomainName, CertificateARN: d.CertificateARN}
+	}
+	tn.API = apiedge.New(stack, "API", apiedge.Props{
+		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
+		Authorizer:                tn.Authorizer.Function(),
+		AuthorizerCacheTTLSeconds: *t.Authorizer.CacheTTLSeconds,
+		APIKeys:                   t.Authorizer.APIKeys,
+		RateLimit:                 t.API.RateLimit, BurstLimit: t.API.BurstLimit,
+		Backend: apiedge.Backend{
+			VPCLinkID: param(ParamIngressVPCLinkID), ListenerARN: param(ParamIngressListenerARN),
+			URL: backendURL, TenantHeader: ingress.TenantHeader,
+		},
+		CustomDomain:     domain,
+		LogRetentionDays: env.LogRetentionDays,
+		AlarmTopic:       topic,
+	})
+
+	tn.WAF = waf.New(stack, "WAF", waf.Props{
+		Name:             "voicevault-" + env.Name + "-" + t.Name,
+		RateLimit:        t.WAF.RateLimit,
+		AllowedCIDRs:     t.WAF.AllowedCIDRs,
+		LogKey:           tn.Key,
+		LogRetentionDays: env.LogRetentionDays,
+		AlarmTopic:       topic,
+	})
+	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
+	// One key statement for every log group of the API front door, each named exactly.
+	kmskey.AllowCloudWatchLogs(tn.Key,
+		authorizerfn.LogGroupName(env.Name, t.Name),
+		apiedge.AccessLogGroupName(env.Name, t.Name),
+		tn.API.ExecutionLogGroupName(),
+		waf.LogGroupName(tn.WAF.Name()),
+	)
+
+	albSG := param(ParamIngressSecurityGroupID)
+	tn.Route = tenantroute.New(stack, "IngressRoute", tenantroute.Props{
+		Tenant: t.Name,
+		VPC: awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{
+			VpcId: jsii.String(param(ParamVPCID)), AvailabilityZones: jsii.Strings(env.AZs...),
+		}),
+		Listener: awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("IngressListener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
+			ListenerArn: jsii.String(param(ParamIngressListenerARN)),
+			SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("IngressSecurityGroup"), jsii.String(albSG),
+				&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false), AllowAllOutbound: jsii.Bool(false)}),
+		}),
+		LoadBalancerSecurityGroupID: albSG,
+		HeaderName:                  ingress.TenantHeader,
+		Priority:                    t.API.ListenerPriority,
+		Port:                        t.Model.Port,
+		HealthCheckPath:             t.Model.ReadyPath,
+		Cluster:                     tn.Cluster,
+		ClusterName:                 config.ClusterName(env.Name),
+		Namespace:                   tn.Workload.Namespace(),
+		ServiceName:                 config.ServiceName,
+	})
+	// The binding lives in the tenant's namespace: apply it after the namespace exists.
+	tn.Route.Binding().Node().AddDependency(tn.Workload.GuardrailsManifest())
+}

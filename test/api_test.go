@@ -1,0 +1,265 @@
+package test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/apiedge"
+	"github.com/voicevault/voicevault/stacks"
+)
+
+func tenantStacks(t *testing.T) map[string]config.Tenant {
+	out := map[string]config.Tenant{}
+	for _, tn := range example(t).Config.Tenants {
+		out[config.TenantStackName(tn.Environment, tn.Name)] = tn
+	}
+	return out
+}
+
+func TestNoTenantAPIMethodWithoutTheLambdaAuthorizer(t *testing.T) {
+	r := example(t)
+	for name := range tenantStacks(t) {
+		methods := r.Resources(t, name, "AWS::ApiGateway::Method")
+		assert.Len(t, methods, len(apiedge.Routes()), name)
+		for id, m := range methods {
+			props := m["Properties"].(map[string]any)
+			assert.Equal(t, "CUSTOM", props["AuthorizationType"], "%s %s", name, id)
+			assert.NotNil(t, props["AuthorizerId"], "%s %s", name, id)
+			assert.NotEqual(t, "OPTIONS", props["HttpMethod"], "%s %s: no unauthenticated CORS preflight", name, id)
+			assert.NotNil(t, props["RequestValidatorId"], "%s %s: request validation", name, id)
+		}
+		r.Template(t, name).ResourceCountIs("AWS::ApiGateway::Authorizer", 1)
+	}
+	for _, e := range r.Config.Environments {
+		assert.Empty(t, r.Resources(t, config.PlatformStackName(e.Name), "AWS::ApiGateway::Method"))
+	}
+}
+
+func TestAuthorizerIdentitySourcesFollowTheAPIKeySetting(t *testing.T) {
+	r := example(t)
+	for name, tn := range tenantStacks(t) {
+		tpl := r.Template(t, name)
+		if tn.Authorizer.APIKeys {
+			tpl.HasResourceProperties("AWS::ApiGateway::Authorizer", map[string]any{"Type": "REQUEST", "IdentitySource": assertions.Match_Absent(), "AuthorizerResultTtlInSeconds": 0})
+			tpl.HasResourceProperties("AWS::Lambda::Function", map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{"AUTHZ_API_KEYS_SECRET_ARN": assertions.Match_AnyValue()})}})
+			tpl.ResourceCountIs("AWS::SecretsManager::Secret", 1)
+		} else {
+			tpl.HasResourceProperties("AWS::ApiGateway::Authorizer", map[string]any{"Type": "REQUEST", "IdentitySource": "method.request.header.Authorization", "AuthorizerResultTtlInSeconds": *tn.Authorizer.CacheTTLSeconds})
+			tpl.ResourceCountIs("AWS::SecretsManager::Secret", 0)
+		}
+		tpl.HasResourceProperties("AWS::Lambda::Function", map[string]any{"Environment": map[string]any{"Variables": assertions.Match_ObjectLike(&map[string]any{
+			"AUTHZ_TENANT": tn.Name, "AUTHZ_ISSUER": tn.Authorizer.Issuer, "AUTHZ_JWKS_URL": tn.Authorizer.JWKSURL,
+			"AUTHZ_AUDIENCES": strings.Join(tn.Authorizer.Audiences, ","), "AUTHZ_TENANT_CLAIM": tn.Authorizer.TenantClaim,
+		})}})
+	}
+}
+
+func TestEveryTenantStageHasItsOwnWebACL(t *testing.T) {
+	r := example(t)
+	for name, tn := range tenantStacks(t) {
+		tpl := r.Template(t, name)
+		tpl.ResourceCountIs("AWS::WAFv2::WebACL", 1)
+		tpl.ResourceCountIs("AWS::WAFv2::WebACLAssociation", 1)
+		tpl.ResourceCountIs("AWS::WAFv2::LoggingConfiguration", 1)
+		for id, a := range r.Resources(t, name, "AWS::WAFv2::WebACLAssociation") {
+			b, _ := json.Marshal(a["Properties"].(map[string]any)["ResourceArn"])
+			assert.Contains(t, string(b), `"/stages/",{"Ref":"APIDeploymentStagelive`, "%s %s: associated with the stage", name, id)
+			deps, _ := json.Marshal(a["DependsOn"])
+			assert.Contains(t, string(deps), "APIDeploymentStagelive", "%s %s: after the stage exists", name, id)
+		}
+		if len(tn.WAF.AllowedCIDRs) > 0 {
+			assert.NotEmpty(t, r.Resources(t, name, "AWS::WAFv2::IPSet"), name)
+		}
+	}
+}
+
+func TestAPIGatewayAccountRoleIsSetOncePerEnvironment(t *testing.T) {
+	r := example(t)
+	for _, e := range r.Config.Environments {
+		r.Template(t, config.PlatformStackName(e.Name)).ResourceCountIs("AWS::ApiGateway::Account", 1)
+	}
+	for name := range tenantStacks(t) {
+		r.Template(t, name).ResourceCountIs("AWS::ApiGateway::Account", 0)
+		for id, api := range r.Resources(t, name, "AWS::ApiGateway::RestApi") {
+			assert.Equal(t, map[string]any{"Types": []any{"REGIONAL"}}, api["Properties"].(map[string]any)["EndpointConfiguration"], "%s %s", name, id)
+		}
+	}
+}
+
+func TestTenantStacksReadTheIngressFromSSMNotExports(t *testing.T) {
+	r := example(t)
+	for name, tn := range tenantStacks(t) {
+		raw := string(r.TemplateBytes(t, name))
+		assert.NotContains(t, raw, "Fn::ImportValue", name)
+		params, _ := r.JSON(t, name)["Parameters"].(map[string]any)
+		var defaults []string
+		for _, p := range params {
+			if d, ok := p.(map[string]any)["Default"].(string); ok {
+				defaults = append(defaults, d)
+			}
+		}
+		env := envOf(r.Config, name)
+		for _, key := range []string{stacks.ParamIngressListenerARN, stacks.ParamIngressVPCLinkID, stacks.ParamIngressSecurityGroupID, stacks.ParamVPCID, stacks.ParamKubectlServiceToken} {
+			assert.Contains(t, defaults, stacks.ParamName(env, key), "%s reads %s", name, key)
+		}
+		_ = tn
+	}
+	for _, e := range r.Config.Environments {
+		name := config.PlatformStackName(e.Name)
+		var names []any
+		for _, p := range r.Resources(t, name, "AWS::SSM::Parameter") {
+			names = append(names, p["Properties"].(map[string]any)["Name"])
+		}
+		for _, key := range []string{stacks.ParamIngressListenerARN, stacks.ParamIngressVPCLinkID, stacks.ParamIngressALBDNS, stacks.ParamIngressSecurityGroupID} {
+			assert.Contains(t, names, stacks.ParamName(&e, key), "%s publishes %s", name, key)
+		}
+	}
+}
+
+func TestIngressListenerTLSFollowsTheEnvironment(t *testing.T) {
+	r := example(t)
+	for _, e := range r.Config.Environments {
+		tpl := r.Template(t, config.PlatformStackName(e.Name))
+		tpl.ResourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 1)
+		tpl.ResourceCountIs("AWS::ApiGatewayV2::VpcLink", 1)
+		if e.Ingress.TLS() {
+			tpl.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Protocol": "HTTPS", "Port": 443, "SslPolicy": assertions.Match_StringLikeRegexp(ptr("^ELBSecurityPolicy-TLS13-"))})
+		} else {
+			tpl.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Protocol": "HTTP", "Port": 80})
+		}
+	}
+	for name := range tenantStacks(t) {
+		e := envOf(r.Config, name)
+		for id, m := range r.Resources(t, name, "AWS::ApiGateway::Method") {
+			uri, _ := json.Marshal(m["Properties"].(map[string]any)["Integration"].(map[string]any)["Uri"])
+			if e.Ingress.TLS() {
+				assert.Contains(t, string(uri), `"https://`+e.Ingress.HostName+`/v1/`, "%s %s", name, id)
+			} else {
+				assert.Contains(t, string(uri), `http://`, "%s %s", name, id)
+			}
+		}
+	}
+}
+
+func TestListenerRulePrioritiesAreUniqueInEachEnvironment(t *testing.T) {
+	r := example(t)
+	seen := map[string]map[float64]string{}
+	for name, tn := range tenantStacks(t) {
+		rules := r.Resources(t, name, "AWS::ElasticLoadBalancingV2::ListenerRule")
+		require.Len(t, rules, 1, name)
+		for _, rule := range rules {
+			pr := rule["Properties"].(map[string]any)["Priority"].(float64)
+			assert.Equal(t, float64(tn.API.ListenerPriority), pr, name)
+			if seen[tn.Environment] == nil {
+				seen[tn.Environment] = map[float64]string{}
+			}
+			other, dup := seen[tn.Environment][pr]
+			assert.False(t, dup, "%s and %s share priority %v", name, other, pr)
+			seen[tn.Environment][pr] = name
+		}
+	}
+}
+
+func TestEachTenantBindsItsServiceToItsTargetGroup(t *testing.T) {
+	r := example(t)
+	for name, tn := range tenantStacks(t) {
+		res := r.Resources(t, name, "Custom::AWSCDK-EKS-KubernetesResource")
+		var binding string
+		for _, m := range res {
+			b, _ := json.Marshal(m["Properties"].(map[string]any)["Manifest"])
+			if strings.Contains(string(b), "TargetGroupBinding") {
+				binding = string(b)
+			}
+		}
+		require.NotEmpty(t, binding, name)
+		for _, want := range []string{`eks.amazonaws.com/v1`, config.Namespace(tn.Name), `\"targetType\":\"ip\"`, `\"name\":\"` + config.ServiceName + `\"`} {
+			assert.Contains(t, binding, want, name)
+		}
+		r.Template(t, name).HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
+			"TargetType": "ip", "Port": tn.Model.Port, "HealthCheckPath": tn.Model.ReadyPath,
+		})
+	}
+}
+
+func TestCustomDomainTenantsHaveNoExecuteAPIEndpoint(t *testing.T) {
+	r := example(t)
+	for name, tn := range tenantStacks(t) {
+		tpl := r.Template(t, name)
+		tpl.HasResourceProperties("AWS::ApiGateway::RestApi", map[string]any{"DisableExecuteApiEndpoint": tn.CustomDomain != nil})
+		if tn.CustomDomain != nil {
+			tpl.HasResourceProperties("AWS::ApiGateway::DomainName", map[string]any{"DomainName": tn.CustomDomain.DomainName, "SecurityPolicy": assertions.Match_StringLikeRegexp(ptr("TLS13"))})
+		} else {
+			tpl.ResourceCountIs("AWS::ApiGateway::DomainName", 0)
+		}
+	}
+}
+
+func TestEveryTenantLogGroupIsEncryptedWithTheTenantKey(t *testing.T) {
+	r := example(t)
+	for name := range tenantStacks(t) {
+		groups := r.Resources(t, name, "AWS::Logs::LogGroup")
+		assert.GreaterOrEqual(t, len(groups), 4, "%s: access, execution, authorizer and WAF logs", name)
+		for id, g := range groups {
+			kms, ok := g["Properties"].(map[string]any)["KmsKeyId"].(map[string]any)
+			require.True(t, ok, "%s %s: KMS key", name, id)
+			assert.Contains(t, kms["Fn::GetAtt"].([]any)[0], "TenantKey", "%s %s", name, id)
+		}
+		// The tenant key admits CloudWatch Logs for exactly the front door's log groups, by name.
+		tn := tenantStacks(t)[name]
+		var logs any
+		for _, k := range r.Resources(t, name, "AWS::KMS::Key") {
+			for _, st := range k["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+				if st.(map[string]any)["Sid"] == "CloudWatchLogsForVoiceVaultLogGroups" {
+					logs = st.(map[string]any)["Condition"].(map[string]any)["ArnLike"].(map[string]any)["kms:EncryptionContext:aws:logs:arn"]
+				}
+			}
+		}
+		b, _ := json.Marshal(logs)
+		e := envOf(r.Config, name)
+		for _, want := range []string{
+			"log-group:/voicevault/" + e.Name + "/tenant/" + tn.Name + "/authorizer\"",
+			"log-group:/voicevault/" + e.Name + "/tenant/" + tn.Name + "/api-access\"",
+			"log-group:API-Gateway-Execution-Logs_\",{\"Ref\":\"API",
+			"log-group:aws-waf-logs-voicevault-" + e.Name + "-" + tn.Name + "\"",
+		} {
+			assert.Contains(t, string(b), want, name)
+		}
+	}
+}
+
+func TestTenantAlarmsNotifyThePlatformTopic(t *testing.T) {
+	r := example(t)
+	for name := range tenantStacks(t) {
+		e := envOf(r.Config, name)
+		alarms := r.Resources(t, name, "AWS::CloudWatch::Alarm")
+		metrics := map[string]bool{}
+		for id, a := range alarms {
+			props := a["Properties"].(map[string]any)
+			metrics[props["MetricName"].(string)] = true
+			b, _ := json.Marshal(props["AlarmActions"])
+			assert.Contains(t, string(b), ":sns:"+e.Region+":"+e.Account+":"+config.AlarmTopicName(e.Name), "%s %s", name, id)
+		}
+		for _, m := range []string{"5XXError", "Latency", "Errors", "Throttles", "BlockedRequests"} {
+			assert.True(t, metrics[m], "%s: alarm on %s", name, m)
+		}
+	}
+}
+
+func TestAllTenantsShareOneAuthorizerAsset(t *testing.T) {
+	r := example(t)
+	keys := map[any]bool{}
+	for name := range tenantStacks(t) {
+		for _, fn := range r.Resources(t, name, "AWS::Lambda::Function") {
+			keys[fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"]] = true
+		}
+	}
+	assert.Len(t, keys, 1, "one source, one asset")
+}
+
+func ptr(s string) *string { return &s }
