@@ -128,8 +128,8 @@ func TestEveryTenantStackHoldsExactlyItsKeyBucketRoleAndWorkload(t *testing.T) {
 		}
 		// The API front door adds its authorizer's role and managed policy and the TargetGroupBinding.
 		tpl.ResourceCountIs("AWS::IAM::Role", 3)
-		tpl.ResourceCountIs("AWS::IAM::Policy", 2)
-		tpl.ResourceCountIs("AWS::IAM::ManagedPolicy", 1)
+		tpl.ResourceCountIs("AWS::IAM::Policy", 0)
+		tpl.ResourceCountIs("AWS::IAM::ManagedPolicy", 3)
 		tpl.ResourceCountIs("Custom::AWSCDK-EKS-KubernetesResource", 3)
 		tpl.ResourceCountIs("AWS::KMS::Key", 1)
 	}
