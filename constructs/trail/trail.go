@@ -24,6 +24,7 @@ import (
 
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/logbucket"
+	"github.com/voicevault/voicevault/internal/retention"
 )
 
 // MaxDataEventBuckets is how many buckets one trail's data-event selector can name: CloudTrail
@@ -84,7 +85,7 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 	if logRetention == 0 {
 		logRetention = DefaultLogRetentionDays
 	}
-	retention, ok := retentionDays[logRetention]
+	logGroupRetention, ok := retention.Lookup(logRetention)
 	if !ok {
 		panic(fmt.Errorf("trail %q: log retention of %d days is not a CloudWatch Logs retention value", id, logRetention))
 	}
@@ -116,7 +117,7 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 	c.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(logGroupName),
 		EncryptionKey: c.key,
-		Retention:     retention,
+		Retention:     logGroupRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	c.trail = awscloudtrail.NewTrail(c, jsii.String("Trail"), &awscloudtrail.TrailProps{
@@ -218,16 +219,4 @@ func allowCloudTrail(key awskms.IKey, trailARN, partition, account string) {
 			"StringLike":   map[string]interface{}{"kms:EncryptionContext:aws:cloudtrail:arn": anyTrailOfAccount},
 		},
 	}), jsii.Bool(false))
-}
-
-// retentionDays maps CloudWatch Logs retention values to the CDK's names for them.
-var retentionDays = map[int]awslogs.RetentionDays{
-	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
-	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
-	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
-	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
-	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
-	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
-	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
-	3653: awslogs.RetentionDays_TEN_YEARS,
 }

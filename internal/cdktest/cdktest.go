@@ -21,6 +21,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/internal/cdkunit"
 	"github.com/voicevault/voicevault/internal/jsiiexit"
 	"github.com/voicevault/voicevault/stacks"
 )
@@ -229,33 +230,11 @@ func (x *Template) check(what string, f func()) bool {
 	return true
 }
 
-// catch runs f and turns a panic (jsii raises assertion failures and construct errors as
-// panics) into an error.
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	f()
-	return nil
-}
-
-// trim drops the JavaScript stack trace jsii appends and bounds the message.
-func trim(s string) string {
-	var keep []string
-	for _, line := range strings.Split(s, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "at ") {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	s = strings.Join(keep, "\n")
-	if len(s) > 4000 {
-		s = s[:4000] + "\n…(truncated)"
-	}
-	return s
-}
+// catch and trim are cdkunit's: construct tests and app tests fail jsii panics the same way.
+var (
+	catch = cdkunit.Catch
+	trim  = cdkunit.Trim
+)
 
 // Catch is catch for tests that expect a construct to panic.
 func Catch(f func()) error { return catch(f) }

@@ -62,7 +62,7 @@ func Synth(t testing.TB, stack awscdk.Stack) *Template {
 	t.Helper()
 	var tpl assertions.Template
 	if err := Catch(func() { tpl = assertions.Template_FromStack(stack, nil) }); err != nil {
-		t.Fatalf("synth: %s", trim(err.Error()))
+		t.Fatalf("synth: %s", Trim(err.Error()))
 	}
 	return &Template{t: t, tpl: tpl}
 }
@@ -127,7 +127,7 @@ func (x *Template) Resources(typ string) map[string]map[string]any {
 func (x *Template) check(what string, f func()) bool {
 	x.t.Helper()
 	if err := Catch(f); err != nil {
-		x.t.Errorf("%s: %s", what, trim(err.Error()))
+		x.t.Errorf("%s: %s", what, Trim(err.Error()))
 		return false
 	}
 	return true
@@ -145,8 +145,8 @@ func Catch(f func()) (err error) {
 	return nil
 }
 
-// trim drops the JavaScript stack trace jsii appends and bounds the message.
-func trim(s string) string {
+// Trim drops the JavaScript stack trace jsii appends and bounds the message.
+func Trim(s string) string {
 	var keep []string
 	for _, line := range strings.Split(s, "\n") {
 		if !strings.HasPrefix(strings.TrimSpace(line), "at ") {

@@ -19,6 +19,12 @@ var byDays = map[int]awslogs.RetentionDays{
 	3653: awslogs.RetentionDays_TEN_YEARS,
 }
 
+// Lookup returns the retention of n days, and whether CloudWatch Logs accepts n.
+func Lookup(n int) (awslogs.RetentionDays, bool) {
+	r, ok := byDays[n]
+	return r, ok
+}
+
 // Days returns the retention of n days. It panics on a value CloudWatch Logs does not accept
 // (config validation rejects those first).
 func Days(n int) awslogs.RetentionDays {
