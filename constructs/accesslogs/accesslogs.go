@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/internal/s3defaults"
 )
 
 // DefaultRetentionDays is how long access-log objects (and their noncurrent versions) are kept.
@@ -49,22 +51,16 @@ func New(scope constructs.Construct, id string, props Props) awss3.Bucket {
 	if sources == "" {
 		sources = DefaultSourceBuckets
 	}
-	b := awss3.NewBucket(scope, jsii.String(id), &awss3.BucketProps{
-		BucketName:        jsii.String(props.BucketName),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED, // S3 log delivery cannot write SSE-KMS targets
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		EnforceSSL:        jsii.Bool(true),
-		MinimumTLSVersion: jsii.Number(1.2),
-		Versioned:         jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	b := awss3.NewBucket(scope, jsii.String(id), s3defaults.Secure(&awss3.BucketProps{
+		BucketName: jsii.String(props.BucketName),
+		Encryption: awss3.BucketEncryption_S3_MANAGED, // S3 log delivery cannot write SSE-KMS targets
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireAccessLogs"),
 			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(days))),
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(float64(days))),
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
 		}},
-	})
+	}))
 	stack := awscdk.Stack_Of(b)
 	b.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("S3ServerAccessLogsFromEnvironmentBuckets"),

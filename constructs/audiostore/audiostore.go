@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/internal/audiolayout"
+	"github.com/voicevault/voicevault/internal/s3defaults"
 )
 
 // Defaults.
@@ -104,20 +105,14 @@ func New(scope constructs.Construct, id string, props Props) *AudioStore {
 	}
 	s := &AudioStore{Construct: constructs.NewConstruct(scope, jsii.String(id)), key: p.Key, name: p.BucketName}
 	days := func(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
-	s.bucket = awss3.NewBucket(s.Construct, jsii.String("Bucket"), &awss3.BucketProps{
+	s.bucket = awss3.NewBucket(s.Construct, jsii.String("Bucket"), s3defaults.Secure(&awss3.BucketProps{
 		BucketName:             jsii.String(p.BucketName),
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          p.Key,
 		BucketKeyEnabled:       jsii.Bool(true),
 		BlockedEncryptionTypes: &[]awss3.BlockedEncryptionType{awss3.BlockedEncryptionType_SSE_C()},
-		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
-		EnforceSSL:             jsii.Bool(true),
-		MinimumTLSVersion:      jsii.Number(1.2),
-		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		Versioned:              jsii.Bool(true),
 		ServerAccessLogsBucket: p.AccessLogBucket,
 		ServerAccessLogsPrefix: jsii.String(p.AccessLogPrefix),
-		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 		LifecycleRules: &[]*awss3.LifecycleRule{
 			{
 				Id:                                  jsii.String(RuleRetention),
@@ -137,7 +132,7 @@ func New(scope constructs.Construct, id string, props Props) *AudioStore {
 				ExpiredObjectDeleteMarker: jsii.Bool(true),
 			},
 		},
-	})
+	}))
 	// The log bucket is imported (it is the platform stack's), so the CDK cannot add the log
 	// delivery statement to its policy and warns. The platform's access-log bucket already lets
 	// logging.s3.amazonaws.com write for every vv-* bucket of its account (constructs/accesslogs).

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/internal/s3defaults"
 )
 
 // DefaultRetentionDays is how long log objects (and their noncurrent versions) are kept.
@@ -47,23 +49,17 @@ func New(scope constructs.Construct, id string, props Props) awss3.Bucket {
 	if prefix == "" {
 		prefix = id + "/"
 	}
-	bp := &awss3.BucketProps{
-		Encryption:        awss3.BucketEncryption_KMS,
-		EncryptionKey:     props.Key,
-		BucketKeyEnabled:  jsii.Bool(true),
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		EnforceSSL:        jsii.Bool(true),
-		MinimumTLSVersion: jsii.Number(1.2),
-		Versioned:         jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	bp := s3defaults.Secure(&awss3.BucketProps{
+		Encryption:       awss3.BucketEncryption_KMS,
+		EncryptionKey:    props.Key,
+		BucketKeyEnabled: jsii.Bool(true),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:                                  jsii.String("ExpireLogs"),
 			Expiration:                          awscdk.Duration_Days(jsii.Number(float64(days))),
 			NoncurrentVersionExpiration:         awscdk.Duration_Days(jsii.Number(float64(days))),
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
 		}},
-	}
+	})
 	if props.ObjectLockDays > 0 {
 		bp.ObjectLockEnabled = jsii.Bool(true)
 		bp.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Governance(awscdk.Duration_Days(jsii.Number(float64(props.ObjectLockDays))))

@@ -1,0 +1,22 @@
+// Package s3defaults holds, in one place, the settings every VoiceVault bucket shares whatever it
+// stores: public access blocked, ACLs off (bucket owner enforced), TLS 1.2+ only, versioning, and
+// retained when its stack is deleted. Encryption, names, logging and lifecycle stay with the
+// construct that knows what the bucket holds.
+package s3defaults
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Secure sets the shared defaults on p and returns it.
+func Secure(p *awss3.BucketProps) *awss3.BucketProps {
+	p.BlockPublicAccess = awss3.BlockPublicAccess_BLOCK_ALL()
+	p.ObjectOwnership = awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED
+	p.EnforceSSL = jsii.Bool(true)
+	p.MinimumTLSVersion = jsii.Number(1.2)
+	p.Versioned = jsii.Bool(true)
+	p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	return p
+}
