@@ -20,7 +20,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata/ from this synth")
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { cdktest.MainValidated(m) }
 
 func example(t *testing.T) *cdktest.Result {
 	t.Helper()

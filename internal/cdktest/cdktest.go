@@ -52,8 +52,16 @@ var (
 )
 
 // Main runs a package's tests, then removes the synthesized directories and shuts jsii down
-// quietly. Use it as TestMain in every package that synthesizes.
+// quietly. Use it as TestMain in every package that synthesizes. Like cdkunit.Main it skips the
+// CDK's template validation (cdkunit.SkipTemplateValidation); MainValidated keeps it.
 func Main(m *testing.M) {
+	cdkunit.SkipTemplateValidation()
+	MainValidated(m)
+}
+
+// MainValidated is Main with the CDK's template validation on, as in every synth outside
+// tests: for package test, which synthesizes the whole example app and proves it validates.
+func MainValidated(m *testing.M) {
 	code := m.Run()
 	dirsMu.Lock()
 	for _, d := range outdirs {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -29,8 +30,17 @@ var (
 	dirs []string
 )
 
+// EnvTemplateValidation is the CDK's switch for its built-in CloudFormation template validation
+// (cfn-lint rules run in WebAssembly at the end of every synth): "false" turns it off.
+const EnvTemplateValidation = "CDK_VALIDATION"
+
 // Main runs a package's tests, removes the synthesized directories and shuts jsii down quietly.
+// Unit tests of single constructs run without the CDK's template validation: starting its engine
+// costs each test binary about 2.3 s and 350 MB, and validating every small test template costs
+// more. The whole example app is validated by package test (cdktest.MainValidated), and every
+// synth outside tests validates. Set CDK_VALIDATION=true to validate in unit tests too.
 func Main(m *testing.M) {
+	SkipTemplateValidation()
 	code := m.Run()
 	mu.Lock()
 	for _, d := range dirs {
@@ -39,6 +49,22 @@ func Main(m *testing.M) {
 	mu.Unlock()
 	jsiiexit.Close()
 	os.Exit(code)
+}
+
+// SkipTemplateValidation turns the CDK's template validation off for this test binary unless
+// CDK_VALIDATION is set. jsii-runtime-go fixes the JavaScript process's environment while the
+// CDK packages register their types, before TestMain runs, so setting the variable here would be
+// too late: the binary executes itself again with it set. If that fails the tests still run,
+// validated (slower, never wrong).
+func SkipTemplateValidation() {
+	if _, set := os.LookupEnv(EnvTemplateValidation); set {
+		return
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	_ = syscall.Exec(exe, os.Args, append(os.Environ(), EnvTemplateValidation+"=false")) // returns only on failure
 }
 
 // NewStack is a new app with one stack in Account and Region.
