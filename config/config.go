@@ -152,7 +152,43 @@ type Authorizer struct {
 	TenantClaim     string   `yaml:"tenantClaim"`     // Default: tenant.
 	APIKeys         bool     `yaml:"apiKeys"`         // Default: false. Partner API keys (x-api-key) on.
 	CacheTTLSeconds *int     `yaml:"cacheTtlSeconds"` // Default: 300. 0 turns the cache off; at most 3600.
+	// Partners are the partners whose API keys (hashed in the tenant's API key secret under the same
+	// IDs) are accepted, each metered by a usage plan of its own. Required with apiKeys: true (at
+	// least one); not allowed without it. A key in the secret whose ID is not listed here is denied.
+	Partners []Partner `yaml:"partners"`
 }
+
+// Partner is one partner of a tenant: its API key ID in the tenant's API key secret and the
+// usage plan that meters it.
+type Partner struct {
+	ID         string `yaml:"id"`         // Required. ^[a-z0-9][a-z0-9-]{0,31}$, unique in the tenant; the key's id in the secret.
+	RateLimit  int    `yaml:"rateLimit"`  // Default: the stage's api.rateLimit. At most that.
+	BurstLimit int    `yaml:"burstLimit"` // Default: the stage's api.burstLimit. At most that.
+	Quota      *Quota `yaml:"quota"`      // Default: none (throttled, not capped).
+}
+
+// UsagePlan throttles, and optionally caps, the tenant's interactive (JWT) callers together.
+type UsagePlan struct {
+	RateLimit  int    `yaml:"rateLimit"`  // Default: the stage's api.rateLimit. At most that.
+	BurstLimit int    `yaml:"burstLimit"` // Default: the stage's api.burstLimit. At most that.
+	Quota      *Quota `yaml:"quota"`      // Default: none (throttled, not capped).
+}
+
+// Quota caps the requests of a usage plan per period.
+type Quota struct {
+	Limit  int         `yaml:"limit"`  // Required. Requests per period, at least 1.
+	Period QuotaPeriod `yaml:"period"` // Required. DAY, WEEK or MONTH.
+}
+
+// QuotaPeriod is the period a quota counts over, as API Gateway names it.
+type QuotaPeriod string
+
+// Quota periods.
+const (
+	QuotaDay   QuotaPeriod = "DAY"
+	QuotaWeek  QuotaPeriod = "WEEK"
+	QuotaMonth QuotaPeriod = "MONTH"
+)
 
 // WAF configures the tenant's web ACL rules.
 type WAF struct {
@@ -169,6 +205,9 @@ type API struct {
 	// the name, so it does not move when other tenants come or go; set it only to resolve a
 	// collision that validation reports.
 	ListenerPriority int `yaml:"listenerPriority"`
+	// Usage is the usage plan of the tenant's interactive (JWT) callers, all metered together by one
+	// API Gateway key. Default: the stage's rate and burst, no quota.
+	Usage UsagePlan `yaml:"usage"`
 }
 
 // CustomDomain puts the API behind the tenant's own host name.

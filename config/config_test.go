@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,9 +82,22 @@ func TestDefaultsAreAppliedInOnePlace(t *testing.T) {
 }
 
 func TestAPIKeysTurnTheAuthorizerCacheOff(t *testing.T) {
-	c, err := Parse("x.yaml", []byte(strings.Replace(base, "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true", 1)))
+	c, err := Parse("x.yaml", []byte(strings.Replace(base, "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a}]", 1)))
 	require.NoError(t, err)
 	assert.Equal(t, 0, *c.Tenants[0].Authorizer.CacheTTLSeconds)
+}
+
+func TestUsagePlansDefaultToTheStageThrottle(t *testing.T) {
+	src := strings.Replace(base, "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a}, {id: partner-b, rateLimit: 5, quota: {limit: 10000, period: MONTH}}]", 1)
+	src = strings.Replace(src, "    environment: prod", "    environment: prod\n    api: {rateLimit: 40, burstLimit: 80}", 1)
+	c, err := Parse("x.yaml", []byte(src))
+	require.NoError(t, err)
+	tn := c.Tenants[0]
+	assert.Equal(t, UsagePlan{RateLimit: 40, BurstLimit: 80}, tn.API.Usage, "interactive callers: the stage's throttle, no quota")
+	assert.Equal(t, []Partner{
+		{ID: "partner-a", RateLimit: 40, BurstLimit: 80},
+		{ID: "partner-b", RateLimit: 5, BurstLimit: 80, Quota: &Quota{Limit: 10000, Period: QuotaMonth}},
+	}, tn.Authorizer.Partners)
 }
 
 func TestDerivedListenerPriorityIsStableAndInRange(t *testing.T) {
@@ -254,6 +268,22 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"shared bootstrap qualifier", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", `environments[1].deployment.qualifier: "vvault" is already the qualifier of environments[0] in the same account and region`},
 		{"shared github environment", "tenants:", "    deployment: {github: {repository: acme/voice, environment: production}}\n  - name: stage\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {github: {repository: acme/voice, environment: Production}}\ntenants:", `environments[1].deployment.github.environment: "Production" is already the GitHub environment of environments[0]`},
 		{"second oidc provider in one account", "tenants:", "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice}}\ntenants:", "environments[1].deployment.github.existingOidcProvider: account 111111111111 has one GitHub OIDC provider, created by the delivery stack of environments[0]; set existingOidcProvider: true here"},
+		{"api keys without partners", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true", "tenants[0].authorizer.partners: apiKeys: true needs at least one partner (id, and optionally rateLimit, burstLimit, quota)"},
+		{"partners without api keys", "      audiences: [voice]", "      audiences: [voice]\n      partners: [{id: partner-a}]", "tenants[0].authorizer.partners: 1 partner(s) given but apiKeys is false; set apiKeys: true or remove the partners"},
+		{"too many partners", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [" + manyPartners(MaxPartners+1) + "]", "tenants[0].authorizer.partners: 21 partners; at most 20 per tenant"},
+		{"bad partner id", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: Partner_A}]", `tenants[0].authorizer.partners[0].id: "Partner_A" is not a partner ID (1-32 lowercase letters, digits and '-'`},
+		{"missing partner id", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{rateLimit: 5}]", `tenants[0].authorizer.partners[0].id: "" is not a partner ID`},
+		{"duplicated partner id", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a}, {id: partner-a}]", `tenants[0].authorizer.partners[1].id: "partner-a" is already the id of partners[0]; partner ids must be unique`},
+		{"partner rate above stage", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a, rateLimit: 51}]", "tenants[0].authorizer.partners[0].rateLimit: 51 is out of range (1 to the stage's api.rateLimit, 50 requests per second)"},
+		{"partner burst above stage", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a, burstLimit: 101}]", "tenants[0].authorizer.partners[0].burstLimit: 101 is out of range (1 to the stage's api.burstLimit, 100)"},
+		{"partner quota of zero", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a, quota: {limit: 0, period: DAY}}]", "tenants[0].authorizer.partners[0].quota.limit: 0 is out of range (at least 1 request per period)"},
+		{"partner quota period", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a, quota: {limit: 10, period: YEAR}}]", `tenants[0].authorizer.partners[0].quota.period: "YEAR" is not a quota period (one of: DAY, WEEK, MONTH)`},
+		{"usage rate above stage", "    environment: prod", "    environment: prod\n    api: {rateLimit: 20, usage: {rateLimit: 30}}", "tenants[0].api.usage.rateLimit: 30 is out of range (1 to the stage's api.rateLimit, 20 requests per second)"},
+		{"negative usage rate", "    environment: prod", "    environment: prod\n    api: {usage: {rateLimit: -1}}", "tenants[0].api.usage.rateLimit: -1 is out of range (1 to the stage's api.rateLimit, 50 requests per second)"},
+		{"usage burst above stage", "    environment: prod", "    environment: prod\n    api: {usage: {burstLimit: 500}}", "tenants[0].api.usage.burstLimit: 500 is out of range (1 to the stage's api.burstLimit, 100)"},
+		{"usage quota of zero", "    environment: prod", "    environment: prod\n    api: {usage: {quota: {period: WEEK}}}", "tenants[0].api.usage.quota.limit: 0 is out of range (at least 1 request per period)"},
+		{"usage quota period in lower case", "    environment: prod", "    environment: prod\n    api: {usage: {quota: {limit: 5, period: day}}}", `tenants[0].api.usage.quota.period: "day" is not a quota period (one of: DAY, WEEK, MONTH)`},
+		{"usage quota without period", "    environment: prod", "    environment: prod\n    api: {usage: {quota: {limit: 5}}}", `tenants[0].api.usage.quota.period: "" is not a quota period (one of: DAY, WEEK, MONTH)`},
 		{"no tenants", "tenants:", "tenants: []\nx_tenants:", `x_tenants: unknown field`},
 	}
 	for _, tc := range cases {
@@ -270,6 +300,14 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 			assert.NotContains(t, err.Error(), "goroutine", "no stack trace")
 		})
 	}
+}
+
+func manyPartners(n int) string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("{id: p%d}", i)
+	}
+	return strings.Join(ids, ", ")
 }
 
 func TestAllProblemsAreReportedAtOnce(t *testing.T) {

@@ -155,6 +155,22 @@ func (t *Tenant) applyDefaults() {
 	if t.API.BurstLimit == 0 {
 		t.API.BurstLimit = max(DefaultAPIBurstLimit, t.API.RateLimit)
 	}
+	u := &t.API.Usage
+	if u.RateLimit == 0 {
+		u.RateLimit = t.API.RateLimit
+	}
+	if u.BurstLimit == 0 {
+		u.BurstLimit = t.API.BurstLimit
+	}
+	for i := range t.Authorizer.Partners {
+		pt := &t.Authorizer.Partners[i]
+		if pt.RateLimit == 0 {
+			pt.RateLimit = t.API.RateLimit
+		}
+		if pt.BurstLimit == 0 {
+			pt.BurstLimit = t.API.BurstLimit
+		}
+	}
 	if t.API.ListenerPriority == 0 && t.Name != "" {
 		t.API.ListenerPriority = DerivedListenerPriority(t.Name)
 	}

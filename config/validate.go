@@ -29,6 +29,7 @@ var (
 	reGitHubRepo   = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$`)
 	reGitHubEnv    = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 	reGitBranch    = regexp.MustCompile(`^[A-Za-z0-9._/-]{1,200}$`)
+	rePartnerID    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 )
 
 // Limits of what the file may ask for.
@@ -41,7 +42,14 @@ const (
 	MaxRetentionDays = 3650
 	// MaxListenerPriority is the highest rule priority an Application Load Balancer listener takes.
 	MaxListenerPriority = 50000
+	// MaxPartners bounds a tenant's partners: each adds a usage plan, an API key and their link
+	// to the tenant's template, and usage plans count against a Regional quota (300 per account
+	// by default).
+	MaxPartners = 20
 )
+
+// QuotaPeriods are the quota periods API Gateway accepts.
+var QuotaPeriods = []QuotaPeriod{QuotaDay, QuotaWeek, QuotaMonth}
 
 // LogRetentionValues are the retention periods CloudWatch Logs accepts.
 var LogRetentionValues = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
@@ -394,6 +402,28 @@ func (t *Tenant) validate(ck *checker, p string) {
 	if pr := t.API.ListenerPriority; pr < 1 || pr > MaxListenerPriority {
 		ck.add(p+".api.listenerPriority", "%d is out of range (1 to %d)", pr, MaxListenerPriority)
 	}
+	u := t.API.Usage
+	t.validatePlan(ck, p+".api.usage", u.RateLimit, u.BurstLimit, u.Quota)
+	switch n := len(a.Partners); {
+	case a.APIKeys && n == 0:
+		ck.add(p+".authorizer.partners", "apiKeys: true needs at least one partner (id, and optionally rateLimit, burstLimit, quota): every request must be metered by a usage plan, and API Gateway refuses a partner key without one")
+	case !a.APIKeys && n > 0:
+		ck.add(p+".authorizer.partners", "%d partner(s) given but apiKeys is false; set apiKeys: true or remove the partners", n)
+	case n > MaxPartners:
+		ck.add(p+".authorizer.partners", "%d partners; at most %d per tenant", n, MaxPartners)
+	}
+	partnerIDs := map[string]int{}
+	for i, pt := range a.Partners {
+		pp := fmt.Sprintf("%s.authorizer.partners[%d]", p, i)
+		if !rePartnerID.MatchString(pt.ID) {
+			ck.add(pp+".id", "%q is not a partner ID (1-32 lowercase letters, digits and '-', starting with a letter or digit; the key's id in the API key secret)", pt.ID)
+		} else if j, dup := partnerIDs[pt.ID]; dup {
+			ck.add(pp+".id", "%q is already the id of partners[%d]; partner ids must be unique", pt.ID, j)
+		} else {
+			partnerIDs[pt.ID] = i
+		}
+		t.validatePlan(ck, pp, pt.RateLimit, pt.BurstLimit, pt.Quota)
+	}
 	if d := t.CustomDomain; d != nil {
 		if !reFQDN.MatchString(d.DomainName) || len(d.DomainName) > 253 {
 			ck.add(p+".customDomain.domainName", "%q is not a lowercase DNS name (e.g. voice.example.com)", d.DomainName)
@@ -403,6 +433,26 @@ func (t *Tenant) validate(ck *checker, p string) {
 		}
 	}
 	validateTags(ck, p+".tags", t.Tags)
+}
+
+// validatePlan checks a usage plan's throttle against the stage's (a plan can only narrow it) and
+// its quota.
+func (t *Tenant) validatePlan(ck *checker, p string, rate, burst int, q *Quota) {
+	if rate < 1 || rate > t.API.RateLimit {
+		ck.add(p+".rateLimit", "%d is out of range (1 to the stage's api.rateLimit, %d requests per second)", rate, t.API.RateLimit)
+	}
+	if burst < 1 || burst > t.API.BurstLimit {
+		ck.add(p+".burstLimit", "%d is out of range (1 to the stage's api.burstLimit, %d)", burst, t.API.BurstLimit)
+	}
+	if q == nil {
+		return
+	}
+	if q.Limit < 1 {
+		ck.add(p+".quota.limit", "%d is out of range (at least 1 request per period)", q.Limit)
+	}
+	if !slices.Contains(QuotaPeriods, q.Period) {
+		ck.add(p+".quota.period", "%q is not a quota period (one of: DAY, WEEK, MONTH)", q.Period)
+	}
 }
 
 func dnsLabel(ck *checker, p, v string, maxLen int) {

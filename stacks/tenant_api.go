@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -60,6 +61,8 @@ func addAPI(tn *Tenant) {
 		AuthorizerCacheTTLSeconds: *t.Authorizer.CacheTTLSeconds,
 		APIKeys:                   t.Authorizer.APIKeys,
 		RateLimit:                 t.API.RateLimit, BurstLimit: t.API.BurstLimit,
+		Interactive: plan(t.API.Usage.RateLimit, t.API.Usage.BurstLimit, t.API.Usage.Quota),
+		Partners:    partners(t.Authorizer.Partners),
 		Backend: apiedge.Backend{
 			VPCLinkID: param(ParamIngressVPCLinkID), ListenerARN: param(ParamIngressListenerARN),
 			URL: backendURL, TenantHeader: ingress.TenantHeader,
@@ -68,6 +71,13 @@ func addAPI(tn *Tenant) {
 		LogRetentionDays: env.LogRetentionDays,
 		AlarmTopic:       topic,
 	})
+
+	// The authorizer returns each caller's meter key (usage plans: see package apiedge).
+	var keys []authorizerfn.UsageKey
+	for _, m := range tn.API.Meters() {
+		keys = append(keys, authorizerfn.UsageKey{Caller: m.Caller, Key: m.Key})
+	}
+	tn.Authorizer.UseUsageKeys(keys)
 
 	tn.WAF = waf.New(stack, "WAF", waf.Props{
 		Name:             "voicevault-" + env.Name + "-" + t.Name,
@@ -109,4 +119,20 @@ func addAPI(tn *Tenant) {
 	})
 	// The binding lives in the tenant's namespace: apply it after the namespace exists.
 	tn.Route.Binding().Node().AddDependency(tn.Workload.GuardrailsManifest())
+}
+
+func plan(rate, burst int, q *config.Quota) apiedge.Plan {
+	p := apiedge.Plan{RateLimit: rate, BurstLimit: burst}
+	if q != nil {
+		p.Quota = &apiedge.Quota{Limit: q.Limit, Period: awsapigateway.Period(q.Period)}
+	}
+	return p
+}
+
+func partners(ps []config.Partner) []apiedge.Partner {
+	var out []apiedge.Partner
+	for _, p := range ps {
+		out = append(out, apiedge.Partner{ID: p.ID, Plan: plan(p.RateLimit, p.BurstLimit, p.Quota)})
+	}
+	return out
 }

@@ -263,3 +263,105 @@ func TestAllTenantsShareOneAuthorizerAsset(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestEveryTenantMetersEveryCallerWithAUsagePlan: the API takes the usage key from the authorizer
+// only, every method needs one, there is one plan per caller class (interactive + each partner)
+// on this stack's stage with the configured throttle and quota, each holding one generated meter
+// key, and the authorizer names exactly those keys and may read exactly those.
+func TestEveryTenantMetersEveryCallerWithAUsagePlan(t *testing.T) {
+	r := example(t)
+	partners := 0
+	for name, tn := range tenantStacks(t) {
+		tpl := r.Template(t, name)
+		tpl.HasResourceProperties("AWS::ApiGateway::RestApi", map[string]any{"ApiKeySourceType": "AUTHORIZER"})
+		for id, m := range r.Resources(t, name, "AWS::ApiGateway::Method") {
+			assert.Equal(t, true, m["Properties"].(map[string]any)["ApiKeyRequired"], "%s %s", name, id)
+		}
+
+		type want struct {
+			rate, burst int
+			quota       *config.Quota
+		}
+		plans := map[string]want{
+			apiedge.APIName(tn.Environment, tn.Name) + "-interactive": {tn.API.Usage.RateLimit, tn.API.Usage.BurstLimit, tn.API.Usage.Quota},
+		}
+		for _, p := range tn.Authorizer.Partners {
+			plans[apiedge.APIName(tn.Environment, tn.Name)+"-partner-"+p.ID] = want{p.RateLimit, p.BurstLimit, p.Quota}
+			partners++
+		}
+		got := r.Resources(t, name, "AWS::ApiGateway::UsagePlan")
+		require.Len(t, got, len(plans), name)
+		apiID := logicalIDOf(t, r.Resources(t, name, "AWS::ApiGateway::RestApi"))
+		stageID := logicalIDOf(t, r.Resources(t, name, "AWS::ApiGateway::Stage"))
+		for id, p := range got {
+			props := p["Properties"].(map[string]any)
+			w, ok := plans[props["UsagePlanName"].(string)]
+			require.True(t, ok, "%s %s: unexpected plan %v", name, id, props["UsagePlanName"])
+			assert.Equal(t, map[string]any{"RateLimit": float64(w.rate), "BurstLimit": float64(w.burst)}, props["Throttle"], "%s %s", name, id)
+			if w.quota == nil {
+				assert.Nil(t, props["Quota"], "%s %s", name, id)
+			} else {
+				assert.Equal(t, map[string]any{"Limit": float64(w.quota.Limit), "Period": string(w.quota.Period)}, props["Quota"], "%s %s", name, id)
+			}
+			stages := props["ApiStages"].([]any)
+			require.Len(t, stages, 1, "%s %s: this API's stage only", name, id)
+			st := stages[0].(map[string]any)
+			assert.Equal(t, map[string]any{"Ref": apiID}, st["ApiId"], "%s %s", name, id)
+			assert.Equal(t, map[string]any{"Ref": stageID}, st["Stage"], "%s %s", name, id)
+		}
+
+		keys := r.Resources(t, name, "AWS::ApiGateway::ApiKey")
+		require.Len(t, keys, len(plans), name)
+		var keyARNs []any
+		for id, k := range keys {
+			props := k["Properties"].(map[string]any)
+			assert.NotContains(t, props, "Value", "%s %s: a meter key's value is generated, never in the template", name, id)
+			assert.Equal(t, true, props["Enabled"], "%s %s", name, id)
+			keyARNs = append(keyARNs, map[string]any{"Fn::Join": []any{"", []any{"arn:" + partitionOf(r.Config, name) + ":apigateway:" + regionOf(r.Config, name) + "::/apikeys/", map[string]any{"Ref": id}}}})
+		}
+		require.Len(t, r.Resources(t, name, "AWS::ApiGateway::UsagePlanKey"), len(plans), name)
+
+		// The authorizer maps every caller, and may read exactly these keys.
+		var env map[string]any
+		for _, fn := range r.Resources(t, name, "AWS::Lambda::Function") {
+			if v, ok := fn["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any); ok && v["AUTHZ_TENANT"] == tn.Name {
+				env = v
+			}
+		}
+		require.NotNil(t, env, name)
+		b, _ := json.Marshal(env["AUTHZ_USAGE_KEYS"])
+		assert.Contains(t, string(b), `"*="`, name)
+		for _, p := range tn.Authorizer.Partners {
+			assert.Contains(t, string(b), `",`+p.ID+`="`, "%s: partner %s is mapped", name, p.ID)
+		}
+		var granted []any
+		for _, pol := range r.Resources(t, name, "AWS::IAM::ManagedPolicy") {
+			for _, s := range pol["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				st := s.(map[string]any)
+				if b, _ := json.Marshal(st["Action"]); strings.Contains(string(b), "apigateway:") {
+					assert.Equal(t, "apigateway:GET", st["Action"], name)
+					assert.Equal(t, "ReadOwnMeterKeys", st["Sid"], name)
+					if list, ok := st["Resource"].([]any); ok {
+						granted = append(granted, list...)
+					} else {
+						granted = append(granted, st["Resource"]) // one key: IAM's single-resource form
+					}
+				}
+			}
+		}
+		assert.ElementsMatch(t, keyARNs, granted, "%s: apigateway:GET on exactly this tenant's meter keys", name)
+	}
+	assert.Positive(t, partners, "the example has at least one partner")
+}
+
+func logicalIDOf(t *testing.T, rs map[string]map[string]any) string {
+	t.Helper()
+	require.Len(t, rs, 1)
+	for id := range rs {
+		return id
+	}
+	return ""
+}
+
+func regionOf(c *config.Config, stack string) string    { return envOf(c, stack).Region }
+func partitionOf(c *config.Config, stack string) string { return envOf(c, stack).Partition() }

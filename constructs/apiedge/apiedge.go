@@ -9,13 +9,15 @@
 // tenant stack, each overwriting the others and deleting it with any of them, so the APIs here
 // set cloudWatchRole false and the platform stack sets the role once per environment.
 //
-// Usage plans: the authorizer verifies x-api-key itself against HMAC hashes and returns no
-// usageIdentifierKey, and API Gateway applies a usage plan only to methods with apiKeyRequired
-// whose caller presents (or, with apiKeySource AUTHORIZER, whose authorizer returns) the value of
-// an API Gateway API key in the plan. JWT callers have no such key, and storing partner keys as
-// API Gateway API keys would keep their plain values beside the hashes. So there is no usage plan:
-// the stage throttle and the WAF per-IP rate limit bound every caller. Per-partner quotas would
-// need the authorizer to return a usageIdentifierKey for every allowed caller.
+// Usage plans meter keys, not credentials. The API's key source is AUTHORIZER and every method
+// requires an API key, so API Gateway throttles and counts each request against the usage plan of
+// the API Gateway API key whose value the authorizer returns as usageIdentifierKey, and never looks
+// at a client's x-api-key header for that (the authorizer alone checks it, against HMAC hashes).
+// The API Gateway keys here are meter keys: CloudFormation generates their values (the template
+// has none), nobody is given one, and knowing one gets a caller nothing. There is one plan and key
+// for all of the tenant's interactive (JWT) callers and one per partner, each associated with this
+// API's stage only; the authorizer maps a caller to its key ID (authorizerfn.UsageKey) and reads
+// the value at run time. Partner keys themselves are never stored in API Gateway.
 package apiedge
 
 import (
@@ -56,6 +58,10 @@ const (
 	MaxAudioUploadBytes   = 50 * 1024 * 1024 // reference audio, uploaded to S3 with a presigned URL
 )
 
+// InteractiveCaller is the caller name of the tenant's interactive (JWT) callers' meter key, as
+// the authorizer's AUTHZ_USAGE_KEYS names it.
+const InteractiveCaller = "*"
+
 // Defaults.
 const (
 	DefaultLogRetentionDays     = 365
@@ -72,6 +78,33 @@ type Backend struct {
 	// http://<internal ALB DNS name>; API Gateway sends the host as Host (and SNI). Required.
 	URL          string
 	TenantHeader string // Required. Set to the tenant's name on every request (ingress.TenantHeader).
+}
+
+// Plan is a usage plan's throttle and optional quota.
+type Plan struct {
+	RateLimit  int    // Default: the stage's RateLimit. At most that.
+	BurstLimit int    // Default: the stage's BurstLimit. At most that.
+	Quota      *Quota // Default: none (throttled, not capped).
+}
+
+// Quota caps a usage plan's requests per period.
+type Quota struct {
+	Limit  int                  // Required. At least 1.
+	Period awsapigateway.Period // Required.
+}
+
+// Partner is a partner caller: its ID in the authorizer's API key secret and its own plan.
+type Partner struct {
+	ID   string // Required. Unique.
+	Plan Plan
+}
+
+// Meter is one usage plan and the meter key it counts: the API Gateway API key whose value the
+// authorizer returns for Caller.
+type Meter struct {
+	Caller string // InteractiveCaller or a partner ID.
+	Plan   awsapigateway.UsagePlan
+	Key    awsapigateway.ApiKey
 }
 
 // CustomDomain puts the API behind the tenant's own host name.
@@ -96,9 +129,15 @@ type Props struct {
 	// cache, because API Gateway answers 401 without calling the authorizer whenever a listed
 	// identity source is missing, and a cache keyed on Authorization alone would reuse a decision
 	// for a different x-api-key. Default: false (identity source: the Authorization header).
-	APIKeys          bool
-	RateLimit        int // Required. Stage steady-state requests per second.
-	BurstLimit       int // Required.
+	APIKeys    bool
+	RateLimit  int // Required. Stage steady-state requests per second.
+	BurstLimit int // Required.
+	// Interactive is the usage plan of every interactive (JWT) caller, metered together by one key.
+	// Default: the stage's throttle, no quota.
+	Interactive Plan
+	// Partners each get a usage plan and meter key of their own. Required (at least one) with
+	// APIKeys, not allowed without it: a partner key without a plan would be refused.
+	Partners         []Partner
 	Backend          Backend
 	CustomDomain     *CustomDomain // Default: none (the execute-api endpoint only).
 	LogRetentionDays int           // Default: DefaultLogRetentionDays.
@@ -123,6 +162,9 @@ type APIEdge interface {
 	DomainName() awsapigateway.DomainName // nil without a custom domain
 	Methods() []awsapigateway.Method
 	Alarms() []awscloudwatch.Alarm
+	// Meters are the usage plans and their meter keys: the interactive callers' first, then one
+	// per partner in Props order.
+	Meters() []Meter
 }
 
 type apiEdge struct {
@@ -135,6 +177,7 @@ type apiEdge struct {
 	domain   awsapigateway.DomainName
 	methods  []awsapigateway.Method
 	alarms   []awscloudwatch.Alarm
+	meters   []Meter
 }
 
 func (a *apiEdge) RestAPI() awsapigateway.RestApi              { return a.api }
@@ -147,6 +190,7 @@ func (a *apiEdge) ExecutionLogGroupName() string               { return a.execNa
 func (a *apiEdge) DomainName() awsapigateway.DomainName        { return a.domain }
 func (a *apiEdge) Methods() []awsapigateway.Method             { return a.methods }
 func (a *apiEdge) Alarms() []awscloudwatch.Alarm               { return a.alarms }
+func (a *apiEdge) Meters() []Meter                             { return a.meters }
 
 // AccessLogGroupName is the tenant API's access log group.
 func AccessLogGroupName(env, tenant string) string {
@@ -166,7 +210,33 @@ func (p Props) withDefaults() Props {
 	if p.ServerErrorRate == 0 {
 		p.ServerErrorRate = DefaultServerErrorRate
 	}
+	p.Interactive = p.Interactive.withDefaults(p)
+	partners := make([]Partner, len(p.Partners))
+	for i, pt := range p.Partners {
+		partners[i] = Partner{ID: pt.ID, Plan: pt.Plan.withDefaults(p)}
+	}
+	p.Partners = partners
 	return p
+}
+
+func (pl Plan) withDefaults(p Props) Plan {
+	if pl.RateLimit == 0 {
+		pl.RateLimit = p.RateLimit
+	}
+	if pl.BurstLimit == 0 {
+		pl.BurstLimit = p.BurstLimit
+	}
+	return pl
+}
+
+func (pl Plan) validate(p Props, who string) error {
+	switch q := pl.Quota; {
+	case pl.RateLimit < 1 || pl.RateLimit > p.RateLimit || pl.BurstLimit < 1 || pl.BurstLimit > p.BurstLimit:
+		return fmt.Errorf("%s plan rate %d and burst %d must be between 1 and the stage's %d and %d", who, pl.RateLimit, pl.BurstLimit, p.RateLimit, p.BurstLimit)
+	case q != nil && (q.Limit < 1 || q.Period == ""):
+		return fmt.Errorf("%s plan quota %d per %q needs a positive limit and a period", who, q.Limit, q.Period)
+	}
+	return nil
 }
 
 func (p Props) validate() error {
@@ -184,6 +254,23 @@ func (p Props) validate() error {
 		return fmt.Errorf("authorizer cache ttl %d s is out of range (0 to 3600)", p.AuthorizerCacheTTLSeconds)
 	case p.RateLimit < 1 || p.BurstLimit < 1:
 		return fmt.Errorf("rate limit %d and burst limit %d must be positive", p.RateLimit, p.BurstLimit)
+	case p.APIKeys && len(p.Partners) == 0:
+		return fmt.Errorf("api keys need at least one partner (a partner key without a usage plan is refused)")
+	case !p.APIKeys && len(p.Partners) > 0:
+		return fmt.Errorf("%d partners need api keys", len(p.Partners))
+	}
+	if err := p.Interactive.validate(p, "interactive"); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, pt := range p.Partners {
+		if pt.ID == "" || pt.ID == InteractiveCaller || seen[pt.ID] {
+			return fmt.Errorf("partner id %q must be unique and not empty or %q", pt.ID, InteractiveCaller)
+		}
+		seen[pt.ID] = true
+		if err := pt.Plan.validate(p, "partner "+pt.ID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -206,10 +293,12 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 	})
 
 	a.api = awsapigateway.NewRestApi(c, jsii.String("API"), &awsapigateway.RestApiProps{
-		RestApiName:               jsii.String(name),
-		Description:               jsii.String("VoiceVault TTS API of tenant " + p.Tenant + " (" + p.Environment + ")"),
-		EndpointTypes:             &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
-		CloudWatchRole:            jsii.Bool(false), // the platform stack sets the account's role once
+		RestApiName:    jsii.String(name),
+		Description:    jsii.String("VoiceVault TTS API of tenant " + p.Tenant + " (" + p.Environment + ")"),
+		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole: jsii.Bool(false), // the platform stack sets the account's role once
+		// Usage plans meter the key the authorizer returns, never a client's x-api-key header.
+		ApiKeySourceType:          awsapigateway.ApiKeySourceType_AUTHORIZER,
 		DisableExecuteApiEndpoint: jsii.Bool(p.CustomDomain != nil),
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(StageName),
@@ -306,6 +395,9 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 			Authorizer:        a.authz,
 			RequestValidator:  validator,
 			RequestParameters: &methodParams,
+			// Every request is metered by a usage plan: the authorizer's usageIdentifierKey must be
+			// a meter key of one of this stage's plans, or API Gateway answers 403.
+			ApiKeyRequired: jsii.Bool(true),
 		}
 		if rt.Model != "" {
 			opts.RequestModels = &map[string]awsapigateway.IModel{"application/json": models[rt.Model]}
@@ -338,6 +430,13 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		})
 	}
 
+	a.meters = append(a.meters, a.meter(c, p, "Interactive", InteractiveCaller, name+"-interactive",
+		"interactive (JWT) callers of tenant "+p.Tenant, p.Interactive))
+	for _, pt := range p.Partners {
+		a.meters = append(a.meters, a.meter(c, p, "Partner-"+pt.ID, pt.ID, name+"-partner-"+pt.ID,
+			"partner "+pt.ID+" of tenant "+p.Tenant, pt.Plan))
+	}
+
 	stage := a.api.DeploymentStage()
 	period := awscdk.Duration_Minutes(jsii.Number(5))
 	a.alarms = []awscloudwatch.Alarm{
@@ -347,6 +446,31 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 			stage.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: period}), float64(p.LatencyP99Millis)),
 	}
 	return a
+}
+
+// meter creates a usage plan on this API's stage and its meter key. The key has no value in the
+// template: API Gateway generates one, which only the authorizer reads (GetApiKey) and returns.
+func (a *apiEdge) meter(c constructs.Construct, p Props, id, caller, name, who string, pl Plan) Meter {
+	props := &awsapigateway.UsagePlanProps{
+		Name:        jsii.String(name),
+		Description: jsii.String("VoiceVault usage plan of the " + who + " (" + p.Environment + ")"),
+		ApiStages:   &[]*awsapigateway.UsagePlanPerApiStage{{Api: a.api, Stage: a.api.DeploymentStage()}},
+		Throttle: &awsapigateway.ThrottleSettings{
+			RateLimit:  jsii.Number(float64(pl.RateLimit)),
+			BurstLimit: jsii.Number(float64(pl.BurstLimit)),
+		},
+	}
+	if q := pl.Quota; q != nil {
+		props.Quota = &awsapigateway.QuotaSettings{Limit: jsii.Number(float64(q.Limit)), Period: q.Period}
+	}
+	plan := a.api.AddUsagePlan(jsii.String(id+"Plan"), props)
+	key := awsapigateway.NewApiKey(c, jsii.String(id+"MeterKey"), &awsapigateway.ApiKeyProps{
+		ApiKeyName:  jsii.String(name),
+		Description: jsii.String("VoiceVault meter key of the " + who + ": a usage identifier only the authorizer returns, never a credential"),
+		Enabled:     jsii.Bool(true),
+	})
+	plan.AddApiKey(key, nil)
+	return Meter{Caller: caller, Plan: plan, Key: key}
 }
 
 func (a *apiEdge) alarm(id string, p Props, suffix, what string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {

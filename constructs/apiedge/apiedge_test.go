@@ -80,11 +80,13 @@ func TestAuthorizerCachesOnTheAuthorizationHeaderOnlyWithoutAPIKeys(t *testing.T
 	tpl.HasResourceProperties("AWS::ApiGateway::Authorizer", map[string]any{
 		"IdentitySource": "method.request.header.Authorization", "AuthorizerResultTtlInSeconds": 300,
 	})
-	withKeys, _ := synth(t, func(p *Props) { p.APIKeys = true; p.AuthorizerCacheTTLSeconds = 0 })
+	withKeys, _ := synth(t, func(p *Props) {
+		p.APIKeys, p.AuthorizerCacheTTLSeconds, p.Partners = true, 0, []Partner{{ID: "partner-a"}}
+	})
 	withKeys.HasResourceProperties("AWS::ApiGateway::Authorizer", map[string]any{
 		"IdentitySource": assertions.Match_Absent(), "AuthorizerResultTtlInSeconds": 0,
 	})
-	err := cdkunit.Catch(func() { synth(t, func(p *Props) { p.APIKeys = true }) })
+	err := cdkunit.Catch(func() { synth(t, func(p *Props) { p.APIKeys, p.Partners = true, []Partner{{ID: "partner-a"}} }) })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "can't be used with api keys")
 }

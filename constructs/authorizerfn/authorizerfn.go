@@ -1,7 +1,8 @@
 // Package authorizerfn is a tenant's API Gateway Lambda authorizer function: the Go binary of
 // lambda/authorizer built at synth time with the local Go toolchain (no Docker) into a
 // provided.al2023 arm64 function, its encrypted log group, a role that can write only that log
-// group and read only its own API key secret, and alarms on errors and throttles.
+// group, read only its own API key secret and read only its own usage plans' meter keys, and
+// alarms on errors and throttles.
 //
 // The function runs outside the VPC on purpose: it fetches the tenant's JWKS from the issuer over
 // the internet, and the environment's VPC has no internet egress by default. It reaches nothing
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -36,7 +38,17 @@ const (
 	EnvJWKSURL          = "AUTHZ_JWKS_URL"
 	EnvTenantClaim      = "AUTHZ_TENANT_CLAIM"
 	EnvAPIKeysSecretARN = "AUTHZ_API_KEYS_SECRET_ARN"
+	EnvUsageKeys        = "AUTHZ_USAGE_KEYS"
 )
+
+// JWTCaller is the caller of the meter key returned for every JWT caller.
+const JWTCaller = "*"
+
+// UsageKey is a meter key the authorizer returns as usageIdentifierKey for one caller.
+type UsageKey struct {
+	Caller string                // Required. JWTCaller, or a partner's key ID in the API key secret.
+	Key    awsapigateway.IApiKey // Required. An API Gateway API key of a usage plan on the tenant's stage.
+}
 
 // Defaults.
 const (
@@ -85,6 +97,11 @@ type AuthorizerFn interface {
 	Alarms() []awscloudwatch.Alarm
 	// AssetHash is the hash of the function's code asset (see Source.Hash).
 	AssetHash() string
+	// UseUsageKeys makes the function return each caller's meter key as usageIdentifierKey: it sets
+	// AUTHZ_USAGE_KEYS and lets the role read exactly these keys (apigateway:GET on each key's
+	// ARN; GetApiKey with includeValue). Call it once, with a JWTCaller entry.
+	UseUsageKeys(keys []UsageKey)
+	UsageKeys() []UsageKey // nil until UseUsageKeys
 }
 
 type authorizerFn struct {
@@ -96,6 +113,7 @@ type authorizerFn struct {
 	secret    awssecretsmanager.Secret
 	alarms    []awscloudwatch.Alarm
 	assetHash string
+	usageKeys []UsageKey
 }
 
 func (a *authorizerFn) Function() awslambda.Function     { return a.fn }
@@ -105,6 +123,34 @@ func (a *authorizerFn) LogGroup() awslogs.LogGroup       { return a.logs }
 func (a *authorizerFn) Secret() awssecretsmanager.Secret { return a.secret }
 func (a *authorizerFn) Alarms() []awscloudwatch.Alarm    { return a.alarms }
 func (a *authorizerFn) AssetHash() string                { return a.assetHash }
+func (a *authorizerFn) UsageKeys() []UsageKey            { return a.usageKeys }
+
+func (a *authorizerFn) UseUsageKeys(keys []UsageKey) {
+	if a.usageKeys != nil {
+		panic(fmt.Errorf("authorizer function %q: usage keys are already set", *a.Node().Id()))
+	}
+	seen := map[string]bool{}
+	entries := make([]string, len(keys))
+	arns := make([]string, len(keys))
+	for i, k := range keys {
+		if k.Caller == "" || k.Key == nil || seen[k.Caller] || strings.ContainsAny(k.Caller, ",=") {
+			panic(fmt.Errorf("authorizer function %q: usage key %d: caller %q must be unique, with a key", *a.Node().Id(), i, k.Caller))
+		}
+		seen[k.Caller] = true
+		entries[i] = k.Caller + "=" + *k.Key.KeyId()
+		arns[i] = *k.Key.KeyArn() // arn:<partition>:apigateway:<region>::/apikeys/<id>
+	}
+	if !seen[JWTCaller] {
+		panic(fmt.Errorf("authorizer function %q: usage keys need a %q entry for JWT callers", *a.Node().Id(), JWTCaller))
+	}
+	a.usageKeys = append([]UsageKey(nil), keys...)
+	a.fn.AddEnvironment(jsii.String(EnvUsageKeys), jsii.String(strings.Join(entries, ",")), nil)
+	a.policy.AddStatements(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadOwnMeterKeys"),
+		Actions:   jsii.Strings("apigateway:GET"),
+		Resources: jsii.Strings(arns...),
+	}))
+}
 
 // LogGroupName is the authorizer's log group name.
 func LogGroupName(env, tenant string) string {

@@ -119,6 +119,17 @@ func TestBinaryEndToEnd(t *testing.T) {
 		assert.NotContains(t, logs, valid)
 	})
 
+	t.Run("malformed usage keys deny everything", func(t *testing.T) {
+		bad := append(append([]string(nil), env...), "AUTHZ_USAGE_KEYS=partner-a", "AWS_REGION=eu-west-1")
+		results, logs := runBinary(t, bin, bad, []invocation{
+			{"valid", eventWith(t, "Authorization", "Bearer "+valid)},
+		})
+		assertPolicy(t, results["valid"], "Deny", "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*/*")
+		assert.Contains(t, logs, `"reason":"config_error"`)
+		assert.Contains(t, logs, "AUTHZ_USAGE_KEYS")
+		assert.NotContains(t, results["valid"].body, "usageIdentifierKey")
+	})
+
 	t.Run("unreachable JWKS denies and does not crash", func(t *testing.T) {
 		down := append([]string(nil), env...)
 		down[3] = "AUTHZ_JWKS_URL=https://127.0.0.1:1/jwks.json"

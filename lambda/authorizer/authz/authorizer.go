@@ -33,6 +33,8 @@ type Options struct {
 	UnknownKIDRefetchInterval time.Duration    // At most one unknown-kid refetch per interval. Default: 1 min.
 	SecretTTL                 time.Duration    // How long the API key secret is cached. Default: 5 min.
 	SecretRetryInterval       time.Duration    // Wait after a failed secret fetch. Default: 5 s.
+	APIKeys                   APIKeyFetcher    // Usage key values. Default: API Gateway in Config.Region.
+	UsageKeyRetryInterval     time.Duration    // Wait after a failed usage key lookup. Default: 5 s.
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +59,9 @@ func (o Options) withDefaults() Options {
 	if o.SecretRetryInterval <= 0 {
 		o.SecretRetryInterval = 5 * time.Second
 	}
+	if o.UsageKeyRetryInterval <= 0 {
+		o.UsageKeyRetryInterval = 5 * time.Second
+	}
 	return o
 }
 
@@ -67,6 +72,7 @@ type Authorizer struct {
 	log       *slog.Logger
 	tokens    *tokenVerifier
 	apiKeys   *apiKeyStore // nil: API keys are disabled
+	usage     *usageKeys   // nil: no usageIdentifierKey in responses
 	configErr error        // set: deny everything
 	cancel    context.CancelFunc
 }
@@ -101,6 +107,13 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 			ttl: opts.SecretTTL, retry: opts.SecretRetryInterval, now: opts.Now,
 		}
 	}
+	if ids, _ := ParseUsageKeys(cfg.UsageKeys); ids != nil { // validated above
+		fetcher := opts.APIKeys
+		if fetcher == nil {
+			fetcher = newAPIGateway(cfg.Region, "", opts.FetchTimeout)
+		}
+		a.usage = newUsageKeys(ids, fetcher, opts)
+	}
 	return a, nil
 }
 
@@ -125,10 +138,11 @@ func (a *Authorizer) Close() { a.cancel() }
 
 // decision is the outcome for one request.
 type decision struct {
-	reason Reason
-	method string // "jwt" or "apikey", once known
-	sub    string
-	kid    string
+	reason   Reason
+	method   string // "jwt" or "apikey", once known
+	sub      string
+	kid      string
+	usageKey string // the usageIdentifierKey of an allowed caller; never logged
 }
 
 // Authorize is the Lambda handler. It never panics and fails closed: Allow
@@ -173,15 +187,41 @@ func (a *Authorizer) decide(ctx context.Context, req events.APIGatewayCustomAuth
 	if r != ReasonOK {
 		return decision{reason: r, method: "apikey"}, resource
 	}
+	var d decision
 	switch {
 	case auth != "" && key != "":
 		return decision{reason: ReasonAmbiguousCredentials}, resource
 	case auth != "":
-		return a.checkToken(ctx, auth), resource
+		d = a.checkToken(ctx, auth)
 	case key != "":
-		return a.checkAPIKey(ctx, key), resource
+		d = a.checkAPIKey(ctx, key)
+	default:
+		return decision{reason: ReasonMissingCredentials}, resource
 	}
-	return decision{reason: ReasonMissingCredentials}, resource
+	if d.reason == ReasonOK && a.usage != nil {
+		a.meter(ctx, &d)
+	}
+	return d, resource
+}
+
+// meter gives an allowed caller its usage identifier key: "*" for JWT callers,
+// the partner's key ID otherwise. A caller without one is denied: API Gateway
+// would refuse the request anyway (every method requires an API key), and
+// the reason is clearer here.
+func (a *Authorizer) meter(ctx context.Context, d *decision) {
+	caller := d.sub
+	if d.method == "jwt" {
+		caller = JWTCaller
+	}
+	v, err := a.usage.value(ctx, caller)
+	switch {
+	case errors.Is(err, errNoUsageKey):
+		d.reason = ReasonNoUsageKey
+	case err != nil:
+		d.reason = ReasonUsageKeyUnavailable
+	default:
+		d.usageKey = v
+	}
 }
 
 func (a *Authorizer) checkToken(ctx context.Context, header string) decision {
@@ -222,8 +262,9 @@ func (a *Authorizer) respond(d decision, resource string) (events.APIGatewayCust
 	switch d.reason {
 	case ReasonOK:
 		return events.APIGatewayCustomAuthorizerResponse{
-			PrincipalID:    d.sub,
-			PolicyDocument: policy("Allow", resource),
+			PrincipalID:        d.sub,
+			PolicyDocument:     policy("Allow", resource),
+			UsageIdentifierKey: d.usageKey,
 			Context: map[string]any{
 				"tenant":     a.tenant,
 				"sub":        d.sub,
@@ -257,7 +298,8 @@ func (a *Authorizer) logDecision(ctx context.Context, req events.APIGatewayCusto
 		outcome, level = "allow", slog.LevelInfo
 	case ReasonMissingCredentials:
 		outcome = "unauthorized"
-	case ReasonConfigError, ReasonInternalError, ReasonJWKSUnavailable, ReasonSecretUnavailable:
+	case ReasonConfigError, ReasonInternalError, ReasonJWKSUnavailable, ReasonSecretUnavailable,
+		ReasonNoUsageKey, ReasonUsageKeyUnavailable:
 		level = slog.LevelError
 	}
 	attrs := []slog.Attr{

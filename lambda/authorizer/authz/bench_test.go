@@ -53,6 +53,25 @@ func BenchmarkAPIKey(b *testing.B) {
 	}
 }
 
+// BenchmarkAPIKeyWithUsageKey is BenchmarkAPIKey with AUTHZ_USAGE_KEYS set: the
+// warm usage path adds one map lookup under a mutex (the key value is fetched
+// once per process), so it should cost within noise of BenchmarkAPIKey.
+func BenchmarkAPIKeyWithUsageKey(b *testing.B) {
+	f := newFixture(b, func(c *Config, o *Options) {
+		withUsageKeys(b, newFakeAPIKeys())(c, o)
+		o.Logger = discardLogger()
+	})
+	req := request(map[string]string{"x-api-key": partnerAKey})
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := f.a.Authorize(ctx, req)
+		if err != nil || resp.UsageIdentifierKey != partnerAValue {
+			b.Fatalf("no usage key: %v", err)
+		}
+	}
+}
+
 // TestWriteBenchFixture writes the benchmark's public keys (JWKS) and equivalent tokens, signed
 // now with the same keys and claim shape, to $AUTHZ_BENCH_FIXTURE_DIR, so scripts/bench can time
 // another verifier (aws-jwt-verify on Node) on the same material in the same run. It is skipped

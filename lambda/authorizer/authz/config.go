@@ -16,6 +16,8 @@ const (
 	EnvJWKSURL          = "AUTHZ_JWKS_URL"
 	EnvTenantClaim      = "AUTHZ_TENANT_CLAIM"
 	EnvAPIKeysSecretARN = "AUTHZ_API_KEYS_SECRET_ARN"
+	EnvUsageKeys        = "AUTHZ_USAGE_KEYS"
+	EnvRegion           = "AWS_REGION" // set by Lambda; read only with AUTHZ_USAGE_KEYS
 )
 
 // DefaultTenantClaim is the claim that holds the tenant when AUTHZ_TENANT_CLAIM is unset.
@@ -29,6 +31,10 @@ type Config struct {
 	JWKSURL          string   // Required. https URL of the issuer's JWKS.
 	TenantClaim      string   // Default: "tenant".
 	APIKeysSecretARN string   // Default: none, and every API key is denied.
+	// UsageKeys maps callers to API Gateway API key IDs, "<caller>=<id>,…" (see
+	// [ParseUsageKeys]). Default: none, and responses carry no usageIdentifierKey.
+	UsageKeys string
+	Region    string // Required with UsageKeys: the API Gateway Region.
 }
 
 var secretARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
@@ -50,6 +56,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		JWKSURL:          strings.TrimSpace(getenv(EnvJWKSURL)),
 		TenantClaim:      strings.TrimSpace(getenv(EnvTenantClaim)),
 		APIKeysSecretARN: strings.TrimSpace(getenv(EnvAPIKeysSecretARN)),
+		UsageKeys:        strings.TrimSpace(getenv(EnvUsageKeys)),
+	}
+	if c.UsageKeys != "" {
+		c.Region = strings.TrimSpace(getenv(EnvRegion))
 	}
 	if c.TenantClaim == "" {
 		c.TenantClaim = DefaultTenantClaim
@@ -78,8 +88,15 @@ func (c Config) Validate() error {
 	if c.APIKeysSecretARN != "" && !secretARNPattern.MatchString(c.APIKeysSecretARN) {
 		errs = append(errs, fmt.Errorf("%s %q: want a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)", EnvAPIKeysSecretARN, c.APIKeysSecretARN))
 	}
+	if _, err := ParseUsageKeys(c.UsageKeys); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w (want comma-separated <caller>=<API key ID>, caller * or a partner ID, * required)", EnvUsageKeys, err))
+	} else if c.UsageKeys != "" && !reRegion.MatchString(c.Region) {
+		errs = append(errs, fmt.Errorf("%s %q: want an AWS Region (required with %s)", EnvRegion, c.Region, EnvUsageKeys))
+	}
 	return errors.Join(errs...)
 }
+
+var reRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]$`)
 
 func checkHTTPS(raw string) error {
 	if raw == "" {

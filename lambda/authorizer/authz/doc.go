@@ -25,8 +25,9 @@
 //   - Allow: an IAM policy allowing execute-api:Invoke on every method of the
 //     API stage ("arn:aws:execute-api:<region>:<account>:<apiId>/<stage>/*/*"),
 //     so a decision cached by API Gateway for these credentials is right for
-//     any method; principalId is the subject (the key ID for API keys) and the
-//     context holds "tenant", "sub" and "authMethod" ("jwt" or "apikey").
+//     any method; principalId is the subject (the key ID for API keys), the
+//     context holds "tenant", "sub" and "authMethod" ("jwt" or "apikey"), and
+//     usageIdentifierKey is the caller's usage key (see Usage keys).
 //   - No credentials: the error "Unauthorized", which API Gateway answers 401.
 //   - Anything else: an explicit Deny policy (403). The authorizer fails
 //     closed: an unreachable JWKS, an unreadable secret, a bad configuration
@@ -44,10 +45,35 @@
 //	AUTHZ_TENANT_CLAIM         optional  claim holding the tenant; default "tenant"
 //	AUTHZ_API_KEYS_SECRET_ARN  optional  Secrets Manager secret ARN; when unset,
 //	                                     every API key is denied
+//	AUTHZ_USAGE_KEYS           optional  comma-separated <caller>=<API key ID>; when
+//	                                     set, allowed callers get a usageIdentifierKey
+//	AWS_REGION                 with AUTHZ_USAGE_KEYS (Lambda sets it)
 //
 // An invalid configuration does not stop the function: it starts, logs the
 // configuration error and denies every request (see [DenyAll]), so a bad
 // deployment answers 403 rather than letting anything through.
+//
+// # Usage keys
+//
+// The REST API meters callers with usage plans: its API key source is
+// AUTHORIZER and every method requires an API key, so API Gateway meters (and
+// throttles, and counts against a quota) the API Gateway API key whose value
+// the authorizer returns as usageIdentifierKey. Those keys are meter keys, not
+// credentials: CloudFormation generates their values, nobody is given one, and
+// a client's own x-api-key header is never matched against them (it is only
+// ever checked here, against the HMAC hashes).
+//
+// AUTHZ_USAGE_KEYS maps callers to the IDs of those keys: "*" for every JWT
+// caller (required) and a partner ID of the secret for each partner, e.g.
+//
+//	*=a1b2c3d4e5,partner-a=f6g7h8i9j0
+//
+// The value of a key is read with API Gateway GetApiKey (includeValue) when a
+// caller first needs it and kept for the life of the process (a key's value
+// never changes). An allowed caller with no mapping is denied (no_usage_key);
+// a failed lookup denies (usage_key_unavailable) and is retried after a few
+// seconds. Values are never logged; key IDs are. When AUTHZ_USAGE_KEYS is
+// unset, responses carry no usageIdentifierKey.
 //
 // # API key secret
 //

@@ -39,6 +39,10 @@ const (
 	ReasonSecretUnavailable Reason = "secret_unavailable"
 	ReasonInvalidAPIKey     Reason = "invalid_api_key"
 
+	// Usage keys (AUTHZ_USAGE_KEYS set): an otherwise allowed caller is denied.
+	ReasonNoUsageKey          Reason = "no_usage_key"          // the caller has no mapping
+	ReasonUsageKeyUnavailable Reason = "usage_key_unavailable" // GetApiKey failed
+
 	// Everything else.
 	ReasonConfigError   Reason = "config_error"
 	ReasonInternalError Reason = "internal_error" // a recovered panic
