@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -90,19 +91,38 @@ func run(sizesFlag string, runs int, example string) error {
 	}
 	defer os.RemoveAll(work)
 
+	// Every synth of the CDK validates its templates (CloudFormation Validate, cfn-lint rules in
+	// WebAssembly): the floor and the example are measured with it (the default, and what the
+	// budget compares) and without it (CDK_VALIDATION=false), so the table shows what jsii, the
+	// validation and VoiceVault itself each cost.
+	noValidation := []string{"CDK_VALIDATION=false"}
+	// The rows the breakdown subtracts from each other are short: at least three runs each,
+	// so that one disturbed run doesn't make a difference negative.
+	small := max(runs, 3)
 	var rows []row
-	floor, err := best(runs, func() (row, error) { return synth(work, "floor (1 resource)", 0, "bin/floorapp", "") })
+	floor, err := best(small, func() (row, error) { return synth(work, "floor (1 resource)", 0, "bin/floorapp", "", nil) })
 	if err != nil {
 		return err
 	}
-	rows = append(rows, floor)
-	ex, err := best(runs, func() (row, error) {
-		return synth(work, "example config", len(base.Tenants), "bin/voicevault", example)
+	jsiiFloor, err := best(small, func() (row, error) {
+		return synth(work, "floor, template validation off", 0, "bin/floorapp", "", noValidation)
 	})
 	if err != nil {
 		return err
 	}
-	rows = append(rows, ex)
+	ex, err := best(small, func() (row, error) {
+		return synth(work, "example config", len(base.Tenants), "bin/voicevault", example, nil)
+	})
+	if err != nil {
+		return err
+	}
+	exOff, err := best(small, func() (row, error) {
+		return synth(work, "example config, template validation off", len(base.Tenants), "bin/voicevault", example, noValidation)
+	})
+	if err != nil {
+		return err
+	}
+	rows = append(rows, floor, jsiiFloor, ex, exOff)
 	var scaled []row
 	for _, n := range sizes {
 		path := filepath.Join(work, fmt.Sprintf("pooled-%d.yaml", n))
@@ -110,7 +130,7 @@ func run(sizesFlag string, runs int, example string) error {
 			return err
 		}
 		r, err := best(runs, func() (row, error) {
-			return synth(work, fmt.Sprintf("%d pooled tenants", n), n, "bin/voicevault", path)
+			return synth(work, fmt.Sprintf("%d pooled tenants", n), n, "bin/voicevault", path, nil)
 		})
 		if err != nil {
 			return err
@@ -119,6 +139,7 @@ func run(sizesFlag string, runs int, example string) error {
 	}
 	rows = append(rows, scaled...)
 	printTable(rows)
+	printBreakdown(floor, jsiiFloor, ex, exOff)
 	return checkBudgets(floor, ex, scaled)
 }
 
@@ -193,8 +214,9 @@ func writePooled(example string, base *config.Config, n int, path string) error 
 	return os.WriteFile(path, b, 0o600)
 }
 
-// synth runs one synth in a fresh measuring process and reads what it wrote.
-func synth(work, name string, tenants int, bin, cfg string) (row, error) {
+// synth runs one synth in a fresh measuring process, with env added to the environment, and
+// reads what it wrote.
+func synth(work, name string, tenants int, bin, cfg string, env []string) (row, error) {
 	outdir, err := os.MkdirTemp(work, "out-*")
 	if err != nil {
 		return row{}, err
@@ -205,7 +227,7 @@ func synth(work, name string, tenants int, bin, cfg string) (row, error) {
 		return row{}, err
 	}
 	cmd := exec.Command(self, "measure", bin)
-	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+outdir)
+	cmd.Env = append(append(os.Environ(), env...), "CDK_OUTDIR="+outdir)
 	if cfg != "" {
 		cmd.Env = append(cmd.Env, "VOICEVAULT_CONFIG="+cfg)
 	}
@@ -254,10 +276,12 @@ func synth(work, name string, tenants int, bin, cfg string) (row, error) {
 func measure(args []string) int {
 	start := time.Now()
 	cmd := exec.Command(args[0], args[1:]...)
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr // stdout: the CDK's validation-report notices
+	var stderr bytes.Buffer // the synth's notices (bundling, warnings): shown only if it fails
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	err := cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
+		os.Stderr.Write(stderr.Bytes())
 		fmt.Fprintln(os.Stderr, "measure:", err)
 		return 1
 	}
@@ -277,6 +301,18 @@ func printTable(rows []row) {
 		fmt.Printf("| %s | %d | %.2f | %.0f | %d | %s | %d | %d | %d | %d |\n",
 			r.name, r.tenants, r.wall.Seconds(), r.peakMiB, r.templates, r.largest, r.maxRes, r.maxBytes, r.maxOut, r.maxParams)
 	}
+}
+
+// printBreakdown splits the example's synth into its parts by difference of the rows.
+func printBreakdown(floor, jsiiFloor, ex, exOff row) {
+	s := func(d time.Duration) float64 { return d.Seconds() }
+	engine := floor.wall - jsiiFloor.wall
+	fmt.Println()
+	fmt.Println("where the example's synth goes (by difference of the rows above):")
+	fmt.Printf("  %5.2fs  jsii start-up (floor, template validation off)\n", s(jsiiFloor.wall))
+	fmt.Printf("  %5.2fs  starting the CDK's template validation engine (floor − floor without it)\n", s(engine))
+	fmt.Printf("  %5.2fs  VoiceVault: construct tree, four nag packs, synthesis (example − floor, validation off)\n", s(exOff.wall-jsiiFloor.wall))
+	fmt.Printf("  %5.2fs  validating the example's %d templates (example − example without validation − engine start)\n", s(ex.wall-exOff.wall-engine), ex.templates)
 }
 
 // checkBudgets prints each budget with its measured value and returns an error if one is missed.

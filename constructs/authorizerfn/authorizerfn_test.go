@@ -246,54 +246,6 @@ func TestBuildIsReproducible(t *testing.T) {
 	assert.Equal(t, byte(0xb7), x[18], "ELF machine is aarch64")
 }
 
-func TestBuildCacheReturnsTheSameBytesWithoutRelinking(t *testing.T) {
-	t.Setenv(EnvBuildCache, t.TempDir())
-	first, second := t.TempDir(), t.TempDir()
-	cached, err := Source{}.BuildCached(first)
-	require.NoError(t, err)
-	assert.False(t, cached, "an empty cache builds")
-	cached, err = Source{}.BuildCached(second)
-	require.NoError(t, err)
-	assert.True(t, cached, "the second synth copies the cached bootstrap")
-	x, err := os.ReadFile(filepath.Join(first, "bootstrap"))
-	require.NoError(t, err)
-	y, err := os.ReadFile(filepath.Join(second, "bootstrap"))
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(x, y), "cached and built bootstraps are the same bytes")
-	info, err := os.Stat(filepath.Join(second, "bootstrap"))
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o755), info.Mode().Perm(), "the copy stays executable")
-}
-
-func TestBuildCacheIsKeyedByTheAssetHash(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv(EnvBuildCache, dir)
-	_, err := Source{}.BuildCached(t.TempDir())
-	require.NoError(t, err)
-	hash, err := Source{}.Hash()
-	require.NoError(t, err)
-	entries, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	assert.Equal(t, hash, entries[0].Name(), "a new source hash never reuses another hash's binary")
-}
-
-func TestBuildCacheOffOrUnwritableStillBuilds(t *testing.T) {
-	t.Setenv(EnvBuildCache, "off")
-	cached, err := Source{}.BuildCached(t.TempDir())
-	require.NoError(t, err)
-	assert.False(t, cached)
-
-	blocker := filepath.Join(t.TempDir(), "file")
-	require.NoError(t, os.WriteFile(blocker, nil, 0o644))
-	t.Setenv(EnvBuildCache, blocker) // a file where the directory should be
-	out := t.TempDir()
-	cached, err = Source{}.BuildCached(out)
-	require.NoError(t, err)
-	assert.False(t, cached)
-	assert.FileExists(t, filepath.Join(out, "bootstrap"))
-}
-
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := jsonMarshal(v)

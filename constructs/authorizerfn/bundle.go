@@ -7,12 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -166,83 +164,6 @@ func (s Source) Build(outputDir string) error {
 	return err
 }
 
-// EnvBuildCache names the directory of built bootstraps kept between synths, keyed by Hash;
-// "off" turns the cache off. Default: voicevault/authorizer under the user's cache directory
-// (os.UserCacheDir, e.g. ~/.cache).
-const EnvBuildCache = "VOICEVAULT_BUILD_CACHE"
-
-// cacheDir is where BuildCached keeps bootstraps, or "" when caching is off or there is no
-// user cache directory.
-func cacheDir() string {
-	switch d := os.Getenv(EnvBuildCache); d {
-	case "off":
-		return ""
-	case "":
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return ""
-		}
-		return filepath.Join(base, "voicevault", "authorizer")
-	default:
-		return d
-	}
-}
-
-// BuildCached is Build through the build cache: a bootstrap built before from the same Hash
-// (same source, toolchain and flags, so the same bytes: the build is reproducible) is copied
-// instead of linked again, which saves the second the linker takes on every synth. Entries are
-// written to a temporary file and renamed, so a crashed synth never leaves half a binary; a
-// cache that can't be read or written only costs the build.
-func (s Source) BuildCached(outputDir string) (cached bool, err error) {
-	dir := cacheDir()
-	if dir == "" {
-		return false, s.Build(outputDir)
-	}
-	hash, err := s.Hash()
-	if err != nil {
-		return false, err
-	}
-	entry := filepath.Join(dir, hash, "bootstrap")
-	out := filepath.Join(outputDir, "bootstrap")
-	if copyFile(entry, out) == nil {
-		return true, nil
-	}
-	if err := s.Build(outputDir); err != nil {
-		return false, err
-	}
-	if err := os.MkdirAll(filepath.Dir(entry), 0o755); err == nil {
-		tmp := entry + ".tmp-" + strconv.Itoa(os.Getpid())
-		if copyFile(out, tmp) == nil {
-			if os.Rename(tmp, entry) != nil {
-				os.Remove(tmp)
-			}
-		}
-	}
-	return false, nil
-}
-
-// copyFile copies src to dst with the bootstrap's mode (0755); dst is removed if the copy fails.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	if err != nil {
-		return err
-	}
-	if _, err = io.Copy(out, in); err == nil {
-		err = out.Close()
-	} else {
-		out.Close()
-	}
-	if err != nil {
-		os.Remove(dst)
-	}
-	return err
-}
-
 func (s Source) goCmd(args ...string) (string, error) {
 	cmd := exec.Command("go", args...)
 	cmd.Dir = s.ModuleRoot
@@ -266,7 +187,7 @@ type localBundler struct{ src Source }
 
 // TryBundle implements awscdk.ILocalBundling.
 func (b *localBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	if _, err := b.src.BuildCached(*outputDir); err != nil {
+	if err := b.src.Build(*outputDir); err != nil {
 		panic(fmt.Errorf("authorizer bundling: %w", err))
 	}
 	return jsii.Bool(true)
