@@ -16,6 +16,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/stacks"
 )
@@ -74,7 +75,7 @@ func validationReport(t *testing.T, dir string) map[string]map[string]any {
 // (cfn-lint rules, on in every synth outside unit tests) ran over the example and found nothing.
 func TestExamplePassesTheCDKTemplateValidation(t *testing.T) {
 	r := cdktest.Synth(t, "../config/example.yaml")
-	cfn, ok := validationReport(t, r.Outdir)[compliance.TemplateValidationPlugin]
+	cfn, ok := validationReport(t, r.Outdir)[assembly.TemplateValidationPlugin]
 	require.True(t, ok, "the CloudFormation Validate plugin ran")
 	assert.Equal(t, "success", cfn["conclusion"])
 	assert.Empty(t, cfn["violations"], "no unacknowledged violations")
@@ -98,7 +99,7 @@ func TestInvalidTemplateFailsTheSynth(t *testing.T) {
 		Properties: &map[string]any{"Type": "NotAType", "Value": "x"},
 	})
 	_ = cdktest.Catch(func() { app.Synth(nil) })
-	cfn := validationReport(t, dir)[compliance.TemplateValidationPlugin]
+	cfn := validationReport(t, dir)[assembly.TemplateValidationPlugin]
 	require.NotNil(t, cfn)
 	assert.Contains(t, fmt.Sprint(cfn["violations"]), "W3030")
 

@@ -61,9 +61,13 @@ func run(args []string) int {
 	}
 	c := r.Summary.Controls
 	fmt.Printf("audit: wrote %s (report.html, report.md, report.json and %d data files)\n", filepath.Join(*out, audit.HTMLFile), len(files)-3)
-	fmt.Printf("audit: %d controls: %d pass, %d fail, %d warn, %d n/a; tenant pairs reachable: %d of %d; cdk-nag: %d unsuppressed, %d suppressed; IAM policy failures: %d\n",
+	validation := "did not run (CDK_VALIDATION=false)"
+	if r.Validation.Ran {
+		validation = fmt.Sprintf("%d violations, %d acknowledged", len(r.Validation.Violations), len(r.Validation.Acknowledged))
+	}
+	fmt.Printf("audit: %d controls: %d pass, %d fail, %d warn, %d n/a; tenant pairs reachable: %d of %d; cdk-nag: %d unsuppressed, %d suppressed; template validation: %s; IAM policy failures: %d\n",
 		len(r.Controls), c[audit.Pass], c[audit.Fail], c[audit.Warn], c[audit.NA], r.Isolation.Breaches, len(r.Isolation.Cells),
-		r.Summary.NagNonCompl, r.Summary.NagSuppressed, r.Summary.PolicyFails)
+		r.Summary.NagNonCompl, r.Summary.NagSuppressed, validation, r.Summary.PolicyFails)
 	for _, f := range r.Summary.FailedChecks {
 		fmt.Printf("audit:   fail %s\n", f)
 	}

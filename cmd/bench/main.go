@@ -96,9 +96,9 @@ func run(sizesFlag string, runs int, example string) error {
 	// budget compares) and without it (CDK_VALIDATION=false), so the table shows what jsii, the
 	// validation and VoiceVault itself each cost.
 	noValidation := []string{"CDK_VALIDATION=false"}
-	// The rows the breakdown subtracts from each other are short: at least three runs each,
+	// The rows the breakdown subtracts from each other are short: at least five runs each,
 	// so that one disturbed run doesn't make a difference negative.
-	small := max(runs, 3)
+	small := max(runs, 5)
 	var rows []row
 	floor, err := best(small, func() (row, error) { return synth(work, "floor (1 resource)", 0, "bin/floorapp", "", nil) })
 	if err != nil {

@@ -1,12 +1,7 @@
 package compliance
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -56,44 +51,16 @@ func FindErrors(outdir string) ([]Finding, error) {
 	return out, nil
 }
 
-// TemplateValidationPlugin is the name of the CDK's built-in template validation in its report.
-const TemplateValidationPlugin = "CloudFormation Validate"
-
 // templateValidationFindings returns the unacknowledged violations of the CDK's template
-// validation from outdir/validation-report.json (absent when the validation was switched off
-// with CDK_VALIDATION=false and no other plugin reported). Acknowledged ones are listed by the
-// CDK under suppressedViolations and are not findings.
+// validation (none when it did not run: CDK_VALIDATION=false).
 func templateValidationFindings(outdir string) ([]Finding, error) {
-	b, err := os.ReadFile(filepath.Join(outdir, "validation-report.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	reports, _, err := assembly.ReadValidationReport(outdir)
 	if err != nil {
 		return nil, err
 	}
-	var report struct {
-		PluginReports []struct {
-			PluginName string `json:"pluginName"`
-			Violations []struct {
-				RuleName            string `json:"ruleName"`
-				Description         string `json:"description"`
-				Severity            string `json:"severity"`
-				ViolatingConstructs []struct {
-					ConstructPath string `json:"constructPath"`
-					Resource      struct {
-						TemplatePath string `json:"templatePath"`
-						LogicalID    string `json:"logicalId"`
-					} `json:"cloudFormationResource"`
-				} `json:"violatingConstructs"`
-			} `json:"violations"`
-		} `json:"pluginReports"`
-	}
-	if err := json.Unmarshal(b, &report); err != nil {
-		return nil, fmt.Errorf("validation-report.json: %w", err)
-	}
 	var out []Finding
-	for _, p := range report.PluginReports {
-		if p.PluginName != TemplateValidationPlugin {
+	for _, p := range reports {
+		if p.Name != assembly.TemplateValidationPlugin {
 			continue
 		}
 		for _, v := range p.Violations {
@@ -101,18 +68,8 @@ func templateValidationFindings(outdir string) ([]Finding, error) {
 			if v.Severity == "error" || v.Severity == "fatal" {
 				level = "error"
 			}
-			msg := fmt.Sprintf("CloudFormation-Validate::%s: %s", v.RuleName, v.Description)
-			for _, c := range v.ViolatingConstructs {
-				stack := strings.TrimSuffix(filepath.Base(c.Resource.TemplatePath), ".template.json")
-				path := c.ConstructPath
-				if path == "" {
-					path = c.Resource.LogicalID
-				}
-				out = append(out, Finding{Stack: stack, Path: path, Level: level, Message: msg})
-			}
-			if len(v.ViolatingConstructs) == 0 {
-				out = append(out, Finding{Level: level, Message: msg})
-			}
+			out = append(out, Finding{Stack: v.Stack, Path: v.Path, Level: level,
+				Message: fmt.Sprintf("CloudFormation-Validate::%s: %s", v.Rule, v.Description)})
 		}
 	}
 	return out, nil

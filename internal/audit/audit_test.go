@@ -400,3 +400,38 @@ func TestGoodStacksPassTheirControls(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplateValidationViolationsFailTheirControl(t *testing.T) {
+	r, _ := build(t)
+	require.True(t, r.Validation.Ran)
+	assert.Equal(t, "1.9.0", r.Validation.Version)
+	c := controlOf(t, r, "CPL-5")
+	assert.Equal(t, audit.Fail, c.Status)
+	require.Len(t, c.Failing, 1)
+	assert.Contains(t, c.Failing[0], "lab-platform/Repo/Resource W3030")
+	assert.Contains(t, strings.Join(c.Satisfied, "\n"), "prod-platform: no violation")
+	assert.Contains(t, strings.Join(c.Satisfied, "\n"), "W3010: acknowledged: AvailabilityZone", "acknowledged rules are listed, not hidden")
+	assert.NotContains(t, strings.Join(c.Satisfied, "\n"), "lab-platform: no violation")
+}
+
+func TestTemplateValidationThatDidNotRunIsAWarning(t *testing.T) {
+	dir := t.TempDir()
+	entries, err := os.ReadDir(fixture)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.Name() == assembly.ValidationReportFile || e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(fixture, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+	}
+	a, err := assembly.Load(dir)
+	require.NoError(t, err)
+	r, err := audit.Build(a, dir, audit.Options{})
+	require.NoError(t, err)
+	assert.False(t, r.Validation.Ran)
+	c := controlOf(t, r, "CPL-5")
+	assert.Equal(t, audit.Warn, c.Status)
+	assert.Contains(t, strings.Join(c.Failing, "\n"), "CDK_VALIDATION=false")
+}

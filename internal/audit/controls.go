@@ -436,6 +436,25 @@ func (b *builder) controls() {
 		cs = append(cs, c)
 		cs = append(cs, control("CPL-3", "Compliance", "Tenant isolation: no tenant can reach another tenant's data, keys, roles or namespace", join(soc2Access, []string{"C1.1"}), hipaaInfoAcc, "tenant pairs", iso))
 		cs = append(cs, control("CPL-4", "Compliance", "Each template's SHA-256 is recorded, to match a deployed stack to the reviewed template", []string{"CC8.1"}, join(hipaaIntegrity, []string{"164.312(c)(2)"}), "templates", hash))
+		var valid []item
+		if !r.Validation.Ran {
+			valid = append(valid, item{"all templates", Warn, "the CDK's template validation did not run (synthesized with CDK_VALIDATION=false)"})
+		} else {
+			bad := map[string]bool{}
+			for _, v := range r.Validation.Violations {
+				bad[v.Stack] = true
+				valid = append(valid, item{v.Path + " " + v.Rule, Fail, v.Severity + ": " + v.Description})
+			}
+			for _, s := range r.Stacks {
+				if !bad[s.Name] {
+					valid = append(valid, item{s.Name, Pass, "no violation (CloudFormation Validate " + r.Validation.Version + ")"})
+				}
+			}
+			for _, v := range r.Validation.Acknowledged {
+				valid = append(valid, item{v.Path + " " + v.Rule, Pass, "acknowledged: " + v.Description})
+			}
+		}
+		cs = append(cs, control("CPL-5", "Compliance", "Every template passes the CDK's CloudFormation validation (cfn-lint rules: schema, allowed values, best practices), warnings included", []string{"CC8.1"}, hipaaEvaluate, "validation results", valid))
 	}
 	r.Controls = cs
 }

@@ -105,3 +105,18 @@ func (b *builder) nag() error {
 	}
 	return nil
 }
+
+// templateValidation reads the CDK's template validation report.
+func (b *builder) templateValidation() error {
+	reports, ran, err := b.a.ValidationReport()
+	if err != nil {
+		return err
+	}
+	b.r.Validation.Ran = false
+	for _, p := range reports {
+		if p.Name == assembly.TemplateValidationPlugin {
+			b.r.Validation = TemplateValidation{Ran: ran, Version: p.Version, Violations: p.Violations, Acknowledged: p.Acknowledged}
+		}
+	}
+	return nil
+}

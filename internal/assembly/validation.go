@@ -1,0 +1,101 @@
+package assembly
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// TemplateValidationPlugin is the name under which the CDK's built-in CloudFormation template
+// validation (cfn-lint rules run at the end of every synth) reports.
+const TemplateValidationPlugin = "CloudFormation Validate"
+
+// ValidationReportFile is the file the CDK writes into the assembly when a validation plugin ran.
+const ValidationReportFile = "validation-report.json"
+
+// PluginReport is one validation plugin's result in the CDK's validation report.
+type PluginReport struct {
+	Name         string
+	Version      string
+	Conclusion   string      // success or failure
+	Violations   []Violation // unacknowledged
+	Acknowledged []Violation // acknowledged with Validations.of(scope).acknowledge (by the CDK or the app)
+}
+
+// Violation is one rule's finding on one construct.
+type Violation struct {
+	Rule        string // e.g. W3030
+	Description string
+	Severity    string // error, fatal, warning, info
+	Stack       string // the stack of the template, from its file name
+	Path        string // construct path, or the logical ID when the CDK could not map it
+}
+
+// ValidationReport reads validation-report.json. ran is false when the file is absent: no
+// validation plugin ran (the CDK's template validation was switched off with CDK_VALIDATION=false
+// and nothing else reported).
+func (a *Assembly) ValidationReport() (reports []PluginReport, ran bool, err error) {
+	return ReadValidationReport(a.Dir)
+}
+
+// ReadValidationReport is ValidationReport for an assembly directory.
+func ReadValidationReport(dir string) (reports []PluginReport, ran bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, ValidationReportFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	type rawViolation struct {
+		RuleName            string `json:"ruleName"`
+		Description         string `json:"description"`
+		Severity            string `json:"severity"`
+		ViolatingConstructs []struct {
+			ConstructPath string `json:"constructPath"`
+			Resource      struct {
+				TemplatePath string `json:"templatePath"`
+				LogicalID    string `json:"logicalId"`
+			} `json:"cloudFormationResource"`
+		} `json:"violatingConstructs"`
+	}
+	var raw struct {
+		PluginReports []struct {
+			PluginName    string         `json:"pluginName"`
+			PluginVersion string         `json:"pluginVersion"`
+			Conclusion    string         `json:"conclusion"`
+			Violations    []rawViolation `json:"violations"`
+			Suppressed    []rawViolation `json:"suppressedViolations"`
+		} `json:"pluginReports"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, true, fmt.Errorf("%s: %w", ValidationReportFile, err)
+	}
+	flatten := func(in []rawViolation) []Violation {
+		var out []Violation
+		for _, v := range in {
+			one := Violation{Rule: v.RuleName, Description: v.Description, Severity: v.Severity}
+			if len(v.ViolatingConstructs) == 0 {
+				out = append(out, one)
+			}
+			for _, c := range v.ViolatingConstructs {
+				one.Stack = strings.TrimSuffix(filepath.Base(c.Resource.TemplatePath), ".template.json")
+				one.Path = c.ConstructPath
+				if one.Path == "" {
+					one.Path = c.Resource.LogicalID
+				}
+				out = append(out, one)
+			}
+		}
+		return out
+	}
+	for _, p := range raw.PluginReports {
+		reports = append(reports, PluginReport{Name: p.PluginName, Version: p.PluginVersion, Conclusion: p.Conclusion,
+			Violations: flatten(p.Violations), Acknowledged: flatten(p.Suppressed)})
+	}
+	return reports, true, nil
+}
