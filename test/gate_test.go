@@ -21,18 +21,26 @@ import (
 	"github.com/voicevault/voicevault/stacks"
 )
 
-// TestUnsuppressedFindingFailsTheSynth proves the gate: a bucket with none of the safe
-// defaults, added to a tenant stack, shows up as error findings that cdk.go turns into exit 1.
-func TestUnsuppressedFindingFailsTheSynth(t *testing.T) {
-	if testing.Short() {
-		t.Skip("one more synth")
-	}
+// oneTenantApp is the example cut down to its first environment and that environment's first
+// tenant, not yet synthesized, with the directory it synthesizes into.
+func oneTenantApp(t *testing.T) (awscdk.App, *stacks.Deployment, string) {
+	t.Helper()
 	cfg, err := config.Load("../config/example.yaml")
 	require.NoError(t, err)
 	cfg.Environments = cfg.Environments[:1]
 	cfg.Tenants = cfg.TenantsIn(cfg.Environments[0].Name)[:1]
 	dir := t.TempDir()
 	app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir, CDKJSON: "../cdk.json"})
+	return app, d, dir
+}
+
+// TestUnsuppressedFindingFailsTheSynth proves the gate: a bucket with none of the safe
+// defaults, added to a tenant stack, shows up as error findings that cdk.go turns into exit 1.
+func TestUnsuppressedFindingFailsTheSynth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("one more synth")
+	}
+	app, d, dir := oneTenantApp(t)
 	awss3.NewBucket(d.Tenants[0].Stack, jsii.String("UnsafeBucket"), &awss3.BucketProps{})
 	synthErr := cdktest.Catch(func() { app.Synth(nil) })
 	if synthErr != nil {
@@ -88,12 +96,7 @@ func TestInvalidTemplateFailsTheSynth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("one more synth")
 	}
-	cfg, err := config.Load("../config/example.yaml")
-	require.NoError(t, err)
-	cfg.Environments = cfg.Environments[:1]
-	cfg.Tenants = cfg.TenantsIn(cfg.Environments[0].Name)[:1]
-	dir := t.TempDir()
-	app, d := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir, CDKJSON: "../cdk.json"})
+	app, d, dir := oneTenantApp(t)
 	awscdk.NewCfnResource(d.Tenants[0].Stack, jsii.String("BrokenParameter"), &awscdk.CfnResourceProps{
 		Type:       jsii.String("AWS::SSM::Parameter"),
 		Properties: &map[string]any{"Type": "NotAType", "Value": "x"},
