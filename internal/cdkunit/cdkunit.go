@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -54,8 +53,8 @@ func Main(m *testing.M) {
 // SkipTemplateValidation turns the CDK's template validation off for this test binary unless
 // CDK_VALIDATION is set. jsii-runtime-go fixes the JavaScript process's environment while the
 // CDK packages register their types, before TestMain runs, so setting the variable here would be
-// too late: the binary executes itself again with it set. If that fails the tests still run,
-// validated (slower, never wrong).
+// too late: the binary executes itself again with it set (on Unix; elsewhere, and if that fails,
+// the tests still run, validated: slower, never wrong).
 func SkipTemplateValidation() {
 	if _, set := os.LookupEnv(EnvTemplateValidation); set {
 		return
@@ -64,7 +63,7 @@ func SkipTemplateValidation() {
 	if err != nil {
 		return
 	}
-	_ = syscall.Exec(exe, os.Args, append(os.Environ(), EnvTemplateValidation+"=false")) // returns only on failure
+	reexec(exe, os.Args, append(os.Environ(), EnvTemplateValidation+"=false"))
 }
 
 // NewStack is a new app with one stack in Account and Region.
