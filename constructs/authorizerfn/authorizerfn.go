@@ -264,7 +264,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		}))
 	}
 	a.policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("VoiceVault " + p.Environment + " tenant " + p.Tenant + " API authorizer: own logs, traces, own API key secret"),
+		Description: jsii.String("VoiceVault " + p.Environment + " tenant " + p.Tenant + " API authorizer: its own logs and traces, and where configured its own API key secret and usage-plan meter keys"),
 		Statements:  &statements,
 		Roles:       &[]awsiam.IRole{a.role},
 	})
