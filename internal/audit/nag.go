@@ -106,16 +106,16 @@ func (b *builder) nag() error {
 	return nil
 }
 
-// templateValidation reads the CDK's template validation report.
+// templateValidation reads the CDK's template validation report. The report file can exist
+// without the validation's part (other plugins, e.g. annotations, write it too): then it did not run.
 func (b *builder) templateValidation() error {
-	reports, ran, err := b.a.ValidationReport()
+	reports, _, err := b.a.ValidationReport()
 	if err != nil {
 		return err
 	}
-	b.r.Validation.Ran = false
 	for _, p := range reports {
 		if p.Name == assembly.TemplateValidationPlugin {
-			b.r.Validation = TemplateValidation{Ran: ran, Version: p.Version, Violations: p.Violations, Acknowledged: p.Acknowledged}
+			b.r.Validation = TemplateValidation{Ran: true, Version: p.Version, Violations: p.Violations, Acknowledged: p.Acknowledged}
 		}
 	}
 	return nil
