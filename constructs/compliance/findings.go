@@ -54,7 +54,7 @@ func FindErrors(outdir string) ([]Finding, error) {
 // templateValidationFindings returns the unacknowledged violations of the CDK's template
 // validation (none when it did not run: CDK_VALIDATION=false).
 func templateValidationFindings(outdir string) ([]Finding, error) {
-	reports, _, err := assembly.ReadValidationReport(outdir)
+	reports, err := assembly.ReadValidationReport(outdir)
 	if err != nil {
 		return nil, err
 	}

@@ -35,21 +35,21 @@ type Violation struct {
 	Path        string // construct path, or the logical ID when the CDK could not map it
 }
 
-// ValidationReport reads validation-report.json. ran is false when the file is absent: no
-// validation plugin ran (the CDK's template validation was switched off with CDK_VALIDATION=false
-// and nothing else reported).
-func (a *Assembly) ValidationReport() (reports []PluginReport, ran bool, err error) {
+// ValidationReport reads validation-report.json: one report per plugin that ran, none when the
+// file is absent (no plugin ran: e.g. the CDK's template validation was switched off with
+// CDK_VALIDATION=false and nothing else reported).
+func (a *Assembly) ValidationReport() ([]PluginReport, error) {
 	return ReadValidationReport(a.Dir)
 }
 
 // ReadValidationReport is ValidationReport for an assembly directory.
-func ReadValidationReport(dir string) (reports []PluginReport, ran bool, err error) {
+func ReadValidationReport(dir string) ([]PluginReport, error) {
 	b, err := os.ReadFile(filepath.Join(dir, ValidationReportFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	type rawViolation struct {
 		RuleName            string `json:"ruleName"`
@@ -73,7 +73,7 @@ func ReadValidationReport(dir string) (reports []PluginReport, ran bool, err err
 		} `json:"pluginReports"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, true, fmt.Errorf("%s: %w", ValidationReportFile, err)
+		return nil, fmt.Errorf("%s: %w", ValidationReportFile, err)
 	}
 	flatten := func(in []rawViolation) []Violation {
 		var out []Violation
@@ -93,9 +93,10 @@ func ReadValidationReport(dir string) (reports []PluginReport, ran bool, err err
 		}
 		return out
 	}
+	var reports []PluginReport
 	for _, p := range raw.PluginReports {
 		reports = append(reports, PluginReport{Name: p.PluginName, Version: p.PluginVersion, Conclusion: p.Conclusion,
 			Violations: flatten(p.Violations), Acknowledged: flatten(p.Suppressed)})
 	}
-	return reports, true, nil
+	return reports, nil
 }

@@ -109,7 +109,7 @@ func (b *builder) nag() error {
 // templateValidation reads the CDK's template validation report. The report file can exist
 // without the validation's part (other plugins, e.g. annotations, write it too): then it did not run.
 func (b *builder) templateValidation() error {
-	reports, _, err := b.a.ValidationReport()
+	reports, err := b.a.ValidationReport()
 	if err != nil {
 		return err
 	}
