@@ -25,7 +25,7 @@ import (
 // tenant, not yet synthesized, with the directory it synthesizes into.
 func oneTenantApp(t *testing.T) (awscdk.App, *stacks.Deployment, string) {
 	t.Helper()
-	cfg, err := config.Load("../config/example.yaml")
+	cfg, err := config.Load(cdktest.ExampleConfig())
 	require.NoError(t, err)
 	cfg.Environments = cfg.Environments[:1]
 	cfg.Tenants = cfg.TenantsIn(cfg.Environments[0].Name)[:1]
@@ -82,7 +82,7 @@ func validationReport(t *testing.T, dir string) map[string]map[string]any {
 // TestExamplePassesTheCDKTemplateValidation proves the CDK's built-in CloudFormation validation
 // (cfn-lint rules, on in every synth outside unit tests) ran over the example and found nothing.
 func TestExamplePassesTheCDKTemplateValidation(t *testing.T) {
-	r := cdktest.Synth(t, "../config/example.yaml")
+	r := example(t)
 	cfn, ok := validationReport(t, r.Outdir)[assembly.TemplateValidationPlugin]
 	require.True(t, ok, "the CloudFormation Validate plugin ran")
 	assert.Equal(t, "success", cfn["conclusion"])
