@@ -9,11 +9,15 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// FuzzAuthorize feeds arbitrary Authorization values to a warm authorizer. It
-// must never panic, and may allow only the one valid token it was seeded with
-// (spelled "Bearer" in any case, with surrounding spaces).
+// FuzzAuthorize feeds arbitrary Authorization values to a warm authorizer with
+// usage keys. It must never panic, may allow only the one valid token it was
+// seeded with (spelled "Bearer" in any case, with surrounding spaces), and
+// must meter exactly the allowed requests, with the JWT callers' key.
 func FuzzAuthorize(f *testing.F) {
-	fx := newFixture(f, func(_ *Config, o *Options) { o.Now = time.Now })
+	fx := newFixture(f, func(c *Config, o *Options) {
+		withUsageKeys(f, newFakeAPIKeys())(c, o)
+		o.Now = time.Now
+	})
 	now := time.Now()
 	c := claims(map[string]any{"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(24 * time.Hour).Unix()})
 	valid := sign(f, jwt.SigningMethodRS256, rsaKey, "rsa-1", c)
@@ -47,5 +51,41 @@ func FuzzAuthorize(f *testing.F) {
 		if err == nil && resp.PolicyDocument.Statement[0].Effect == "Allow" && d.reason != ReasonOK {
 			t.Fatalf("Authorize allowed what decide denied: %q", header)
 		}
+		checkMetered(t, d, resp.UsageIdentifierKey, jwtKeyValue, header)
 	})
+}
+
+// FuzzAuthorizeAPIKey feeds arbitrary x-api-key values to a warm authorizer
+// with usage keys: no panic, only the seeded partner key is allowed, and only
+// allowed requests are metered, with that partner's key.
+func FuzzAuthorizeAPIKey(f *testing.F) {
+	fx := newFixture(f, withUsageKeys(f, newFakeAPIKeys()))
+	for _, seed := range []string{partnerAKey, partnerAKey[:len(partnerAKey)-1], partnerAKey + "x", "", " ", strings.Repeat("k", 300), "vv_" + strings.Repeat("0", 40)} {
+		f.Add(seed)
+	}
+	fx.a.log = discardLogger()
+	f.Fuzz(func(t *testing.T, key string) {
+		req := request(map[string]string{"x-api-key": key})
+		d, _ := fx.a.decide(context.Background(), req) // no recover: a panic fails the fuzz test
+		if d.reason == ReasonOK && strings.TrimSpace(key) != partnerAKey {
+			t.Fatalf("allowed an API key that is not the seeded partner's: %q", key)
+		}
+		resp, err := fx.a.Authorize(context.Background(), req)
+		if err == nil && resp.PolicyDocument.Statement[0].Effect == "Allow" && d.reason != ReasonOK {
+			t.Fatalf("Authorize allowed what decide denied: %q", key)
+		}
+		checkMetered(t, d, resp.UsageIdentifierKey, partnerAValue, key)
+	})
+}
+
+// checkMetered fails unless an allowed decision carries want as its usage key
+// and a denied one carries none.
+func checkMetered(t *testing.T, d decision, got, want, input string) {
+	t.Helper()
+	switch {
+	case d.reason == ReasonOK && got != want:
+		t.Fatalf("allowed %q without its meter key", input)
+	case d.reason != ReasonOK && got != "":
+		t.Fatalf("denied %q but returned a meter key", input)
+	}
 }
