@@ -1,6 +1,7 @@
 # Sourced by the delivery scripts (diff, deploy, bootstrap, pr-comment): the pinned toolchain, the
-# deployment file (CONFIG, else $VOICEVAULT_CONFIG, else config/example.yaml) and, through
-# bin/vvconfig, what the file says about an environment. No YAML is parsed here.
+# deployment file (CONFIG, else $VOICEVAULT_CONFIG, else config/example.yaml), through
+# bin/vvconfig what the file says about an environment (no YAML is parsed here), and the cloud
+# assembly the CDK CLI acts on (ASSEMBLY, see vv_assembly).
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$root"
 CONFIG="${CONFIG:-${VOICEVAULT_CONFIG:-config/example.yaml}}"
@@ -14,7 +15,30 @@ vv_load() {
   eval "$out"
 }
 
-# vv_cdk runs the pinned CDK CLI on the deployment file, without notices or version reporting.
+# CDK_CLI is the CDK CLI to run (tests put a recorder here); default: the pinned one on PATH.
+CDK_CLI="${CDK_CLI:-cdk}"
+
+# vv_assembly settles the cloud assembly every later vv_cdk acts on, so a script synthesizes at
+# most once however many commands it runs. ASSEMBLY names an existing one: CI passes the synth
+# job's artifact, so what is diffed and deployed is byte for byte what was synthesized, tested and
+# audited in that run. Without it the deployment file is synthesized here, once, into a
+# temporary directory.
+vv_assembly() {
+  if [ -n "${ASSEMBLY:-}" ]; then
+    if [ ! -f "$ASSEMBLY/manifest.json" ]; then
+      echo "$(basename "$0"): ASSEMBLY=$ASSEMBLY is not a cloud assembly (no manifest.json); unset it to synthesize $CONFIG" >&2
+      exit 2
+    fi
+  else
+    vv_tmp=$(mktemp -d)
+    trap 'rm -rf "$vv_tmp"' EXIT
+    ASSEMBLY="$vv_tmp/cdk.out"
+    "$CDK_CLI" synth --quiet --no-notices --no-version-reporting -c "config=$CONFIG" -o "$ASSEMBLY" >/dev/null
+  fi
+  export ASSEMBLY
+}
+
+# vv_cdk runs the CDK CLI on the assembly (vv_assembly first), without notices or version reporting.
 vv_cdk() {
-  cdk --no-notices --no-version-reporting -c "config=$CONFIG" "$@"
+  "$CDK_CLI" --no-notices --no-version-reporting --app "$ASSEMBLY" "$@"
 }
