@@ -29,6 +29,9 @@ func TestRenderShowsIntrinsicsAsPlaceholders(t *testing.T) {
 		`{"Fn::ImportValue": "shared-key"}`:                                                          "${Import:shared-key}",
 		`{"Fn::Select": [0, ["a"]]}`:                                                                 "${Fn::Select}",
 		`["a", {"Ref": "B"}]`:                                                                        "a, ${B}",
+		`5000000`:                                                                                    "5000000",
+		`0.5`:                                                                                        "0.5",
+		`true`:                                                                                       "true",
 	} {
 		assert.Equal(t, want, assembly.Render(parse(t, in)), in)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,9 @@ func Render(v any) string {
 		return ""
 	case string:
 		return x
-	case bool, float64, int:
+	case float64: // JSON numbers: 5000000, not 5e+06
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool, int:
 		return fmt.Sprint(x)
 	case []any:
 		parts := make([]string, len(x))

@@ -435,3 +435,18 @@ func TestTemplateValidationThatDidNotRunIsAWarning(t *testing.T) {
 	assert.Equal(t, audit.Warn, c.Status)
 	assert.Contains(t, strings.Join(c.Failing, "\n"), "CDK_VALIDATION=false")
 }
+
+func TestUnmeteredAPIFailsAndMeteredAPIShowsItsPlans(t *testing.T) {
+	r, _ := build(t)
+	c := controlOf(t, r, "API-5")
+	assert.Equal(t, audit.Fail, c.Status)
+	require.Len(t, c.Satisfied, 1)
+	assert.Contains(t, c.Satisfied[0], "prod-tenant-alpha/Api: key source AUTHORIZER; 1 of 1 methods require an API key")
+	assert.Contains(t, c.Satisfied[0], "voicevault-prod-alpha-interactive (rate 50, burst 100; quota 1000000 per MONTH; 1 key)")
+	require.Len(t, c.Failing, 1)
+	assert.Contains(t, c.Failing[0], "prod-tenant-beta/Api")
+	assert.Contains(t, c.Failing[0], "API key source HEADER")
+	assert.Contains(t, c.Failing[0], "no usage plan")
+	assert.Contains(t, c.Failing[0], "GET / requires no API key")
+	assert.NotContains(t, c.Failing[0], "OPTIONS", "a CORS preflight answered by API Gateway needs no key")
+}

@@ -224,7 +224,7 @@ func (b *builder) controls() {
 
 	// API Gateway
 	{
-		var waf, auth, logs, edge []item
+		var waf, auth, logs, edge, metered []item
 		for _, api := range r.APIs {
 			for _, st := range api.Stages {
 				label := api.Stack + "/" + api.Resource + " stage " + st.Name
@@ -264,11 +264,13 @@ func (b *builder) controls() {
 				}
 			}
 			edge = append(edge, item{api.Stack + "/" + api.Resource, s, detail})
+			metered = append(metered, meteringItem(api))
 		}
 		cs = append(cs, control("API-1", "API Gateway", "A WAF web ACL on every REST API stage", join(soc2Boundary, []string{"CC7.1"}), join(hipaaTransmit, []string{"164.308(a)(1)(ii)(B)"}), "API stages", waf))
 		cs = append(cs, control("API-2", "API Gateway", "An authorizer on every method (CORS preflight MOCK methods are listed as warnings)", join(soc2Access, soc2Boundary), join(hipaaAuthn, hipaaAccess), "methods", auth))
 		cs = append(cs, control("API-3", "API Gateway", "Access logs, X-Ray tracing and throttling on every stage", join(soc2Monitor, []string{"A1.1"}), hipaaAudit, "API stages", logs))
 		cs = append(cs, control("API-4", "API Gateway", "Regional or private endpoints; custom domains with a TLS 1.2+ policy", soc2Transit, hipaaTransmit, "REST APIs", edge))
+		cs = append(cs, control("API-5", "API Gateway", "Every caller is metered by a throttled usage plan: API key source AUTHORIZER (a client's x-api-key never selects a plan), an API key required on every method", []string{"A1.1", "CC6.6"}, []string{"164.308(a)(1)(ii)(B)"}, "REST APIs", metered))
 	}
 
 	// Compute
@@ -457,6 +459,47 @@ func (b *builder) controls() {
 		cs = append(cs, control("CPL-5", "Compliance", "Every template passes the CDK's CloudFormation validation (cfn-lint rules: schema, allowed values, best practices), warnings included", []string{"CC8.1"}, hipaaEvaluate, "validation results", valid))
 	}
 	r.Controls = cs
+}
+
+// meteringItem is a REST API's API-5 result: every caller metered by a throttled usage plan whose
+// key only the authorizer can select.
+func meteringItem(api API) item {
+	var miss []string
+	if api.KeySource != "AUTHORIZER" {
+		miss = append(miss, "API key source "+api.KeySource+" (a client's x-api-key selects the plan)")
+	}
+	keyed := 0
+	for _, m := range api.Methods {
+		switch {
+		case m.APIKey:
+			keyed++
+		case m.HTTPMethod == "OPTIONS" && m.Integration == "MOCK":
+		default:
+			miss = append(miss, m.HTTPMethod+" "+m.Path+" requires no API key")
+		}
+	}
+	if len(api.Plans) == 0 {
+		miss = append(miss, "no usage plan")
+	}
+	var plans []string
+	for _, p := range api.Plans {
+		if p.Throttle == "" {
+			miss = append(miss, "plan "+p.Resource+" has no throttle")
+		}
+		if p.Keys == 0 {
+			miss = append(miss, "plan "+p.Resource+" has no key")
+		}
+		plans = append(plans, fmt.Sprintf("%s (%s; quota %s; %d key)", dash(p.Name), dash(p.Throttle), dash(p.Quota), p.Keys))
+	}
+	st := Pass
+	if len(miss) > 0 {
+		st = Fail
+	}
+	detail := fmt.Sprintf("key source %s; %d of %d methods require an API key; plans: %s", api.KeySource, keyed, len(api.Methods), dash(strings.Join(plans, ", ")))
+	if len(miss) > 0 {
+		detail += " (" + strings.Join(miss, "; ") + ")"
+	}
+	return item{api.Stack + "/" + api.Resource, st, detail}
 }
 
 func dash(s string) string {

@@ -20,6 +20,8 @@ type API struct {
 	Methods     []Method `json:"methods"`
 	Domains     []string `json:"customDomains"`
 	Authorized  int      `json:"methodsWithAuthorizer"`
+	KeySource   string   `json:"apiKeySource"` // HEADER (default) or AUTHORIZER
+	Plans       []Plan   `json:"usagePlans"`
 	Status      Status   `json:"status"`
 	Notes       []string `json:"notes"`
 	stageByName map[string]*Stage
@@ -33,6 +35,15 @@ type Stage struct {
 	Tracing    bool   `json:"xrayTracing"`
 	Throttling string `json:"throttling"`
 	Status     Status `json:"status"`
+}
+
+// Plan is a usage plan on one of a REST API's stages.
+type Plan struct {
+	Resource string `json:"resource"`
+	Name     string `json:"name"`
+	Throttle string `json:"throttle"` // "rate R, burst B", "" without
+	Quota    string `json:"quota"`    // "N per PERIOD", "" without
+	Keys     int    `json:"apiKeys"`  // API keys attached (UsagePlanKey)
 }
 
 // Method is one method of a REST API.
@@ -234,6 +245,11 @@ func (b *builder) apis(s *assembly.Stack) {
 			api.DefaultURL = "disabled"
 		}
 		_, api.Policy = p["Policy"]
+		api.KeySource = render(p["ApiKeySourceType"])
+		if api.KeySource == "" {
+			api.KeySource = "HEADER"
+		}
+		api.Plans = usagePlans(s, r.ID)
 		paths := b.apiPaths(s, r.ID)
 		// stages: AWS::ApiGateway::Stage, or a Deployment with StageName
 		for _, st := range s.OfType("AWS::ApiGateway::Stage") {
@@ -334,6 +350,36 @@ func (b *builder) apis(s *assembly.Stack) {
 		}
 		b.r.APIs = append(b.r.APIs, api)
 	}
+}
+
+// usagePlans are the usage plans with a stage of the REST API api, with their attached keys.
+func usagePlans(s *assembly.Stack, api string) []Plan {
+	var out []Plan
+	for _, up := range s.OfType("AWS::ApiGateway::UsagePlan") {
+		onAPI := false
+		for _, st := range assembly.List(up.Properties["ApiStages"]) {
+			if assembly.RefTarget(assembly.Get(st, "ApiId")) == api {
+				onAPI = true
+			}
+		}
+		if !onAPI {
+			continue
+		}
+		pl := Plan{Resource: up.Label(), Name: render(up.Properties["UsagePlanName"])}
+		if rate, burst := render(assembly.Get(up.Properties, "Throttle", "RateLimit")), render(assembly.Get(up.Properties, "Throttle", "BurstLimit")); rate != "" && burst != "" {
+			pl.Throttle = "rate " + rate + ", burst " + burst
+		}
+		if limit := render(assembly.Get(up.Properties, "Quota", "Limit")); limit != "" {
+			pl.Quota = limit + " per " + render(assembly.Get(up.Properties, "Quota", "Period"))
+		}
+		for _, k := range s.OfType("AWS::ApiGateway::UsagePlanKey") {
+			if assembly.RefTarget(k.Properties["UsagePlanId"]) == up.ID {
+				pl.Keys++
+			}
+		}
+		out = append(out, pl)
+	}
+	return out
 }
 
 // resourceKey identifies an API resource value: the logical ID, or "root:API" for

@@ -37,7 +37,7 @@ func TestWriteProducesTheEvidencePack(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &back), "report.json is valid JSON")
-	assert.Len(t, back.Controls, 32)
+	assert.Len(t, back.Controls, 33)
 	csv, err := os.ReadFile(filepath.Join(dir, "encryption.csv"))
 	require.NoError(t, err)
 	assert.Contains(t, string(csv), "prod-tenant-beta,AudioBucket,S3 bucket,vv-beta-prod-111111111111-eu-west-1,AWS-owned key (service default)")
