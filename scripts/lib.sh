@@ -18,7 +18,7 @@ vv_load() {
 # CDK_CLI is the CDK CLI to run (tests put a recorder here); default: the pinned one on PATH.
 CDK_CLI="${CDK_CLI:-cdk}"
 
-# vv_assembly settles the cloud assembly every later vv_cdk acts on, so a script synthesizes at
+# vv_assembly (after vv_load) settles the cloud assembly every later vv_cdk acts on, so a script synthesizes at
 # most once however many commands it runs. ASSEMBLY names an existing one: CI passes the synth
 # job's artifact, so what is diffed and deployed is byte for byte what was synthesized, tested and
 # audited in that run. Without it the deployment file is synthesized here, once, into a
@@ -29,6 +29,15 @@ vv_assembly() {
       echo "$(basename "$0"): ASSEMBLY=$ASSEMBLY is not a cloud assembly (no manifest.json); unset it to synthesize $CONFIG" >&2
       exit 2
     fi
+    # The environment's stacks (vv_load) must be in it: an assembly of another deployment file
+    # would otherwise fail later, stack by stack, or deploy something else.
+    local s
+    for s in ${VV_PLATFORM_STACK:-} ${VV_TENANT_STACKS:-} ${VV_DELIVERY_STACK:-}; do
+      if [ ! -f "$ASSEMBLY/$s.template.json" ]; then
+        echo "$(basename "$0"): ASSEMBLY=$ASSEMBLY has no stack $s of $CONFIG: synthesized from another deployment file?" >&2
+        exit 2
+      fi
+    done
   else
     vv_tmp=$(mktemp -d)
     trap 'rm -rf "$vv_tmp"' EXIT

@@ -74,12 +74,24 @@ func calls(t *testing.T, log string) []string {
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
 }
 
+// assemblyWith is a stand-in cloud assembly directory holding the named stacks' templates.
+func assemblyWith(t *testing.T, stacks ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "cdk.out")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("{}"), 0o644))
+	for _, s := range stacks {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, s+".template.json"), []byte("{}"), 0o644))
+	}
+	return dir
+}
+
+var prodStacks = []string{"prod-platform", "prod-tenant-acme", "prod-tenant-globex", "prod-delivery"}
+
 // TestDeployScriptSynthesizesAtMostOnce: scripts/deploy runs the delivery check, the platform and
 // the tenants on one assembly: the one ASSEMBLY names (no synth at all), else one it synthesizes.
 func TestDeployScriptSynthesizesAtMostOnce(t *testing.T) {
-	given := filepath.Join(t.TempDir(), "cdk.out")
-	require.NoError(t, os.MkdirAll(given, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(given, "manifest.json"), []byte("{}"), 0o644))
+	given := assemblyWith(t, prodStacks...)
 
 	cli, log := fakeCDK(t)
 	out, err := runScript(t, []string{"CDK_CLI=" + cli, "ASSEMBLY=" + given}, "deploy", "prod")
@@ -111,11 +123,9 @@ func TestDeployScriptSynthesizesAtMostOnce(t *testing.T) {
 }
 
 // TestDiffScriptUsesTheGivenAssembly: scripts/diff diffs the given assembly without
-// synthesizing, and refuses a directory that is not one.
+// synthesizing, and refuses a directory that is not one, or one without the environment's stacks.
 func TestDiffScriptUsesTheGivenAssembly(t *testing.T) {
-	given := filepath.Join(t.TempDir(), "cdk.out")
-	require.NoError(t, os.MkdirAll(given, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(given, "manifest.json"), []byte("{}"), 0o644))
+	given := assemblyWith(t, prodStacks...)
 	cli, log := fakeCDK(t)
 	out, err := runScript(t, []string{"CDK_CLI=" + cli, "ASSEMBLY=" + given}, "diff", "prod")
 	require.NoError(t, err, out)
@@ -124,11 +134,16 @@ func TestDiffScriptUsesTheGivenAssembly(t *testing.T) {
 	assert.Contains(t, got[0], "--app "+given)
 	assert.Contains(t, got[0], "diff --method template --exclusively prod-platform prod-tenant-acme prod-tenant-globex prod-delivery")
 
-	empty := t.TempDir()
-	out, err = runScript(t, []string{"CDK_CLI=" + cli, "ASSEMBLY=" + empty}, "diff", "prod")
-	require.Error(t, err)
-	assert.Contains(t, out, "is not a cloud assembly")
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, 2, ee.ExitCode())
+	for name, tc := range map[string]struct{ dir, want string }{
+		"not an assembly":         {t.TempDir(), "is not a cloud assembly"},
+		"another deployment file": {assemblyWith(t, "prod-platform", "prod-tenant-acme"), "has no stack prod-tenant-globex"},
+	} {
+		out, err = runScript(t, []string{"CDK_CLI=" + cli, "ASSEMBLY=" + tc.dir}, "diff", "prod")
+		require.Error(t, err, name)
+		assert.Contains(t, out, tc.want, name)
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee)
+		assert.Equal(t, 2, ee.ExitCode(), name)
+	}
+	assert.Len(t, calls(t, log), 1, "nothing runs on a refused assembly")
 }
