@@ -38,6 +38,15 @@ vv_assembly() {
         exit 2
       fi
     done
+    # A Lambda custom runtime's bootstrap must be executable; copies that drop file modes (CI
+    # artifacts without tar) would deploy a function that cannot start.
+    local b
+    while IFS= read -r b; do
+      if [ ! -x "$b" ]; then
+        echo "$(basename "$0"): $b is not executable: the assembly lost its file modes (copy it as a tar)" >&2
+        exit 2
+      fi
+    done < <(find "$ASSEMBLY" -path "$ASSEMBLY/asset.*" -type f -name bootstrap)
   else
     vv_tmp=$(mktemp -d)
     trap 'rm -rf "$vv_tmp"' EXIT

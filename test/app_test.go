@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -192,6 +193,17 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(out, name+".assets.json"))
 		assert.Equal(t, string(a), string(b), "%s asset manifest (hashes) differs between the two synths", name)
 	}
+
+	// The delivery scripts hand the CLI an existing assembly (--app DIR): it must read this one.
+	ls := exec.Command(cli, "ls", "--no-notices", "--app", out)
+	ls.Dir = cdktest.Root()
+	listed, err := ls.Output()
+	require.NoError(t, err, "cdk ls --app %s", out)
+	want := append([]string(nil), first.StackNames()...)
+	got := strings.Fields(string(listed))
+	sort.Strings(want)
+	sort.Strings(got)
+	assert.Equal(t, want, got, "the CLI lists the assembly's stacks")
 }
 
 // TestBadInputExitsWithAShortMessage runs the real app binary on broken files.

@@ -22,18 +22,31 @@ func TestDiffAndDeployJobsActOnTheSynthJobsAssembly(t *testing.T) {
 	for _, name := range []string{"diff", "deploy"} {
 		j := w.Jobs[name]
 		dl := stepUsing(t, j, "actions/download-artifact")
-		assert.Equal(t, "cdk.out", dl.With["name"], "%s: the synth job's artifact", name)
-		assert.Equal(t, "cdk.out", dl.With["path"], name)
+		assert.Equal(t, "assembly", dl.With["name"], "%s: the synth job's assembly artifact", name)
 		assert.Contains(t, j.Needs, "synth", "%s needs the synth job (its artifact)", name)
-		scripts := 0
+		scripts, unpacked := 0, false
 		for _, s := range j.Steps {
+			if strings.Contains(s.Run, "tar -xf assembly.tar") {
+				unpacked = true
+			}
 			if strings.Contains(s.Run, "scripts/deploy ") || strings.Contains(s.Run, "scripts/diff ") {
 				scripts++
+				assert.True(t, unpacked, "%s step %q runs after the assembly is unpacked", name, s.Name)
 				assert.Equal(t, "cdk.out", s.Env["ASSEMBLY"], "%s step %q acts on the downloaded assembly", name, s.Name)
 			}
 		}
 		assert.Positive(t, scripts, name)
 	}
+	// Artifacts drop file modes: the assembly travels as a tar, made from the synthesized cdk.out.
+	var synthRuns []string
+	for _, s := range w.Jobs["synth"].Steps {
+		synthRuns = append(synthRuns, s.Run)
+		if strings.HasPrefix(s.Uses, "actions/upload-artifact@") && s.With["name"] == "assembly" {
+			assert.Equal(t, "assembly.tar", s.With["path"])
+			assert.Contains(t, strings.Join(synthRuns, "\n"), "tar -cf assembly.tar cdk.out", "the tar is made before it is uploaded")
+		}
+	}
+	assert.Contains(t, strings.Join(synthRuns, "\n"), "make synth")
 }
 
 // fakeCDK is a CDK CLI stand-in that records each invocation (one line of arguments) and, for
@@ -134,9 +147,13 @@ func TestDiffScriptUsesTheGivenAssembly(t *testing.T) {
 	assert.Contains(t, got[0], "--app "+given)
 	assert.Contains(t, got[0], "diff --method template --exclusively prod-platform prod-tenant-acme prod-tenant-globex prod-delivery")
 
+	modeless := assemblyWith(t, prodStacks...)
+	require.NoError(t, os.MkdirAll(filepath.Join(modeless, "asset.0123"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(modeless, "asset.0123", "bootstrap"), []byte("ELF"), 0o644))
 	for name, tc := range map[string]struct{ dir, want string }{
 		"not an assembly":         {t.TempDir(), "is not a cloud assembly"},
 		"another deployment file": {assemblyWith(t, "prod-platform", "prod-tenant-acme"), "has no stack prod-tenant-globex"},
+		"file modes lost":         {modeless, "asset.0123/bootstrap is not executable"},
 	} {
 		out, err = runScript(t, []string{"CDK_CLI=" + cli, "ASSEMBLY=" + tc.dir}, "diff", "prod")
 		require.Error(t, err, name)
