@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,16 +19,10 @@ type apiGateway struct {
 // newAPIGateway makes a client for region. endpoint overrides the regional
 // endpoint when set (tests only).
 func newAPIGateway(region, endpoint string, timeout time.Duration) *apiGateway {
-	opts := apigateway.Options{
-		Region:           region,
-		Credentials:      aws.CredentialsProviderFunc(envCredentials),
-		HTTPClient:       &http.Client{Timeout: timeout},
-		RetryMaxAttempts: 2,
-	}
-	if endpoint != "" {
-		opts.BaseEndpoint = aws.String(endpoint)
-	}
-	return &apiGateway{client: apigateway.New(opts)}
+	c := newClientBasics(endpoint, timeout)
+	return &apiGateway{client: apigateway.New(apigateway.Options{
+		Region: region, Credentials: c.credentials, HTTPClient: c.http, RetryMaxAttempts: c.attempts, BaseEndpoint: c.endpoint,
+	})}
 }
 
 // APIKeyValue implements APIKeyFetcher. A disabled key is an error: API

@@ -22,16 +22,28 @@ type secretsManager struct {
 // newSecretsManager makes a client for region. endpoint overrides the
 // regional endpoint when set (tests only).
 func newSecretsManager(region, endpoint string, timeout time.Duration) *secretsManager {
-	opts := secretsmanager.Options{
-		Region:           region,
-		Credentials:      aws.CredentialsProviderFunc(envCredentials),
-		HTTPClient:       &http.Client{Timeout: timeout},
-		RetryMaxAttempts: 2,
-	}
+	c := newClientBasics(endpoint, timeout)
+	return &secretsManager{client: secretsmanager.New(secretsmanager.Options{
+		Region: region, Credentials: c.credentials, HTTPClient: c.http, RetryMaxAttempts: c.attempts, BaseEndpoint: c.endpoint,
+	})}
+}
+
+// clientBasics is what every AWS client of the authorizer shares: the function's role
+// credentials from the environment, an HTTP client bounded by the fetch timeout, two attempts,
+// and the endpoint override of tests (nil: the regional endpoint).
+type clientBasics struct {
+	credentials aws.CredentialsProvider
+	http        *http.Client
+	attempts    int
+	endpoint    *string
+}
+
+func newClientBasics(endpoint string, timeout time.Duration) clientBasics {
+	c := clientBasics{credentials: aws.CredentialsProviderFunc(envCredentials), http: &http.Client{Timeout: timeout}, attempts: 2}
 	if endpoint != "" {
-		opts.BaseEndpoint = aws.String(endpoint)
+		c.endpoint = aws.String(endpoint)
 	}
-	return &secretsManager{client: secretsmanager.New(opts)}
+	return c
 }
 
 func envCredentials(context.Context) (aws.Credentials, error) {
