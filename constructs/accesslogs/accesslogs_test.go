@@ -3,7 +3,6 @@ package accesslogs_test
 import (
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -16,10 +15,7 @@ func TestMain(m *testing.M) { cdktest.Main(m) }
 type obj = map[string]any
 type arr = []any
 
-func like(m obj) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
-func with(a ...any) assertions.Matcher {
-	return assertions.Match_ArrayWith(&a)
-}
+var like, with = cdktest.Like, cdktest.ArrayWith
 
 var tpl *cdktest.Template
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -18,10 +19,7 @@ func TestMain(m *testing.M) { cdktest.Main(m) }
 type obj = map[string]any
 type arr = []any
 
-func like(m obj) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
-func with(a ...any) assertions.Matcher {
-	return assertions.Match_ArrayWith(&a)
-}
+var like, with = cdktest.Like, cdktest.ArrayWith
 
 var (
 	tpl        *cdktest.Template
@@ -46,7 +44,7 @@ func TestAlarmTopicIsEncryptedWithItsOwnRotatingKey(t *testing.T) {
 	tpl := template(t)
 	tpl.HasResourceProperties("AWS::SNS::Topic", obj{
 		"TopicName":      "voicevault-test-alarms",
-		"KmsMasterKeyId": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsiiString("^AlarmsKey")), "Arn"}},
+		"KmsMasterKeyId": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsii.String("^AlarmsKey")), "Arn"}},
 	})
 	tpl.ResourceCountIs("AWS::KMS::Key", 1)
 	tpl.HasResourceProperties("AWS::KMS::Key", obj{"EnableKeyRotation": true})

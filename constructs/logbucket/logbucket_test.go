@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -18,16 +19,13 @@ func TestMain(m *testing.M) { cdktest.Main(m) }
 type obj = map[string]any
 type arr = []any
 
-func like(m obj) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
-func with(a ...any) assertions.Matcher {
-	return assertions.Match_ArrayWith(&a)
-}
+var like, with = cdktest.Like, cdktest.ArrayWith
 
 func synth(t *testing.T, props logbucket.Props) *cdktest.Template {
 	t.Helper()
 	stack := cdktest.NewStack(t)
 	props.Key = kmskey.New(stack, "Key", kmskey.Props{Alias: "test/logs", Description: "test"})
-	props.AccessLogs = awss3.NewBucket(stack, jsiiString("AccessLogs"), nil)
+	props.AccessLogs = awss3.NewBucket(stack, jsii.String("AccessLogs"), nil)
 	logbucket.New(stack, "Logs", props)
 	return cdktest.StackTemplate(t, stack)
 }
@@ -47,7 +45,7 @@ func TestLogBucketEncryptsWithTheCustomerManagedKey(t *testing.T) {
 			"BucketKeyEnabled": true,
 			"ServerSideEncryptionByDefault": obj{
 				"SSEAlgorithm":   "aws:kms",
-				"KMSMasterKeyID": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsiiString("^Key")), "Arn"}},
+				"KMSMasterKeyID": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsii.String("^Key")), "Arn"}},
 			},
 		}}},
 	})
@@ -68,7 +66,7 @@ func TestLogBucketIsLockedDown(t *testing.T) {
 		}),
 	})
 	tpl.HasResourceProperties("AWS::S3::BucketPolicy", obj{
-		"Bucket": obj{"Ref": assertions.Match_StringLikeRegexp(jsiiString("^Logs"))},
+		"Bucket": obj{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^Logs"))},
 		"PolicyDocument": like(obj{"Statement": with(
 			like(obj{"Effect": "Deny", "Condition": obj{"Bool": obj{"aws:SecureTransport": "false"}}}),
 			like(obj{"Effect": "Deny", "Condition": obj{"NumericLessThan": obj{"s3:TlsVersion": 1.2}}}),
@@ -79,15 +77,15 @@ func TestLogBucketIsLockedDown(t *testing.T) {
 func TestLogBucketSendsAccessLogsThatOnlyItMayDeliver(t *testing.T) {
 	tpl := template(t)
 	tpl.HasResourceProperties("AWS::S3::Bucket", obj{
-		"LoggingConfiguration": obj{"DestinationBucketName": obj{"Ref": assertions.Match_StringLikeRegexp(jsiiString("^AccessLogs"))}, "LogFilePrefix": "logs/"},
+		"LoggingConfiguration": obj{"DestinationBucketName": obj{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AccessLogs"))}, "LogFilePrefix": "logs/"},
 	})
 	tpl.HasResourceProperties("AWS::S3::BucketPolicy", obj{
-		"Bucket": obj{"Ref": assertions.Match_StringLikeRegexp(jsiiString("^AccessLogs"))},
+		"Bucket": obj{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AccessLogs"))},
 		"PolicyDocument": like(obj{"Statement": with(like(obj{
 			"Effect":    "Allow",
 			"Principal": obj{"Service": "logging.s3.amazonaws.com"},
 			"Condition": obj{
-				"ArnLike":      obj{"aws:SourceArn": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsiiString("^Logs")), "Arn"}}},
+				"ArnLike":      obj{"aws:SourceArn": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsii.String("^Logs")), "Arn"}}},
 				"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount},
 			},
 		}))}),
@@ -118,7 +116,7 @@ func TestLogBucketRejectsObjectLockLongerThanRetention(t *testing.T) {
 	err := cdktest.Catch(func() {
 		logbucket.New(stack, "L", logbucket.Props{
 			Key:        kmskey.New(stack, "K", kmskey.Props{Alias: "t/k", Description: "t"}),
-			AccessLogs: awss3.NewBucket(stack, jsiiString("A"), nil), RetentionDays: 30, ObjectLockDays: 31,
+			AccessLogs: awss3.NewBucket(stack, jsii.String("A"), nil), RetentionDays: 30, ObjectLockDays: 31,
 		})
 	})
 	require.Error(t, err)

@@ -18,10 +18,8 @@ func TestMain(m *testing.M) { cdktest.Main(m) }
 type obj = map[string]any
 type arr = []any
 
-func like(m obj) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
-func with(a ...any) assertions.Matcher {
-	return assertions.Match_ArrayWith(&a)
-}
+var like, with = cdktest.Like, cdktest.ArrayWith
+
 func re(s string) assertions.Matcher { return assertions.Match_StringLikeRegexp(jsii.String(s)) }
 
 const trailARN = "arn:aws:cloudtrail:" + cdktest.TestRegion + ":" + cdktest.TestAccount + ":trail/voicevault-test"

@@ -270,3 +270,9 @@ func (x *Template) Resources(typ string) map[string]map[string]any {
 	x.t.Helper()
 	return ResourcesOf(x.JSON(), typ)
 }
+
+// Like matches an object with at least the given keys (assertions.Match_ObjectLike).
+func Like(m map[string]any) assertions.Matcher { return assertions.Match_ObjectLike(&m) }
+
+// ArrayWith matches an array holding at least the given items (assertions.Match_ArrayWith).
+func ArrayWith(items ...any) assertions.Matcher { return assertions.Match_ArrayWith(&items) }
