@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/policycheck"
 )
 
@@ -304,8 +305,8 @@ func (b *builder) controls() {
 		for _, s := range b.a.Stacks {
 			for _, lt := range s.OfType("AWS::EC2::LaunchTemplate") {
 				md := lt.Properties["LaunchTemplateData"]
-				tokens := render(mget(md, "MetadataOptions", "HttpTokens"))
-				hops := render(mget(md, "MetadataOptions", "HttpPutResponseHopLimit"))
+				tokens := render(assembly.Get(md, "MetadataOptions", "HttpTokens"))
+				hops := render(assembly.Get(md, "MetadataOptions", "HttpPutResponseHopLimit"))
 				st := Pass
 				if tokens != "required" || hops != "1" {
 					st = Fail
@@ -514,17 +515,6 @@ func missing(m []string) string {
 		return ""
 	}
 	return " (missing: " + strings.Join(m, ", ") + ")"
-}
-
-func mget(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 func refOf(v any) string {
