@@ -22,8 +22,8 @@ type Environment struct {
 	Account              string     `yaml:"account"`              // Required. 12-digit AWS account ID.
 	Region               string     `yaml:"region"`               // Required. e.g. eu-west-1.
 	Owner                string     `yaml:"owner"`                // Required. Team or e-mail accountable for the environment.
-	AZs                  []string   `yaml:"availabilityZones"`    // Default: the region's a, b, c zones (AZCount of them).
-	AZCount              int        `yaml:"azCount"`              // Default: 3. From 2 to 6.
+	AZs                  []string   `yaml:"availabilityZones"`    // Required. 2 to 6 zone names of Region, chosen for this account (make preflight checks their GPU offerings).
+	AZCount              int        `yaml:"azCount"`              // Default: the number of availabilityZones. From 2 to 6; a check that the list is complete.
 	VPCCIDR              string     `yaml:"vpcCidr"`              // Default: 10.40.0.0/16. Prefix /16 to /20.
 	KubernetesVersion    string     `yaml:"kubernetesVersion"`    // Default: DefaultKubernetesVersion.
 	Egress               EgressMode `yaml:"egress"`               // Default: none (VPC endpoints only).
@@ -70,16 +70,41 @@ type Services struct {
 	CostAnomaly    *bool `yaml:"costAnomaly"`    // Default: true.
 }
 
+// Singleton is an account- and Region-wide AWS resource the baseline creates: there is at most one
+// per account and Region, so creating a second fails the stack (the usual case in an AWS
+// Organization whose delegated administrator enables the service for every member account).
+type Singleton struct {
+	ResourceType string // the CloudFormation type that creates it
+	What         string // what it is, for messages
+	Switch       string // the services: switch that turns it off (YAML name)
+	on           func(Services) bool
+}
+
+// Enabled reports whether s's switch is on in svc.
+func (s Singleton) Enabled(svc Services) bool { return s.on(svc) }
+
+// Singletons are the baseline's account/region singletons and their switches. The analyzer is
+// one of type ACCOUNT (IAM Access Analyzer allows one per account and Region). make preflight
+// finds the existing ones in an account before anything is created.
+var Singletons = []Singleton{
+	{"AWS::GuardDuty::Detector", "GuardDuty detector", "guardDuty", func(s Services) bool { return Enabled(s.GuardDuty) }},
+	{"AWS::SecurityHub::Hub", "Security Hub", "securityHub", func(s Services) bool { return Enabled(s.SecurityHub) }},
+	{"AWS::Config::ConfigurationRecorder", "AWS Config configuration recorder", "config", func(s Services) bool { return Enabled(s.Config) }},
+	{"AWS::Config::DeliveryChannel", "AWS Config delivery channel", "config", func(s Services) bool { return Enabled(s.Config) }},
+	{"AWS::Macie::Session", "Macie session", "macie", func(s Services) bool { return Enabled(s.Macie) }},
+	{"AWS::AccessAnalyzer::Analyzer", "IAM Access Analyzer account analyzer", "accessAnalyzer", func(s Services) bool { return Enabled(s.AccessAnalyzer) }},
+}
+
 // Deployment holds stack-level settings and how CI deploys the environment.
 type Deployment struct {
 	TerminationProtection *bool   `yaml:"terminationProtection"` // Default: true.
 	Qualifier             string  `yaml:"qualifier"`             // Default: DefaultQualifier. The cdk bootstrap qualifier, [a-z0-9]{1,10}.
-	GitHub                *GitHub `yaml:"github"`                // Default: none: no <env>-delivery stack, deploys by hand only.
+	GitHub                *GitHub `yaml:"github"`                // Default: none: the <env>-delivery stack holds only the execution policies and the permissions boundary; deploys by hand only.
 }
 
-// GitHub says which GitHub Actions workflow may deploy an environment. When set, the app adds
-// the <env>-delivery stack: the GitHub OIDC provider, the deploy and diff roles, the
-// CloudFormation execution policy and the permissions boundary.
+// GitHub says which GitHub Actions workflow may deploy an environment. When set, the
+// environment's <env>-delivery stack (which always holds the CloudFormation execution policies
+// and the permissions boundary) also gets the GitHub OIDC provider and the deploy and diff roles.
 type GitHub struct {
 	Repository           string `yaml:"repository"`           // Required. owner/name, exactly as GitHub spells it.
 	Environment          string `yaml:"environment"`          // Default: the VoiceVault environment's name. The GitHub environment whose protection rules gate deploys.

@@ -21,6 +21,7 @@ environments:
     account: "111111111111"
     region: eu-west-1
     owner: platform@example.com
+    availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]
     clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]
     alarmEmail: secops@example.com
 tenants:
@@ -59,7 +60,7 @@ func TestDefaultsAreAppliedInOnePlace(t *testing.T) {
 	c, err := Parse("base.yaml", []byte(base))
 	require.NoError(t, err)
 	e, tn := c.Environments[0], c.Tenants[0]
-	assert.Equal(t, DefaultAZCount, e.AZCount)
+	assert.Equal(t, 3, e.AZCount, "the number of zones listed")
 	assert.Equal(t, []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}, e.AZs)
 	assert.Equal(t, DefaultVPCCIDR, e.VPCCIDR)
 	assert.Equal(t, DefaultKubernetesVersion, e.KubernetesVersion)
@@ -117,7 +118,7 @@ func TestListenerPriorityCollisionIsReported(t *testing.T) {
 	assert.Contains(t, err.Error(), `tenants[1].api.listenerPriority: 7 is already tenant "acme"'s rule priority in environment "prod"; set api.listenerPriority (1 to 50000) on one of them`)
 
 	// The same priority in two environments is fine: each has its own listener.
-	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\ntenants:", 1)
+	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\ntenants:", 1)
 	other = strings.Replace(other, "    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.", "    environment: dev\n    api: {listenerPriority: 7}\n    model: {image: r.", 1)
 	_, err = Parse("x.yaml", []byte(other))
 	require.NoError(t, err)
@@ -146,8 +147,17 @@ func TestDeliveryDefaults(t *testing.T) {
 	assert.False(t, gh.ExistingOIDCProvider)
 }
 
+func TestSecondEnvironmentInAnAccountAndRegionWithItsSingletonsOff(t *testing.T) {
+	second := "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n" +
+		"    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: stage}\n" +
+		"    services: {guardDuty: false, securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:"
+	_, err := Parse("two.yaml", []byte(strings.Replace(base, "tenants:", second, 1)))
+	require.NoError(t, err, "one account and Region, each singleton created once")
+}
+
 func TestSecondEnvironmentInAnAccountMayReuseTheOIDCProvider(t *testing.T) {
-	second := "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice, existingOidcProvider: true}}\ntenants:"
+	second := "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice, existingOidcProvider: true}}\n" +
+		"    services: {guardDuty: false, securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:"
 	_, err := Parse("x.yaml", []byte(strings.Replace(base, "tenants:", second, 1)))
 	require.NoError(t, err)
 }
@@ -212,9 +222,10 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad disk size", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {diskSizeGiB: 5}", "environments[0].gpuNodes.diskSizeGiB: 5 is out of range (20 to 2000)"},
 		{"negative retention", "    environment: prod", "    environment: prod\n    audioRetentionDays: -1", "tenants[0].audioRetentionDays: -1 is out of range (1 to 3650 days)"},
 		{"retention too long", "    environment: prod", "    environment: prod\n    audioRetentionDays: 4000", "tenants[0].audioRetentionDays: 4000 is out of range"},
+		{"no zones", "    availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]\n", "", "environments[0].availabilityZones: is required: list 2 to 6 zones of eu-west-1 that offer the GPU instance types"},
 		{"az count out of range", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    azCount: 1", "environments[0].azCount: 1 is out of range (2 to 6)"},
-		{"zone of another region", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    availabilityZones: [eu-west-1a, us-east-1b]", `environments[0].availabilityZones[1]: "us-east-1b" is not a zone of region "eu-west-1"`},
-		{"zones disagree with count", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    azCount: 3\n    availabilityZones: [eu-west-1a, eu-west-1b]", "environments[0].availabilityZones: 2 zones given but azCount is 3"},
+		{"zone of another region", "[eu-west-1a, eu-west-1b, eu-west-1c]", "[eu-west-1a, us-east-1b]", `environments[0].availabilityZones[1]: "us-east-1b" is not a zone of region "eu-west-1"`},
+		{"zones disagree with count", "    availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]", "    azCount: 3\n    availabilityZones: [eu-west-1a, eu-west-1b]", "environments[0].availabilityZones: 2 zones given but azCount is 3"},
 		{"bad cidr", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 10.0.0.0", `environments[0].vpcCidr: "10.0.0.0" is not an IPv4 CIDR block`},
 		{"cidr too small", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 10.0.0.0/24", "has prefix /24; allowed /16 to /20"},
 		{"public cidr", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    vpcCidr: 8.8.0.0/16", "is not a private (RFC 1918) range"},
@@ -265,6 +276,8 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad github repository", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: https://github.com/acme/voice}}", `environments[0].deployment.github.repository: "https://github.com/acme/voice" is not a GitHub repository (owner/name`},
 		{"bad github environment", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice, environment: \"prod:*\"}}", `environments[0].deployment.github.environment: "prod:*" is not a GitHub environment name`},
 		{"bad github branch", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice, branch: \"release/*\"}}", `environments[0].deployment.github.branch: "release/*" is not a git branch name`},
+		{"second guardduty detector in one account and region", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: stage}\n    services: {securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:", `environments[1].services.guardDuty: environments[0] (prod) already creates the GuardDuty detector of account 111111111111 in eu-west-1, and there can be only one; set guardDuty: false here`},
+		{"second config recorder in one account and region", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: stage}\n    services: {guardDuty: false, securityHub: false, macie: false, accessAnalyzer: false}\ntenants:", `environments[1].services.config: environments[0] (prod) already creates the AWS Config configuration recorder of account 111111111111 in eu-west-1`},
 		{"shared bootstrap qualifier", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", `environments[1].deployment.qualifier: "vvault" is already the qualifier of environments[0] in the same account and region`},
 		{"shared github environment", "tenants:", "    deployment: {github: {repository: acme/voice, environment: production}}\n  - name: stage\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {github: {repository: acme/voice, environment: Production}}\ntenants:", `environments[1].deployment.github.environment: "Production" is already the GitHub environment of environments[0]`},
 		{"second oidc provider in one account", "tenants:", "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice}}\ntenants:", "environments[1].deployment.github.existingOidcProvider: account 111111111111 has one GitHub OIDC provider, created by the delivery stack of environments[0]; set existingOidcProvider: true here"},

@@ -2,7 +2,6 @@ package config
 
 // Defaults, in one place. Every optional field of the file takes its value from here.
 const (
-	DefaultAZCount            = 3
 	DefaultVPCCIDR            = "10.40.0.0/16"
 	DefaultKubernetesVersion  = "1.34"
 	DefaultEgress             = EgressNone
@@ -45,16 +44,9 @@ func (c *Config) applyDefaults() {
 
 func (e *Environment) applyDefaults() {
 	if e.AZCount == 0 {
-		if len(e.AZs) > 0 {
-			e.AZCount = len(e.AZs)
-		} else {
-			e.AZCount = DefaultAZCount
-		}
-	}
-	if len(e.AZs) == 0 && e.Region != "" && e.AZCount > 0 && e.AZCount <= 6 {
-		for i := 0; i < e.AZCount; i++ {
-			e.AZs = append(e.AZs, e.Region+string(rune('a'+i)))
-		}
+		// No zone names are made up here: a name like eu-west-1c maps to a different physical
+		// zone in each account, may not exist for an account at all, and may lack the GPU types.
+		e.AZCount = len(e.AZs)
 	}
 	if e.VPCCIDR == "" {
 		e.VPCCIDR = DefaultVPCCIDR

@@ -131,6 +131,7 @@ func (c *Config) validate() []Problem {
 		}
 	}
 	c.validateDelivery(ck)
+	c.validateSingletons(ck)
 	// Isolation: a dedicated tenant is the only tenant of its environment.
 	for i := range c.Environments {
 		e := &c.Environments[i]
@@ -166,7 +167,9 @@ func (e *Environment) validate(ck *checker, p string) {
 	if strings.TrimSpace(e.Owner) == "" {
 		ck.add(p+".owner", "is required (the team or e-mail accountable for this environment)")
 	}
-	if e.AZCount < 2 || e.AZCount > 6 {
+	if len(e.AZs) == 0 {
+		ck.add(p+".availabilityZones", "is required: list 2 to 6 zones of %s that offer the GPU instance types (zone names map to different physical zones in each account; make preflight ENV=%s checks every listed zone)", e.Region, e.Name)
+	} else if e.AZCount < 2 || e.AZCount > 6 {
 		ck.add(p+".azCount", "%d is out of range (2 to 6)", e.AZCount)
 	} else if len(e.AZs) != e.AZCount {
 		ck.add(p+".availabilityZones", "%d zones given but azCount is %d", len(e.AZs), e.AZCount)
@@ -257,6 +260,32 @@ func (d *Deployment) validate(ck *checker, p string) {
 // validateDelivery checks what environments must not share: a bootstrap (account, region,
 // qualifier), a GitHub environment (its OIDC subject would open one environment's deploy role
 // to the other's jobs) and the creation of an account's single GitHub OIDC provider.
+// validateSingletons refuses two environments in one account and Region that would both create
+// the same account/region singleton: the second stack's create would fail.
+func (c *Config) validateSingletons(ck *checker) {
+	reported := map[string]bool{} // one problem per field: Config's recorder and channel share a switch
+	for _, s := range Singletons {
+		first := map[string]int{}
+		for i := range c.Environments {
+			e := &c.Environments[i]
+			if !s.Enabled(e.Services) {
+				continue
+			}
+			key := e.Account + "/" + e.Region
+			if j, dup := first[key]; dup {
+				field := fmt.Sprintf("environments[%d].services.%s", i, s.Switch)
+				if reported[field] {
+					continue
+				}
+				reported[field] = true
+				ck.add(field, "environments[%d] (%s) already creates the %s of account %s in %s, and there can be only one; set %s: false here", j, c.Environments[j].Name, s.What, e.Account, e.Region, s.Switch)
+				continue
+			}
+			first[key] = i
+		}
+	}
+}
+
 func (c *Config) validateDelivery(ck *checker) {
 	bootstraps := map[string]int{}
 	ghEnvs := map[string]int{}

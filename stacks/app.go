@@ -18,7 +18,7 @@ import (
 type Deployment struct {
 	Platforms  map[string]*Platform // by environment name
 	Tenants    []*Tenant            // in file order
-	Deliveries map[string]*Delivery // by environment name; environments with deployment.github only
+	Deliveries map[string]*Delivery // by environment name; every environment has one
 }
 
 // AppOptions configures NewApp.
@@ -64,9 +64,8 @@ func Build(app awscdk.App, cfg *config.Config) *Deployment {
 	}
 	for i := range cfg.Environments {
 		env := &cfg.Environments[i]
-		if env.Deployment.GitHub == nil {
-			continue
-		}
+		// Every environment: its roles carry the boundary this stack creates, with or without
+		// a GitHub workflow to deploy them.
 		deployed := []awscdk.Stack{d.Platforms[env.Name].Stack}
 		for _, t := range d.Tenants {
 			if t.Platform.Env.Name == env.Name {

@@ -20,9 +20,12 @@ const (
 	ParamKubectlRoleARN      = "kubectl-role-arn"      // the role the kubectl provider uses on the cluster
 	ParamVPCID               = "vpc-id"
 	ParamClusterSGID         = "cluster-security-group-id"
-	ParamIngressListenerARN  = "ingress-listener-arn" // shared internal load balancer listener
-	ParamIngressVPCLinkID    = "ingress-vpc-link-id"  // shared API Gateway VPC link
-	ParamIngressALBDNS       = "ingress-alb-dns-name" // shared internal load balancer DNS name
+	ParamIngressListenerARN  = "ingress-listener-arn" // shared internal load balancer listener: tenant listener rules
+	// ParamIngressLoadBalancerARN is the shared internal load balancer: the integration target of
+	// every tenant API method (REST API + VPC link V2 takes the load balancer's ARN).
+	ParamIngressLoadBalancerARN = "ingress-load-balancer-arn"
+	ParamIngressVPCLinkID       = "ingress-vpc-link-id"  // shared API Gateway VPC link
+	ParamIngressALBDNS          = "ingress-alb-dns-name" // shared internal load balancer DNS name
 	// ParamIngressSecurityGroupID is the shared load balancer's security group: tenant
 	// TargetGroupBindings admit it to their pods' port.
 	ParamIngressSecurityGroupID = "ingress-security-group-id"

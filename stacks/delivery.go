@@ -12,8 +12,9 @@ import (
 	"github.com/voicevault/voicevault/constructs/cideploy"
 )
 
-// Delivery is an environment's <env>-delivery stack: how CI may deploy the environment's other
-// stacks, and the limits of that deployment. An administrator deploys it with their own
+// Delivery is an environment's <env>-delivery stack: the limits of every deployment of the
+// environment's other stacks (execution policies, permissions boundary), and, with
+// deployment.github, how CI may deploy them. An administrator deploys it with their own
 // credentials, before `cdk bootstrap` (which names its policies) and after any change to the
 // execution policy; it uses no bootstrap resources and no assets.
 type Delivery struct {
@@ -27,7 +28,7 @@ type Delivery struct {
 func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.Stack) *Delivery {
 	stack := newStack(scope, stackSpec{
 		name:        config.DeliveryStackName(env.Name),
-		description: "VoiceVault delivery for environment " + env.Name + ": GitHub OIDC deploy and diff roles, CloudFormation execution policy, permissions boundary (deployed by an administrator)",
+		description: deliveryDescription(env),
 		env:         env,
 		tags: map[string]string{
 			"Environment":     env.Name,
@@ -41,8 +42,10 @@ func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.St
 	})
 	d := &Delivery{Stack: stack, Env: env}
 	d.CIDeploy = cideploy.New(stack, "CIDeploy", cideploy.Props{Environment: env, ResourceTypes: ResourceTypes(deployed...)})
-	awscdk.NewCfnOutput(stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DeployRole().RoleArn(), Description: jsii.String("role-to-assume of the deploy jobs")})
-	awscdk.NewCfnOutput(stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DiffRole().RoleArn(), Description: jsii.String("role-to-assume of the pull-request diff jobs")})
+	if env.Deployment.GitHub != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DeployRole().RoleArn(), Description: jsii.String("role-to-assume of the deploy jobs")})
+		awscdk.NewCfnOutput(stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DiffRole().RoleArn(), Description: jsii.String("role-to-assume of the pull-request diff jobs")})
+	}
 	awscdk.NewCfnOutput(stack, jsii.String("BootstrapCommand"), &awscdk.CfnOutputProps{Value: jsii.String(cideploy.BootstrapCommand(env)), Description: jsii.String("run once, by an administrator, after this stack")})
 	return d
 }
@@ -58,4 +61,11 @@ func ResourceTypes(stacks ...awscdk.Stack) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+func deliveryDescription(env *config.Environment) string {
+	if env.Deployment.GitHub == nil {
+		return "VoiceVault delivery for environment " + env.Name + ": CloudFormation execution policy, permissions boundary (deployed by an administrator)"
+	}
+	return "VoiceVault delivery for environment " + env.Name + ": GitHub OIDC deploy and diff roles, CloudFormation execution policy, permissions boundary (deployed by an administrator)"
 }

@@ -34,7 +34,8 @@ func addIngress(p *Platform) {
 		AccessLogBucket: p.AccessLogs,
 	})
 	for _, prm := range []struct{ id, key, value, what string }{
-		{"IngressListenerARNParam", ParamIngressListenerARN, *p.Ingress.Listener().ListenerArn(), "shared ingress listener ARN (tenant API integration target)"},
+		{"IngressListenerARNParam", ParamIngressListenerARN, *p.Ingress.Listener().ListenerArn(), "shared ingress listener ARN (tenant listener rules)"},
+		{"IngressLoadBalancerARNParam", ParamIngressLoadBalancerARN, *p.Ingress.LoadBalancer().LoadBalancerArn(), "shared ingress load balancer ARN (tenant API integration target)"},
 		{"IngressVPCLinkIDParam", ParamIngressVPCLinkID, *p.Ingress.VPCLink().VpcLinkId(), "shared API Gateway VPC link (V2) ID"},
 		{"IngressALBDNSParam", ParamIngressALBDNS, *p.Ingress.LoadBalancer().LoadBalancerDnsName(), "shared internal load balancer DNS name"},
 		{"IngressSecurityGroupIDParam", ParamIngressSecurityGroupID, *p.Ingress.SecurityGroup().SecurityGroupId(), "shared internal load balancer security group ID"},

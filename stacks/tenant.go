@@ -76,7 +76,7 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		RoleName:       config.WorkloadRoleName(env.Name, t.Name),
 		Description:    "VoiceVault tenant " + t.Name + ": TTS pods (" + namespace + "/" + config.ServiceName + ") read and write the tenant's audio",
 	})
-	tn.Audio.GrantReadWrite(tn.Identity.Role())
+	audioPolicy := tn.Audio.GrantReadWrite(tn.Identity.Role())
 
 	tn.Workload = tenantworkload.New(stack, "Workload", tenantworkload.Props{
 		Cluster:            tn.Cluster,
@@ -91,6 +91,11 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		HTTPSEgress:        HTTPSEgress(env),
 		PodSecurityVersion: "v" + env.KubernetesVersion,
 	})
+	// EKS Pod Identity gives a pod credentials only if the association exists when the pod is
+	// admitted (the webhook injects the credentials endpoint then; EKS user guide, "Assign an IAM
+	// role to a Kubernetes service account"), and the role must already hold its policy: apply
+	// the pods after the association, the role and its policy.
+	tn.Workload.WorkloadManifest().Node().AddDependency(tn.Identity.Construct, audioPolicy)
 	addAPI(tn)
 	return tn
 }

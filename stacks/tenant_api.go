@@ -64,7 +64,7 @@ func addAPI(tn *Tenant) {
 		Interactive: plan(t.API.Usage.RateLimit, t.API.Usage.BurstLimit, t.API.Usage.Quota),
 		Partners:    partners(t.Authorizer.Partners),
 		Backend: apiedge.Backend{
-			VPCLinkID: param(ParamIngressVPCLinkID), ListenerARN: param(ParamIngressListenerARN),
+			VPCLinkID: param(ParamIngressVPCLinkID), LoadBalancerARN: param(ParamIngressLoadBalancerARN),
 			URL: backendURL, TenantHeader: ingress.TenantHeader,
 		},
 		CustomDomain:     domain,
@@ -112,6 +112,7 @@ func addAPI(tn *Tenant) {
 		Priority:                    t.API.ListenerPriority,
 		Port:                        t.Model.Port,
 		HealthCheckPath:             t.Model.ReadyPath,
+		ArrivalPrefix:               apiedge.BackendPathPrefix,
 		Cluster:                     tn.Cluster,
 		ClusterName:                 config.ClusterName(env.Name),
 		Namespace:                   tn.Workload.Namespace(),

@@ -22,8 +22,8 @@ import (
 type obj = map[string]any
 type arr = []any
 
-// variant is the example with a third tenant (hooli) in prod and every service switched off
-// in initech. Synthesized once per test binary.
+// variant is the example with a third tenant (hooli) in prod, every service switched off in
+// initech, and initech deployed by hand (no deployment.github). Synthesized once per test binary.
 var variantResult *cdktest.Result
 
 func variant(t *testing.T) *cdktest.Result {
@@ -41,6 +41,9 @@ func variant(t *testing.T) *cdktest.Result {
 	switches := "      guardDuty: false\n      securityHub: false\n"
 	require.Contains(t, s, switches)
 	s = strings.Replace(s, switches, switches+"      cloudTrail: false\n      config: false\n      accessAnalyzer: false\n      macie: false\n      costAnomaly: false\n", 1)
+	github := "    deployment:\n      github:\n        repository: voicevault/voicevault\n        environment: initech-production\n"
+	require.Contains(t, s, github)
+	s = strings.Replace(s, github, "", 1)
 	path := filepath.Join(t.TempDir(), "variant.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(s), 0o600))
 	cfg, err := config.Load(path)
@@ -210,7 +213,7 @@ func TestEveryPlatformBucketButTheAccessLogBucketUsesKMSAndLogsToIt(t *testing.T
 		assert.Len(t, buckets, 3, "%s: access logs, trail, config", name)
 		for id, b := range buckets {
 			p := b["Properties"].(obj)
-			assert.Equal(t, "Retain", b["DeletionPolicy"], "%s %s", name, id)
+			assert.Equal(t, "RetainExceptOnCreate", b["DeletionPolicy"], "%s %s", name, id)
 			assert.Equal(t, obj{"Status": "Enabled"}, p["VersioningConfiguration"], "%s %s", name, id)
 			assert.Contains(t, p, "LifecycleConfiguration", "%s %s", name, id)
 			sse := p["BucketEncryption"].(obj)["ServerSideEncryptionConfiguration"].(arr)[0].(obj)["ServerSideEncryptionByDefault"].(obj)

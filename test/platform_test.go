@@ -127,7 +127,7 @@ func TestEveryPlatformLogGroupIsEncryptedWithACustomerManagedKeyAndRetained(t *t
 			require.True(t, ok, "%s: %v is a KMS key of this stack", id, getAtt[0])
 			assert.Equal(t, true, props(key)["EnableKeyRotation"], id)
 			assert.EqualValues(t, env.LogRetentionDays, p["RetentionInDays"], id)
-			assert.Equal(t, "Retain", g["DeletionPolicy"], id)
+			assert.Equal(t, "RetainExceptOnCreate", g["DeletionPolicy"], id)
 			name := p["LogGroupName"].(string)
 			assert.True(t, strings.HasPrefix(name, stacks.LogGroupPrefix(env.Name)) || name == "/aws/eks/"+config.ClusterName(env.Name)+"/cluster", name)
 		}
@@ -217,7 +217,7 @@ func TestModelRegistryPerEnvironment(t *testing.T) {
 		repo := onlyResource(t, r, stack, "AWS::ECR::Repository")
 		assert.Equal(t, stacks.ModelRepositoryName(env.Name), props(repo)["RepositoryName"])
 		assert.Equal(t, "IMMUTABLE", props(repo)["ImageTagMutability"])
-		assert.Equal(t, "Retain", repo["DeletionPolicy"])
+		assert.Equal(t, "RetainExceptOnCreate", repo["DeletionPolicy"])
 	})
 }
 

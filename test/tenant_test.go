@@ -222,7 +222,7 @@ func TestTenantBucketFollowsItsTenantsConfiguration(t *testing.T) {
 				assert.EqualValues(t, ts.cfg.AudioRetentionDays, dig(rule, "NoncurrentVersionExpiration", "NoncurrentDays"), ts.name)
 			}
 		}
-		r.Template(t, ts.name).HasResource("AWS::S3::Bucket", map[string]any{"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+		r.Template(t, ts.name).HasResource("AWS::S3::Bucket", map[string]any{"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"})
 	}
 	// The example's retentions differ, so the test would see a tenant given another's.
 	assert.ElementsMatch(t, []int{90, 30, 180}, []int{r.Config.Tenants[0].AudioRetentionDays, r.Config.Tenants[1].AudioRetentionDays, r.Config.Tenants[2].AudioRetentionDays})

@@ -79,9 +79,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, strings.Join(stacks, "\n"))
 	case "bootstrap":
-		if e.Deployment.GitHub == nil {
-			return fail("environment %s has no deployment.github: no delivery stack, so no execution policy to bootstrap with", e.Name)
-		}
 		fmt.Fprintln(stdout, strings.Join(config.BootstrapArgs(e), "\n"))
 	default:
 		return fail("unknown command %q (env, stacks, bootstrap, matrix)", cmd)
@@ -123,10 +120,10 @@ func printEnv(w io.Writer, cfg *config.Config, e *config.Environment) {
 		{"VV_TENANT_STACKS", strings.Join(tenants, " ")},
 		{"VV_BOUNDARY_POLICY", config.BoundaryPolicyName(e.Name)},
 		{"VV_EXECUTION_POLICY_ARNS", strings.Join(config.ExecutionPolicyARNs(e), ",")},
+		{"VV_DELIVERY_STACK", config.DeliveryStackName(e.Name)}, // every environment has one (execution policies, boundary)
 	}
 	if gh := e.Deployment.GitHub; gh != nil {
 		vars = append(vars,
-			[2]string{"VV_DELIVERY_STACK", config.DeliveryStackName(e.Name)},
 			[2]string{"VV_GITHUB_REPOSITORY", gh.Repository},
 			[2]string{"VV_GITHUB_ENVIRONMENT", gh.Environment},
 			[2]string{"VV_GITHUB_BRANCH", gh.Branch},
@@ -134,7 +131,7 @@ func printEnv(w io.Writer, cfg *config.Config, e *config.Environment) {
 			[2]string{"VV_DIFF_ROLE_ARN", e.IAMARN("role/" + config.DiffRoleName(e.Name))},
 		)
 	} else {
-		vars = append(vars, [2]string{"VV_DELIVERY_STACK", ""})
+		vars = append(vars, [2]string{"VV_GITHUB_REPOSITORY", ""})
 	}
 	for _, v := range vars {
 		fmt.Fprintf(w, "%s=%s\n", v[0], shellQuote(v[1]))

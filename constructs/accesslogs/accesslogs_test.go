@@ -80,7 +80,7 @@ func TestAccessLogBucketAcceptsLogDeliveryOnlyFromThisAccountsVVBuckets(t *testi
 
 func TestAccessLogBucketIsVersionedExpiresAndIsRetained(t *testing.T) {
 	template(t).HasResource("AWS::S3::Bucket", obj{
-		"DeletionPolicy":      "Retain",
+		"DeletionPolicy":      "RetainExceptOnCreate",
 		"UpdateReplacePolicy": "Retain",
 		"Properties": like(obj{
 			"VersioningConfiguration": obj{"Status": "Enabled"},

@@ -43,6 +43,17 @@ import (
 // StageName is the name of every tenant API's single stage.
 const StageName = "live"
 
+// BackendPathPrefix is the prefix every request reaches the backend with, in front of its route's
+// path: API Gateway puts the stage in front of the path of every private integration (API Gateway
+// developer guide, "Private integrations for REST APIs": "if you request the test stage of an
+// API, API Gateway includes test/path in the request to your private integration"). The ingress
+// rule matches it and strips it (tenantroute.Props.ArrivalPrefix), so pods serve Routes as written.
+const BackendPathPrefix = "/" + StageName
+
+// BackendPath is the path a request for route reaches the load balancer with (path parameters
+// left as {name}).
+func BackendPath(route Route) string { return BackendPathPrefix + route.Path }
+
 // Headers the integration sets for the backend. The values are static or come from the
 // authorizer's decision; a client's own header of the same name is replaced.
 const (
@@ -72,8 +83,12 @@ const (
 
 // Backend is where the integration sends requests: the shared ingress.
 type Backend struct {
-	VPCLinkID   string // Required. The environment's VPC link (V2).
-	ListenerARN string // Required. The shared listener: the integration target.
+	VPCLinkID string // Required. The environment's VPC link (V2).
+	// LoadBalancerARN is the shared internal load balancer: the integration target. For a REST
+	// API private integration through a VPC link V2 the target is the load balancer's ARN, not a
+	// listener's (API Gateway developer guide, "Set up a private integration": put-integration
+	// --integration-target arn:...:loadbalancer/app/...). Required.
+	LoadBalancerARN string
 	// URL is scheme and host of the listener, e.g. https://ingress.prod.example.com or
 	// http://<internal ALB DNS name>; API Gateway sends the host as Host (and SNI). Required.
 	URL          string
@@ -244,7 +259,7 @@ func (p Props) validate() error {
 	switch {
 	case p.Environment == "" || p.Tenant == "" || p.Key == nil || p.Authorizer == nil:
 		return fmt.Errorf("environment, tenant, key and authorizer are required")
-	case b.VPCLinkID == "" || b.ListenerARN == "" || b.URL == "" || b.TenantHeader == "":
+	case b.VPCLinkID == "" || b.LoadBalancerARN == "" || b.URL == "" || b.TenantHeader == "":
 		return fmt.Errorf("backend vpc link, listener, url and tenant header are required")
 	case !strings.HasPrefix(b.URL, "http://") && !strings.HasPrefix(b.URL, "https://"):
 		return fmt.Errorf("backend url %q must start with http:// or https://", b.URL)
@@ -289,7 +304,7 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		LogGroupName:  jsii.String(AccessLogGroupName(p.Environment, p.Tenant)),
 		EncryptionKey: p.Key,
 		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 
 	a.api = awsapigateway.NewRestApi(c, jsii.String("API"), &awsapigateway.RestApiProps{
@@ -323,7 +338,7 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		LogGroupName:  jsii.String(execName),
 		EncryptionKey: p.Key,
 		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 	a.api.DeploymentStage().Node().AddDependency(a.exec)
 
@@ -416,7 +431,7 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		})
 		m := resource(rt.Path).AddMethod(jsii.String(rt.Method), integration, opts)
 		// The L2 integration has no IntegrationTarget (VPC link V2): set it on the L1 method.
-		m.Node().DefaultChild().(awsapigateway.CfnMethod).AddPropertyOverride(jsii.String("Integration.IntegrationTarget"), jsii.String(p.Backend.ListenerARN))
+		m.Node().DefaultChild().(awsapigateway.CfnMethod).AddPropertyOverride(jsii.String("Integration.IntegrationTarget"), jsii.String(p.Backend.LoadBalancerARN))
 		a.methods = append(a.methods, m)
 	}
 

@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { cdkunit.Main(m) }
 
-const listenerARN = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/ingress/1/2"
+const loadBalancerARN = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/ingress/1"
 
 func synth(t *testing.T, mutate func(*Props)) (*cdkunit.Template, APIEdge) {
 	t.Helper()
@@ -30,7 +30,7 @@ func synth(t *testing.T, mutate func(*Props)) (*cdkunit.Template, APIEdge) {
 	p := Props{
 		Environment: "prod", Tenant: "acme", Key: key, Authorizer: fn, AuthorizerCacheTTLSeconds: 300,
 		RateLimit: 50, BurstLimit: 100,
-		Backend:    Backend{VPCLinkID: "vpclink-123", ListenerARN: listenerARN, URL: "https://ingress.prod.example.com", TenantHeader: "X-VoiceVault-Tenant"},
+		Backend:    Backend{VPCLinkID: "vpclink-123", LoadBalancerARN: loadBalancerARN, URL: "https://ingress.prod.example.com", TenantHeader: "X-VoiceVault-Tenant"},
 		AlarmTopic: awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:eu-west-1:111111111111:alarms")),
 	}
 	if mutate != nil {
@@ -140,14 +140,14 @@ func TestModelsForbidUnknownPropertiesAndBoundEveryString(t *testing.T) {
 	})
 }
 
-func TestIntegrationIsPrivateThroughTheSharedListener(t *testing.T) {
+func TestIntegrationIsPrivateThroughTheSharedLoadBalancer(t *testing.T) {
 	tpl, _ := synth(t, nil)
 	for id, m := range methods(t, tpl) {
 		in := m["Integration"].(map[string]any)
 		assert.Equal(t, "HTTP_PROXY", in["Type"], id)
 		assert.Equal(t, "VPC_LINK", in["ConnectionType"], id)
 		assert.Equal(t, "vpclink-123", in["ConnectionId"], id)
-		assert.Equal(t, listenerARN, in["IntegrationTarget"], id)
+		assert.Equal(t, loadBalancerARN, in["IntegrationTarget"], id)
 		assert.True(t, strings.HasPrefix(in["Uri"].(string), "https://ingress.prod.example.com/v1/"), id)
 		params := in["RequestParameters"].(map[string]any)
 		assert.Equal(t, "'acme'", params["integration.request.header.X-VoiceVault-Tenant"], "%s: static tenant header (overrides the client's)", id)
@@ -184,7 +184,7 @@ func TestLogGroupsAreEncryptedWithTheTenantKey(t *testing.T) {
 		props := g["Properties"].(map[string]any)
 		assert.Contains(t, props["KmsKeyId"].(map[string]any)["Fn::GetAtt"].([]any)[0], "TenantKey", id)
 		assert.Equal(t, float64(365), props["RetentionInDays"], id)
-		assert.Equal(t, "Retain", g["DeletionPolicy"], id)
+		assert.Equal(t, "RetainExceptOnCreate", g["DeletionPolicy"], id)
 	}
 	tpl.HasResourceProperties("AWS::Logs::LogGroup", map[string]any{"LogGroupName": "/voicevault/prod/tenant/acme/api-access"})
 	// The execution log group exists before the stage, so API Gateway never creates its own.

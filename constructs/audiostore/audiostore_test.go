@@ -78,7 +78,7 @@ func TestBucketIsVersionedLoggedAndRetained(t *testing.T) {
 			"VersioningConfiguration": map[string]any{"Status": "Enabled"},
 			"LoggingConfiguration":    map[string]any{"DestinationBucketName": "vv-access-logs-prod", "LogFilePrefix": "audio/" + bucketName + "/"},
 		}),
-		"DeletionPolicy":      "Retain",
+		"DeletionPolicy":      "RetainExceptOnCreate",
 		"UpdateReplacePolicy": "Retain",
 	})
 	synth(t, func(p *audiostore.Props) { p.AccessLogPrefix = "audio/acme/" }).HasResourceProperties("AWS::S3::Bucket", map[string]any{

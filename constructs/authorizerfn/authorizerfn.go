@@ -221,7 +221,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		LogGroupName:  jsii.String(LogGroupName(p.Environment, p.Tenant)),
 		EncryptionKey: p.Key,
 		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 
 	// The role can write its own log group and nothing else; no AWSLambdaBasicExecutionRole
@@ -328,7 +328,7 @@ func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role a
 			ExcludePunctuation:   jsii.Bool(true),
 			IncludeSpace:         jsii.Bool(false),
 		},
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 
 	// The key policy admits nobody by default (kmskey), and an IAM grant alone can't open it: the

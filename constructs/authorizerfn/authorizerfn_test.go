@@ -96,7 +96,7 @@ func TestLogGroupIsEncryptedWithTheTenantKeyAndRetained(t *testing.T) {
 			"KmsKeyId":        map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^TenantKey")), "Arn"}},
 			"RetentionInDays": 365,
 		},
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy": "RetainExceptOnCreate",
 	})
 }
 
@@ -139,7 +139,7 @@ func TestAPIKeySecretIsEncryptedAndReadableOnlyByTheAuthorizer(t *testing.T) {
 				"SecretStringTemplate": `{"keys":[]}`, "GenerateStringKey": "pepper", "PasswordLength": 44, "ExcludePunctuation": true,
 			},
 		},
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy": "RetainExceptOnCreate",
 	})
 	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", map[string]any{
 		"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^AuthorizerRole"))}},

@@ -37,7 +37,8 @@ const GitHubAudience = "sts.amazonaws.com"
 
 // Props configures an environment's delivery roles and policies.
 type Props struct {
-	// Environment is the VoiceVault environment. Required, with Deployment.GitHub set.
+	// Environment is the VoiceVault environment. Required. Without Deployment.GitHub there is no
+	// OIDC provider and no deploy or diff role: only the execution policies and the boundary.
 	Environment *config.Environment
 	// ResourceTypes are the CloudFormation resource types of every stack deployed into the
 	// environment through the bootstrap roles. Required.
@@ -47,11 +48,11 @@ type Props struct {
 // CIDeploy is an environment's delivery identity and policies.
 type CIDeploy interface {
 	constructs.Construct
-	// Provider is the GitHub OIDC provider (created here or imported).
+	// Provider is the GitHub OIDC provider (created here or imported); nil without deployment.github.
 	Provider() awsiam.IOidcProvider
-	// DeployRole is assumed by deploy jobs of the configured GitHub environment.
+	// DeployRole is assumed by deploy jobs of the configured GitHub environment; nil without deployment.github.
 	DeployRole() awsiam.Role
-	// DiffRole is assumed by pull-request jobs.
+	// DiffRole is assumed by pull-request jobs; nil without deployment.github.
 	DiffRole() awsiam.Role
 	// ExecutionPolicies are the CloudFormation execution policies, config.ExecutionPolicyCount of them.
 	ExecutionPolicies() []awsiam.ManagedPolicy
@@ -83,13 +84,22 @@ func (c *ciDeploy) ExecutionStatements() []Statement          { return c.execStm
 // policies are left out.
 func New(scope constructs.Construct, id string, props Props) CIDeploy {
 	e := props.Environment
-	if e == nil || e.Deployment.GitHub == nil {
-		panic(fmt.Errorf("ci deploy %q: an environment with deployment.github is required", id))
+	if e == nil {
+		panic(fmt.Errorf("ci deploy %q: an environment is required", id))
 	}
-	gh := e.Deployment.GitHub
 	t := Target{e}
 	c := &ciDeploy{}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
+	if e.Deployment.GitHub != nil {
+		c.addGitHubRoles(t)
+	}
+	c.addPolicies(t, props.ResourceTypes)
+	return c
+}
+
+// addGitHubRoles adds the GitHub OIDC provider and the deploy and diff roles.
+func (c *ciDeploy) addGitHubRoles(t Target) {
+	e, gh := t.Environment, t.Environment.Deployment.GitHub
 
 	if gh.ExistingOIDCProvider {
 		c.provider = awsiam.OidcProviderNative_FromOidcProviderArn(c, jsii.String("GitHubOIDCProvider"), jsii.String(e.IAMARN("oidc-provider/"+GitHubIssuer)))
@@ -98,7 +108,7 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 			Url:       jsii.String("https://" + GitHubIssuer),
 			ClientIds: jsii.Strings(GitHubAudience),
 			// Kept when the stack goes: other environments of the account may trust it.
-			RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+			RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 		})
 	}
 
@@ -144,17 +154,21 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 			}}),
 		},
 	})
+}
 
-	stmts, err := ExecutionStatements(t, props.ResourceTypes)
+// addPolicies adds the CloudFormation execution policies and the permissions boundary.
+func (c *ciDeploy) addPolicies(t Target, resourceTypes []string) {
+	e := t.Environment
+	stmts, err := ExecutionStatements(t, resourceTypes)
 	if err != nil {
 		awscdk.Annotations_Of(c).AddError(jsii.String("CloudFormation execution policy: " + err.Error()))
-		return c
+		return
 	}
 	c.execStmts = stmts
 	parts, err := Pack(stmts, config.ExecutionPolicyCount, MaxManagedPolicySize)
 	if err != nil {
 		awscdk.Annotations_Of(c).AddError(jsii.String("CloudFormation execution policy: " + err.Error()))
-		return c
+		return
 	}
 	for i, part := range parts {
 		n := i + 1
@@ -164,11 +178,10 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 	boundary := BoundaryStatements(t, Services(stmts))
 	if s := Size(boundary); s > MaxManagedPolicySize {
 		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("permissions boundary is %d characters; IAM allows %d", s, MaxManagedPolicySize)))
-		return c
+		return
 	}
 	c.boundary = managedPolicy(c, "PermissionsBoundary", config.BoundaryPolicyName(e.Name),
 		fmt.Sprintf("VoiceVault %s: permissions boundary of the CloudFormation execution role and of every role the %s stacks create", e.Name, e.Name), boundary)
-	return c
 }
 
 // DeploySubject is the OIDC subject of a deploy job: the repository and the GitHub environment.

@@ -137,11 +137,15 @@ func New(scope constructs.Construct, id string, props Props) Ingress {
 	})
 
 	in.alb = awselasticloadbalancingv2.NewApplicationLoadBalancer(c, jsii.String("LoadBalancer"), &awselasticloadbalancingv2.ApplicationLoadBalancerProps{
-		Vpc:                     p.VPC,
-		VpcSubnets:              p.Subnets,
-		InternetFacing:          jsii.Bool(false),
-		SecurityGroup:           in.albSG,
-		DeletionProtection:      jsii.Bool(true),
+		Vpc:            p.VPC,
+		VpcSubnets:     p.Subnets,
+		InternetFacing: jsii.Bool(false),
+		SecurityGroup:  in.albSG,
+		// No deletion protection: it would stop CloudFormation from deleting the load balancer
+		// when the stack's first create rolls back (and then the VPC, its subnets and security
+		// groups), leaving debris to clean by hand. What protects it instead: the stack's
+		// termination protection, and no runtime role may call elasticloadbalancing:Delete*.
+		DeletionProtection:      jsii.Bool(false),
 		DropInvalidHeaderFields: jsii.Bool(true),
 		DesyncMitigationMode:    awselasticloadbalancingv2.DesyncMitigationMode_STRICTEST,
 		IdleTimeout:             awscdk.Duration_Seconds(jsii.Number(60)), // above API Gateway's 29 s integration timeout

@@ -43,7 +43,7 @@ func TestLoadBalancerIsInternalHardenedAndLogged(t *testing.T) {
 		"Scheme": "internal",
 		"Type":   "application",
 		"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{
-			map[string]any{"Key": "deletion_protection.enabled", "Value": "true"},
+			map[string]any{"Key": "deletion_protection.enabled", "Value": "false"}, // a failed first create must roll back (see New),
 			map[string]any{"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
 			map[string]any{"Key": "routing.http.desync_mitigation_mode", "Value": "strictest"},
 			map[string]any{"Key": "access_logs.s3.enabled", "Value": "true"},

@@ -56,7 +56,7 @@ func New(scope constructs.Construct, id string, props Props) awskms.Key {
 		EnableKeyRotation: jsii.Bool(true),
 		RotationPeriod:    awscdk.Duration_Days(jsii.Number(365)),
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(30)),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 		Policy:            policy,
 	})
 }

@@ -54,7 +54,7 @@ func TestLogBucketEncryptsWithTheCustomerManagedKey(t *testing.T) {
 func TestLogBucketIsLockedDown(t *testing.T) {
 	tpl := template(t)
 	tpl.HasResource("AWS::S3::Bucket", obj{
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy": "RetainExceptOnCreate",
 		"Properties": like(obj{
 			"PublicAccessBlockConfiguration": obj{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
 			"VersioningConfiguration":        obj{"Status": "Enabled"},

@@ -61,7 +61,7 @@ func New(scope constructs.Construct, id string, p Props) Registry {
 		ImageScanOnPush:    jsii.Bool(true),
 		Encryption:         awsecr.RepositoryEncryption_KMS(),
 		EncryptionKey:      p.Key,
-		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 		EmptyOnDelete:      jsii.Bool(false),
 		LifecycleRules: &[]*awsecr.LifecycleRule{
 			{

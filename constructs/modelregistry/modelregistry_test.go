@@ -43,7 +43,7 @@ func TestRepositoryIsImmutableScannedAndKMSEncrypted(t *testing.T) {
 
 func TestRepositoryIsRetainedWithItsImages(t *testing.T) {
 	tpl := example(t)
-	tpl.HasResource("AWS::ECR::Repository", map[string]any{"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+	tpl.HasResource("AWS::ECR::Repository", map[string]any{"DeletionPolicy": "RetainExceptOnCreate", "UpdateReplacePolicy": "Retain"})
 	tpl.HasResourceProperties("AWS::ECR::Repository", map[string]any{"EmptyOnDelete": false})
 	tpl.ResourceCountIs("Custom::ECRAutoDeleteImages", 0)
 }

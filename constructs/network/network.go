@@ -261,7 +261,11 @@ func dnsFirewall(n *network, allowed []string) awsroute53resolver.CfnFirewallRul
 		FirewallRuleGroupId: group.AttrId(),
 		VpcId:               n.vpc.VpcId(),
 		Priority:            jsii.Number(101), // the first priority a customer association may take
-		MutationProtection:  jsii.String("ENABLED"),
+		// Mutation protection off: with it on, CloudFormation can't delete the association
+		// when a first create rolls back (nor the VPC after it). The association is protected
+		// by the stack's termination protection and by IAM: no runtime role may call
+		// route53resolver:Disassociate* or Update*.
+		MutationProtection: jsii.String("DISABLED"),
 	})
 	return group
 }

@@ -244,7 +244,7 @@ func TestEveryLogGroupIsEncryptedAndRetained(t *testing.T) {
 	for id, g := range groups {
 		assert.NotNil(t, props(g)["KmsKeyId"], id)
 		assert.NotNil(t, props(g)["RetentionInDays"], id)
-		assert.Equal(t, "Retain", g["DeletionPolicy"], id)
+		assert.Equal(t, "RetainExceptOnCreate", g["DeletionPolicy"], id)
 	}
 }
 
@@ -327,7 +327,7 @@ func TestEgressNoneResolvesOnlyAllowedNames(t *testing.T) {
 		map[string]any{"Priority": 200, "Action": "BLOCK", "BlockResponse": "NXDOMAIN", "FirewallDomainListId": map[string]any{"Fn::GetAtt": []any{all, "Id"}}},
 	}})
 	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallRuleGroupAssociation", map[string]any{
-		"VpcId": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^NetworkVPC"))}, "MutationProtection": "ENABLED",
+		"VpcId": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^NetworkVPC"))}, "MutationProtection": "DISABLED",
 	})
 }
 

@@ -163,9 +163,21 @@ func New(scope constructs.Construct, id string, p Props) NodeGroup {
 	return n
 }
 
+// AutoScalingServiceLinkedRole is the path and name of EC2 Auto Scaling's service-linked role,
+// which launches the instances of managed node groups.
+const AutoScalingServiceLinkedRole = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+
 // AllowAutoScalingVolumes lets the EC2 Auto Scaling service-linked role (which launches managed
 // node group instances) use key for their EBS volumes, through EC2 only. Without it, instances
 // with volumes encrypted under a customer-managed key fail to launch. Idempotent per key.
+//
+// The role is named in a condition (aws:PrincipalArn), not as the statement's principal: KMS
+// rejects a key policy whose Principal names a role that does not exist (PutKeyPolicy /
+// CreateKey: MalformedPolicyDocumentException), and AWS creates this service-linked role only
+// when the account's first Auto Scaling group is created — in a new account, after this key.
+// The principal is "*", narrowed to exactly that role of this account, calling through EC2 in
+// this Region (KMS developer guide, "Key policies": "AWS": "*" with aws:PrincipalArn; EC2 Auto
+// Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes").
 func AllowAutoScalingVolumes(key awskms.IKey) {
 	if key.Node().TryFindChild(jsii.String(markerID)) != nil {
 		return
@@ -174,21 +186,25 @@ func AllowAutoScalingVolumes(key awskms.IKey) {
 		constructs.NewConstruct(c, jsii.String(markerID))
 	}
 	stack := awscdk.Stack_Of(key)
-	slr := awsiam.NewArnPrincipal(jsii.String(fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", *stack.Partition(), *stack.Account())))
-	viaEC2 := map[string]any{"kms:ViaService": "ec2." + *stack.Region() + ".amazonaws.com", "kms:CallerAccount": *stack.Account()}
+	slrARN := fmt.Sprintf("arn:%s:iam::%s:%s", *stack.Partition(), *stack.Account(), AutoScalingServiceLinkedRole)
+	onlyTheRole := map[string]any{
+		"aws:PrincipalArn":  slrARN,
+		"kms:ViaService":    "ec2." + *stack.Region() + ".amazonaws.com",
+		"kms:CallerAccount": *stack.Account(),
+	}
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EC2AutoScalingNodeVolumes"),
 		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"),
-		Principals: &[]awsiam.IPrincipal{slr},
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringEquals": viaEC2},
+		Conditions: &map[string]any{"StringEquals": onlyTheRole},
 	}), jsii.Bool(false))
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EC2AutoScalingNodeVolumeGrants"),
 		Actions:    jsii.Strings("kms:CreateGrant"),
-		Principals: &[]awsiam.IPrincipal{slr},
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringEquals": viaEC2, "Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
+		Conditions: &map[string]any{"StringEquals": onlyTheRole, "Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
 	}), jsii.Bool(false))
 }
 

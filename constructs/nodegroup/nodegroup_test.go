@@ -166,8 +166,14 @@ func TestNodeRolesCarryOnlyTheNodePolicies(t *testing.T) {
 
 func TestAutoScalingMayUseTheKeyForNodeVolumesThroughEC2Only(t *testing.T) {
 	tpl, j := example(t)
-	slr := map[string]any{"AWS": "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"} // the stack's partition is known: aws
-	via := map[string]any{"kms:ViaService": "ec2.eu-west-1.amazonaws.com", "kms:CallerAccount": "111111111111"}
+	// The role is named in a condition, never as the principal: it may not exist yet (see
+	// AllowAutoScalingVolumes).
+	slr := map[string]any{"AWS": "*"}
+	via := map[string]any{
+		"aws:PrincipalArn":  "arn:aws:iam::111111111111:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", // the stack's partition is known: aws
+		"kms:ViaService":    "ec2.eu-west-1.amazonaws.com",
+		"kms:CallerAccount": "111111111111",
+	}
 	tpl.HasResourceProperties("AWS::KMS::Key", map[string]any{"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 		map[string]any{"Sid": "EC2AutoScalingNodeVolumes", "Effect": "Allow", "Principal": slr, "Resource": "*", "Action": assertions.Match_AnyValue(),
 			"Condition": map[string]any{"StringEquals": via}},

@@ -8,6 +8,7 @@ package tenantroute
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -38,11 +39,18 @@ type Props struct {
 	Priority                    int      // Required. The rule's priority, unique on the listener (config.Tenant.API.ListenerPriority).
 	Port                        int      // Required. The Service port, which is also the pods' port.
 	HealthCheckPath             string   // Required. The model's readiness path.
-	PathPatterns                []string // Default: DefaultPathPatterns.
-	Cluster                     awseksv2.ICluster
-	ClusterName                 string // Required. Tags the target group for the Auto Mode controller.
-	Namespace                   string // Required. The tenant's namespace.
-	ServiceName                 string // Required. The tenant's Service.
+	PathPatterns                []string // Default: DefaultPathPatterns. The paths pods serve.
+	// ArrivalPrefix is a path prefix every request arrives with in front of the paths pods serve:
+	// API Gateway puts the stage in front of every private integration's path (API Gateway
+	// developer guide, "Private integrations for REST APIs": a request to stage test reaches the
+	// backend as test/path). The rule matches ArrivalPrefix + PathPatterns and rewrites the URL
+	// back (an ALB url-rewrite transform), so pods serve PathPatterns unprefixed. Default: none
+	// (requests arrive as pods serve them). Starts with "/", no trailing "/".
+	ArrivalPrefix string
+	Cluster       awseksv2.ICluster
+	ClusterName   string // Required. Tags the target group for the Auto Mode controller.
+	Namespace     string // Required. The tenant's namespace.
+	ServiceName   string // Required. The tenant's Service.
 }
 
 // Route is a tenant's target group, listener rule and TargetGroupBinding.
@@ -79,6 +87,8 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		panic(fmt.Errorf("tenant route %q: priority %d is out of range (1 to 50000)", id, p.Priority))
 	case p.Port < 1 || p.Port > 65535:
 		panic(fmt.Errorf("tenant route %q: port %d is out of range", id, p.Port))
+	case p.ArrivalPrefix != "" && (!strings.HasPrefix(p.ArrivalPrefix, "/") || strings.HasSuffix(p.ArrivalPrefix, "/") || strings.ContainsAny(p.ArrivalPrefix, `*?()[]{}|\^$.+`)):
+		panic(fmt.Errorf("tenant route %q: arrival prefix %q must start with /, not end with / and hold no pattern characters", id, p.ArrivalPrefix))
 	case p.ClusterName == "" || p.Namespace == "" || p.ServiceName == "" || p.HealthCheckPath == "" || p.LoadBalancerSecurityGroupID == "":
 		panic(fmt.Errorf("tenant route %q: cluster name, namespace, service name, health check path and load balancer security group are required", id))
 	}
@@ -107,10 +117,21 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		Priority: jsii.Number(float64(p.Priority)),
 		Conditions: &[]awselasticloadbalancingv2.ListenerCondition{
 			awselasticloadbalancingv2.ListenerCondition_HttpHeader(jsii.String(p.HeaderName), jsii.Strings(p.Tenant)),
-			awselasticloadbalancingv2.ListenerCondition_PathPatterns(jsii.Strings(p.PathPatterns...)),
+			awselasticloadbalancingv2.ListenerCondition_PathPatterns(jsii.Strings(ArrivalPatterns(p.ArrivalPrefix, p.PathPatterns)...)),
 		},
 		TargetGroups: &[]awselasticloadbalancingv2.IApplicationTargetGroup{r.tg},
 	})
+	if rw := URLRewrite(p.ArrivalPrefix); rw != nil {
+		// The L2 rule has no transforms: set them on the L1 rule (AWS::ElasticLoadBalancingV2::ListenerRule Transforms).
+		r.rule.Node().DefaultChild().(awselasticloadbalancingv2.CfnListenerRule).SetTransforms([]interface{}{
+			&awselasticloadbalancingv2.CfnListenerRule_TransformProperty{
+				Type: jsii.String("url-rewrite"),
+				UrlRewriteConfig: &awselasticloadbalancingv2.CfnListenerRule_RewriteConfigObjectProperty{
+					Rewrites: []interface{}{&awselasticloadbalancingv2.CfnListenerRule_RewriteConfigProperty{Regex: jsii.String(rw.Regex), Replace: jsii.String(rw.Replace)}},
+				},
+			},
+		})
+	}
 
 	r.binding = awseksv2.NewKubernetesManifest(c, jsii.String("TargetGroupBinding"), &awseksv2.KubernetesManifestProps{
 		Cluster:   p.Cluster,
@@ -118,6 +139,27 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		Overwrite: jsii.Bool(true),
 	})
 	return r
+}
+
+// ArrivalPatterns are the path patterns a rule matches: each of patterns behind prefix.
+func ArrivalPatterns(prefix string, patterns []string) []string {
+	out := make([]string, len(patterns))
+	for i, pt := range patterns {
+		out[i] = prefix + pt
+	}
+	return out
+}
+
+// Rewrite is an ALB url-rewrite: Regex (RE2 syntax without backreferences) and its replacement.
+type Rewrite struct{ Regex, Replace string }
+
+// URLRewrite is the rewrite that removes prefix from the front of a request URL (path and query
+// string); nil without a prefix.
+func URLRewrite(prefix string) *Rewrite {
+	if prefix == "" {
+		return nil
+	}
+	return &Rewrite{Regex: "^" + prefix + "(/.*)$", Replace: "$1"}
 }
 
 // TargetGroupBinding is EKS Auto Mode's binding of a target group to a Service

@@ -2,8 +2,11 @@ package tenantroute
 
 import (
 	"encoding/json"
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
@@ -22,13 +25,19 @@ func props() Props {
 		Tenant: "acme", HeaderName: "X-VoiceVault-Tenant", Priority: 1234, Port: 8080, HealthCheckPath: "/readyz",
 		LoadBalancerSecurityGroupID: "sg-0123456789abcdef0",
 		ClusterName:                 "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
+		ArrivalPrefix: "/live",
 	}
 }
 
 func synth(t *testing.T) *cdkunit.Template {
 	t.Helper()
 	stack := cdkunit.NewStack(t)
-	p := props()
+	New(stack, "Route", withImports(stack, props()))
+	return cdkunit.Synth(t, stack)
+}
+
+// withImports completes p with the imported VPC, listener and cluster a route needs.
+func withImports(stack awscdk.Stack, p Props) Props {
 	p.VPC = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{VpcId: jsii.String("vpc-123"), AvailabilityZones: jsii.Strings("eu-west-1a")})
 	p.Listener = awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
 		ListenerArn:   jsii.String("arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/ingress/1/2"),
@@ -40,8 +49,7 @@ func synth(t *testing.T) *cdkunit.Template {
 			ServiceToken: jsii.String("arn:aws:lambda:eu-west-1:111111111111:function:kubectl"),
 		}),
 	})
-	New(stack, "Route", p)
-	return cdkunit.Synth(t, stack)
+	return p
 }
 
 func TestTargetGroupTargetsPodIPsAndChecksReadiness(t *testing.T) {
@@ -59,9 +67,13 @@ func TestRuleForwardsOnlyTheTenantsHeaderAndAPIPath(t *testing.T) {
 		"Priority":    1234,
 		"Conditions": assertions.Match_ArrayEquals(&[]any{
 			map[string]any{"Field": "http-header", "HttpHeaderConfig": map[string]any{"HttpHeaderName": "X-VoiceVault-Tenant", "Values": []any{"acme"}}},
-			map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/v1/*"}}},
+			map[string]any{"Field": "path-pattern", "PathPatternConfig": map[string]any{"Values": []any{"/live/v1/*"}}},
 		}),
 		"Actions": []any{map[string]any{"Type": "forward", "TargetGroupArn": map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("^RouteTargetGroup"))}}},
+		// The stage API Gateway puts in front of the path is removed before the pods see it.
+		"Transforms": []any{map[string]any{"Type": "url-rewrite", "UrlRewriteConfig": map[string]any{"Rewrites": []any{
+			map[string]any{"Regex": "^/live(/.*)$", "Replace": "$1"},
+		}}}},
 	})
 	tpl.ResourceCountIs("AWS::ElasticLoadBalancingV2::ListenerRule", 1)
 }
@@ -86,5 +98,33 @@ func TestBindingIsAnAutoModeTargetGroupBindingOfTheService(t *testing.T) {
 	manifest, _ := json.Marshal(res)
 	for _, want := range []string{`eks.amazonaws.com/v1`, `TargetGroupBinding`, `tenant-acme`, `\"targetType\":\"ip\"`, `RouteTargetGroup`} {
 		assert.Contains(t, string(manifest), want)
+	}
+}
+
+// The rewrite, applied as the ALB applies it (RE2, first match replaced; ALB rule transforms
+// support no lookarounds or backreferences: Elastic Load Balancing user guide, "Transforms for
+// listener rules"), gives back the path and query string the pods serve.
+func TestRewriteRemovesExactlyTheArrivalPrefix(t *testing.T) {
+	rw := URLRewrite("/live")
+	re := regexp.MustCompile(rw.Regex)
+	for in, want := range map[string]string{
+		"/live/v1/syntheses":                  "/v1/syntheses",
+		"/live/v1/voices?limit=5&nextToken=x": "/v1/voices?limit=5&nextToken=x",
+		"/live/v1/voices/live/x":              "/v1/voices/live/x",
+		"/lively/v1/voices":                   "/lively/v1/voices", // not the prefix: unchanged (and the rule doesn't match it)
+	} {
+		assert.Equal(t, want, re.ReplaceAllString(in, strings.ReplaceAll(rw.Replace, "$1", "${1}")), in)
+	}
+	assert.Nil(t, URLRewrite(""))
+	assert.Equal(t, []string{"/live/v1/*"}, ArrivalPatterns("/live", DefaultPathPatterns))
+}
+
+func TestArrivalPrefixMustBeAPlainPath(t *testing.T) {
+	for _, bad := range []string{"live", "/live/", "/li*e", "/(live)"} {
+		p := props()
+		p.ArrivalPrefix = bad
+		stack := cdkunit.NewStack(t)
+		p = withImports(stack, p)
+		assert.PanicsWithError(t, `tenant route "Route": arrival prefix "`+bad+`" must start with /, not end with / and hold no pattern characters`, func() { New(stack, "Route", p) }, bad)
 	}
 }

@@ -118,7 +118,7 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 		LogGroupName:  jsii.String(logGroupName),
 		EncryptionKey: c.key,
 		Retention:     logGroupRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 	c.trail = awscloudtrail.NewTrail(c, jsii.String("Trail"), &awscloudtrail.TrailProps{
 		TrailName:                  jsii.String(props.TrailName),

@@ -62,7 +62,7 @@ func TestTrailIsMultiRegionValidatedAndKMSEncrypted(t *testing.T) {
 
 func TestTrailLogGroupIsEncryptedWithTheTrailKeyAndRetained(t *testing.T) {
 	template(t).HasResource("AWS::Logs::LogGroup", obj{
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy": "RetainExceptOnCreate",
 		"Properties": like(obj{
 			"LogGroupName":    "/voicevault/test/cloudtrail",
 			"KmsKeyId":        obj{"Fn::GetAtt": arr{re("^TrailKey"), "Arn"}},

@@ -210,7 +210,7 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 		LogGroupName:  jsii.String(logName),
 		EncryptionKey: p.LogKey,
 		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 	var redacted []interface{}
 	for _, h := range RedactedHeaders {

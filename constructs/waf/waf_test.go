@@ -144,7 +144,7 @@ func TestLoggingIsEncryptedAndRedactsCredentials(t *testing.T) {
 			"KmsKeyId":        map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^TenantKey")), "Arn"}},
 			"RetentionInDays": 365,
 		},
-		"DeletionPolicy": "Retain",
+		"DeletionPolicy": "RetainExceptOnCreate",
 	})
 	tpl.HasResourceProperties("AWS::WAFv2::LoggingConfiguration", map[string]any{
 		"ResourceArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^WAFWebACL")), "Arn"}},

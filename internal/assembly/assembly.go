@@ -50,6 +50,13 @@ type Resource struct {
 	UpdateReplace  string // UpdateReplacePolicy
 }
 
+// Retained reports whether CloudFormation keeps the resource when its stack is deleted:
+// DeletionPolicy Retain, or RetainExceptOnCreate (kept on delete, but removed when the stack's
+// own first create rolls back, so a failed first deployment leaves nothing behind).
+func (r *Resource) Retained() bool {
+	return r.DeletionPolicy == "Retain" || r.DeletionPolicy == "RetainExceptOnCreate"
+}
+
 // Annotation is a message the CDK or cdk-nag left on a construct.
 type Annotation struct {
 	Stack   string

@@ -207,7 +207,7 @@ func (b *builder) controls() {
 			st := map[bool]Status{true: Pass, false: Fail}
 			bpa = append(bpa, item{label, st[bk.PublicBlock], "PublicAccessBlockConfiguration all four true: " + yesNo(bk.PublicBlock)})
 			tls = append(tls, item{label, st[bk.TLSOnly], "bucket policy denies aws:SecureTransport false: " + yesNo(bk.TLSOnly)})
-			ok := bk.Versioning == "Enabled" && bk.ExpireDays != "" && bk.NoncurrentDays != "" && bk.DeletionPolicy == "Retain"
+			ok := bk.Versioning == "Enabled" && bk.ExpireDays != "" && bk.NoncurrentDays != "" && retained(bk.DeletionPolicy)
 			life = append(life, item{label, st[ok], fmt.Sprintf("versioning %s, expiry %s days, noncurrent %s days, DeletionPolicy %s", bk.Versioning, dash(bk.ExpireDays), dash(bk.NoncurrentDays), dash(bk.DeletionPolicy))})
 			lst := st[bk.AccessLogs != ""]
 			detail := "server access logs to " + dash(bk.AccessLogs)

@@ -75,7 +75,7 @@ func isKeyDataAction(a string) bool {
 func (b *builder) keysSection() {
 	for _, s := range b.a.Stacks {
 		for _, r := range s.OfType("AWS::KMS::Key") {
-			k := &Key{Stack: s.Name, ID: r.ID, Path: r.Label(), Description: render(r.Properties["Description"]), Spec: render(r.Properties["KeySpec"]), Retained: r.DeletionPolicy == "Retain"}
+			k := &Key{Stack: s.Name, ID: r.ID, Path: r.Label(), Description: render(r.Properties["Description"]), Spec: render(r.Properties["KeySpec"]), Retained: r.Retained()}
 			k.Rotation, _ = assembly.Bool(r.Properties["EnableKeyRotation"])
 			k.RotationDays, k.PendingDays = render(r.Properties["RotationPeriodInDays"]), render(r.Properties["PendingWindowInDays"])
 			if k.Spec == "" {

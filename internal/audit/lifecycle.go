@@ -119,7 +119,7 @@ func (b *builder) lifecycle() {
 			check(bk.Versioning == "Enabled", "versioning off")
 			check(bk.ExpireDays != "", "no lifecycle expiration")
 			check(bk.Versioning != "Enabled" || bk.NoncurrentDays != "", "noncurrent versions never expire")
-			check(bk.DeletionPolicy == "Retain", "not retained on stack deletion")
+			check(retained(bk.DeletionPolicy), "not retained on stack deletion")
 			check(bk.PublicBlock, "public access not fully blocked")
 			check(bk.TLSOnly, "no TLS-only bucket policy")
 			bk.Status = Pass
@@ -179,3 +179,7 @@ func (b *builder) erasure(bk Bucket, env string) string {
 	parts = append(parts, "procedure: "+b.opts.ErasureDoc)
 	return strings.Join(parts, "; ")
 }
+
+// retained reports whether a DeletionPolicy keeps the resource when its stack is deleted (see
+// assembly.Resource.Retained).
+func retained(policy string) bool { return (&assembly.Resource{DeletionPolicy: policy}).Retained() }

@@ -105,7 +105,7 @@ func (b *builder) logging() {
 		}
 		for _, r := range s.OfType("AWS::Logs::LogGroup") {
 			p := r.Properties
-			lg := LogGroup{Stack: s.Name, Resource: r.Label(), Name: render(p["LogGroupName"]), Retention: render(p["RetentionInDays"]), Retained: r.DeletionPolicy == "Retain"}
+			lg := LogGroup{Stack: s.Name, Resource: r.Label(), Name: render(p["LogGroupName"]), Retention: render(p["RetentionInDays"]), Retained: r.Retained()}
 			if lg.Retention == "" {
 				lg.Retention = "never expires"
 			}

@@ -46,7 +46,7 @@ func New(scope constructs.Construct, id string, p Props) awslogs.LogGroup {
 		LogGroupName:  jsii.String(p.Name),
 		EncryptionKey: p.Key,
 		Retention:     Retention(p.RetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
 	})
 }
 

@@ -17,6 +17,6 @@ func Secure(p *awss3.BucketProps) *awss3.BucketProps {
 	p.EnforceSSL = jsii.Bool(true)
 	p.MinimumTLSVersion = jsii.Number(1.2)
 	p.Versioned = jsii.Bool(true)
-	p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
+	p.RemovalPolicy = awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 	return p
 }
