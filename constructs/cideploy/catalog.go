@@ -323,6 +323,8 @@ var Catalog = map[string]Service{
 	"route53resolver": {
 		Actions:      []string{"Create*", "Delete*", "Update*", "Get*", "List*", "Associate*", "Disassociate*", "ImportFirewallDomains", "PutResolverQueryLogConfigPolicy", "PutFirewallRuleGroupPolicy", "TagResource", "UntagResource"},
 		Dependencies: []string{"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces"},
+		// Query logging to CloudWatch Logs creates AWSServiceRoleForRoute53Resolver on first use.
+		ServiceLinkedRoles: []string{"route53resolver.amazonaws.com"},
 	},
 	"s3": {
 		// Bucket configuration only: no object reads or writes on VoiceVault's buckets.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 )
 
 // This file is the second half of the catalog: per CloudFormation resource type, the IAM actions
@@ -196,12 +195,42 @@ type HandlerException struct {
 // HandlerExceptions are the handler permissions VoiceVault's execution policy or boundary
 // refuses on purpose. TestEveryHandlerPermissionIsAllowed reads this table: every other handler
 // action of every template type must be allowed, and every action here must really be refused.
-var HandlerExceptions = []HandlerException{}
+var HandlerExceptions = []HandlerException{
+	{"*", "organizations:*", "the boundary denies organizations:* to every role (DenyOrganizationsAndAccountSettings); the handlers call Organizations only for organization-wide analyzers and trails, and VoiceVault creates account-level ones"},
+	{"*", "iam:*UserPolicy", "IAM users are refused resource types and the boundary denies user policies; VoiceVault's policies attach to roles only"},
+	{"*", "iam:*GroupPolicy", "IAM groups are refused resource types; VoiceVault's policies attach to roles only"},
+	{"AWS::IAM::Role", "iam:DeleteRolePermissionsBoundary", "denied on purpose by the execution policy and the boundary (DenyBoundaryRemoval): every role keeps the boundary"},
+	{"AWS::KMS::Key", "kms:ScheduleKeyDeletion", "keys are retained (RemovalPolicy RETAIN) and the boundary denies key deletion (DenyKeyDeletion): data encrypted under them must stay readable"},
+	{"AWS::KMS::Key", "kms:DisableKey", "VoiceVault's keys are always enabled; a template change that disables one fails at deploy instead of making tenant data unreadable"},
+	{"AWS::KMS::Key", "kms:DisableKeyRotation", "VoiceVault's keys always rotate (compliance tests); a template change that turns rotation off fails at deploy"},
+	{"*", "secretsmanager:GetSecretValue", "a data-plane read the execution policy never grants; the Secret's read and update handlers list it, create does not: changing a generated secret means replacing it"},
+	{"AWS::S3::Bucket", "s3:DeleteObject", "object writes are data-plane; VoiceVault's buckets are retained, never emptied by CloudFormation"},
+	{"AWS::S3::Bucket", "s3:PutObjectAcl", "object ACLs are data-plane and disabled (BucketOwnerEnforced)"},
+	{"AWS::S3::Bucket", "s3tables:*", "S3 Metadata table configurations only; VoiceVault's buckets have none"},
+	{"AWS::Lambda::Function", "elasticfilesystem:*", "FileSystemConfigs only; VoiceVault's functions mount no file system"},
+	{"AWS::Lambda::Function", "s3files:*", "FileSystemConfigs only; VoiceVault's functions mount no file system"},
+	{"AWS::Logs::LogGroup", "firehose:*", "log deliveries to Firehose only; VoiceVault keeps logs in CloudWatch Logs"},
+	{"AWS::Logs::LogGroup", "s3:REST.PUT.OBJECT", "not an IAM action (an S3 access-log operation name in the schema)"},
+	{"AWS::WAFv2::LoggingConfiguration", "firehose:*", "WAF logs go to a CloudWatch Logs group, not to Firehose"},
+	{"AWS::WAFv2::LoggingConfiguration", "iam:DescribeOrganization", "not an IAM action (Organizations is denied by the boundary anyway)"},
+	{"AWS::WAFv2::WebACLAssociation", "amplify:*", "web ACLs are associated with API Gateway stages only; the handler calls the service of the associated resource"},
+	{"AWS::WAFv2::WebACLAssociation", "apprunner:*", "web ACLs are associated with API Gateway stages only"},
+	{"AWS::WAFv2::WebACLAssociation", "appsync:*", "web ACLs are associated with API Gateway stages only"},
+	{"AWS::WAFv2::WebACLAssociation", "bedrock-agentcore:*", "web ACLs are associated with API Gateway stages only"},
+	{"AWS::WAFv2::WebACLAssociation", "cognito-idp:*", "web ACLs are associated with API Gateway stages only"},
+	{"AWS::ElasticLoadBalancingV2::Listener", "cognito-idp:*", "authenticate-cognito listener actions only; VoiceVault's listeners forward"},
+	{"AWS::ElasticLoadBalancingV2::ListenerRule", "cognito-idp:*", "authenticate-cognito rule actions only; VoiceVault's rules forward"},
+	{"AWS::EC2::VPCEndpoint", "vpc-lattice:*", "endpoints of type ServiceNetwork only; VoiceVault's are Interface and Gateway endpoints"},
+	{"AWS::EC2::VPCEndpoint", "vpce:AllowMultiRegion", "cross-Region endpoints only (ServiceRegion); VoiceVault's endpoints are in the stack's Region"},
+	{"AWS::EC2::FlowLog", "iam:CreateServiceLinkedRole", "flow logs deliver to CloudWatch Logs with the role VoiceVault passes (DeliverLogsPermissionArn); the log-delivery service-linked role serves S3 and Firehose destinations"},
+	{"AWS::Lambda::Url", "lambda:*FunctionUrlConfig", "function URLs are public endpoints outside the API's authorizer and WAF: the boundary denies them (DenyDataExposure)"},
+	{"AWS::EKS::Cluster", "iam:*InstanceProfile*", "EKS Auto Mode's node instance profiles: VoiceVault sets no node pools (NodePools: []) and runs its own node groups; the execution role keeps instance-profile writes to the environment's names"},
+}
 
 // exceptionFor returns the exception for typ's action, if any.
 func exceptionFor(typ, action string) (HandlerException, bool) {
 	for _, e := range HandlerExceptions {
-		if (e.Type == typ || e.Type == "*") && strings.EqualFold(e.Action, action) {
+		if (e.Type == typ || e.Type == "*") && Glob(e.Action, action, true) {
 			return e, true
 		}
 	}
