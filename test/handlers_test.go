@@ -182,3 +182,27 @@ func TestPrivateDNSEndpointsCanAssociateTheirHostedZone(t *testing.T) {
 		assert.Subset(t, route53, []string{"route53:AssociateVPCWithHostedZone", "route53:DisassociateVPCFromHostedZone", "route53:GetHostedZone", "route53:ListHostedZonesByVPC"}, e.Name)
 	}
 }
+
+// TestDeliveryDocNamesTheHandlerSources: docs/delivery.md says where the example's handler
+// permissions come from; it names each repository and commit the example's types were read from,
+// and the tests that check them.
+func TestDeliveryDocNamesTheHandlerSources(t *testing.T) {
+	r := example(t)
+	doc := string(readFile(t, "../docs/delivery.md"))
+	for _, stack := range r.StackNames() {
+		for _, typ := range templateTypes(r.JSON(t, stack)) {
+			h, err := cideploy.HandlersOf(typ)
+			require.NoError(t, err)
+			if h.Source.Repository != "" {
+				assert.Contains(t, doc, "`"+h.Source.Repository+"`", "%s: its source repository", typ)
+				assert.Contains(t, doc, "`"+h.Source.Commit[:7]+"`", "%s: its source commit", typ)
+			}
+		}
+	}
+	for _, name := range []string{"TestEveryTemplateResourceTypeHasHandlerPermissions", "TestEveryHandlerPermissionIsAllowedByTheDeliveryPolicies"} {
+		assert.Contains(t, doc, name)
+	}
+	for _, a := range cideploy.IndirectPermissions["AWS::EC2::VPCEndpoint"].Actions {
+		assert.Contains(t, doc, strings.TrimPrefix(a, "route53:"), "docs/delivery.md names %s", a)
+	}
+}
