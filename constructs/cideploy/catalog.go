@@ -20,6 +20,10 @@ import (
 // logs:GetLogEvents, secretsmanager:GetSecretValue), and are further limited by resource
 // scoping, the region condition and the permissions boundary (which denies the dangerous calls
 // outright, see boundary.go).
+//
+// These lists are the reviewed baseline. handlers.go adds, per resource type the templates hold,
+// every action its CloudFormation handlers call (from the type's registry schema, handlers.json)
+// that the baseline misses, unless HandlerExceptions refuses it with a reason.
 
 // Service is what the execution role may do to one AWS service's resources.
 type Service struct {
