@@ -127,6 +127,17 @@ func TestExecutionPolicyCoversExactlyTheServicesTheTemplatesUse(t *testing.T) {
 				reasons["iam"] = "service-linked roles of " + svc
 			}
 		}
+		for _, types := range used {
+			for _, typ := range types {
+				h, err := cideploy.HandlersOf(typ)
+				require.NoError(t, err)
+				for _, a := range slices.Concat(h.DeployActions(), cideploy.IndirectPermissions[typ].Actions) {
+					if svc := strings.ToLower(serviceOfAction(a)); reasons[svc] == "" {
+						reasons[svc] = "handlers of " + typ + " call " + a
+					}
+				}
+			}
+		}
 		for svc, types := range used {
 			reasons[svc] = "templates use " + strings.Join(types, ", ")
 			assert.True(t, allowed[svc], "%s: templates use %s (%s) but the execution policy does not cover it", e.Name, svc, strings.Join(types, ", "))

@@ -20,6 +20,10 @@ import (
 // logs:GetLogEvents, secretsmanager:GetSecretValue), and are further limited by resource
 // scoping, the region condition and the permissions boundary (which denies the dangerous calls
 // outright, see boundary.go).
+//
+// These lists are the reviewed baseline. handlers.go adds, per resource type the templates hold,
+// every action its CloudFormation handlers call (from the type's registry schema, handlers.json)
+// that the baseline misses, unless HandlerExceptions refuses it with a reason.
 
 // Service is what the execution role may do to one AWS service's resources.
 type Service struct {
@@ -323,6 +327,8 @@ var Catalog = map[string]Service{
 	"route53resolver": {
 		Actions:      []string{"Create*", "Delete*", "Update*", "Get*", "List*", "Associate*", "Disassociate*", "ImportFirewallDomains", "PutResolverQueryLogConfigPolicy", "PutFirewallRuleGroupPolicy", "TagResource", "UntagResource"},
 		Dependencies: []string{"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces"},
+		// Query logging to CloudWatch Logs creates AWSServiceRoleForRoute53Resolver on first use.
+		ServiceLinkedRoles: []string{"route53resolver.amazonaws.com"},
 	},
 	"s3": {
 		// Bucket configuration only: no object reads or writes on VoiceVault's buckets.

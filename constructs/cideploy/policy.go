@@ -209,11 +209,106 @@ func ExecutionStatements(t Target, resourceTypes []string) ([]Statement, error) 
 		out = append(out, st)
 	}
 	out = append(out, t.protectDelivery()...)
+	out, err = t.addHandlerActions(out, resourceTypes)
+	if err != nil {
+		errs = append(errs, err.Error())
+	}
 	if len(errs) > 0 {
 		sort.Strings(errs)
 		return nil, fmt.Errorf("%s", strings.Join(slices.Compact(errs), "; "))
 	}
 	return out, nil
+}
+
+// addHandlerActions grants every deploy action of the types' CloudFormation handlers (handlers.go:
+// create, read, update, delete, plus IndirectPermissions) that stmts don't allow yet and that
+// HandlerExceptions don't refuse on purpose. Where the grant goes follows from the action:
+//   - an action of the type's own service joins that service's statement, with its scoping;
+//   - a KMS action of another type's handler joins DeployKeysOnlyThroughServices (the service
+//     calls KMS with the caller's credentials, kms:ViaService);
+//   - a service-linked role action joins IAMServiceLinkedRoles (conditioned on the services);
+//   - any other service's action joins DeployDependencies (regional) or DeployGlobalDependencies
+//     (services whose API is global, e.g. Route 53 for private-DNS endpoints).
+//
+// Any other IAM action is an error: IAM grants are written by hand, scoped to the environment's
+// names (iamStatements).
+func (t Target) addHandlerActions(stmts []Statement, types []string) ([]Statement, error) {
+	var errs []string
+	find := func(sid string) int {
+		return slices.IndexFunc(stmts, func(s Statement) bool { return s.Sid == sid })
+	}
+	add := func(sid, action string, global bool) {
+		i := find(sid)
+		if i < 0 {
+			st := Statement{Sid: sid, Effect: "Allow", Resources: []string{"*"}}
+			if !global {
+				st.Conditions = t.inRegion()
+			}
+			// Before the IAM statements, next to the service statements.
+			at := slices.IndexFunc(stmts, func(s Statement) bool {
+				return strings.HasPrefix(s.Sid, "IAM") || strings.HasPrefix(s.Sid, "CloudFormationMechanics")
+			})
+			if at < 0 {
+				at = len(stmts)
+			}
+			stmts = slices.Insert(stmts, at, st)
+			i = at
+		}
+		stmts[i].Actions = appendNew(stmts[i].Actions, action)
+		if sid == "DeployDependencies" || sid == "DeployGlobalDependencies" || sid == "DeployKeysOnlyThroughServices" {
+			sort.Strings(stmts[i].Actions)
+		}
+	}
+	for _, typ := range slices.Compact(slices.Sorted(slices.Values(types))) {
+		h, err := HandlersOf(typ)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		own, _ := ServiceOf(typ)
+		for _, a := range slices.Concat(h.DeployActions(), IndirectPermissions[typ].Actions) {
+			svc, name, _ := strings.Cut(a, ":")
+			svc = strings.ToLower(svc)
+			a = svc + ":" + name
+			if _, refused := exceptionFor(typ, a); refused {
+				continue
+			}
+			if e, _ := t.AllowsHandlerAction(stmts, nil, typ, a); e.Allowed {
+				continue
+			}
+			switch {
+			case svc == own && svc != "iam" && find("Deploy"+sidPart(svc)) >= 0:
+				add("Deploy"+sidPart(svc), a, false)
+			case svc == "kms" && own != "kms" && find("DeployKeysOnlyThroughServices") >= 0:
+				add("DeployKeysOnlyThroughServices", a, false)
+				i := find("DeployKeysOnlyThroughServices")
+				via := appendNew(stmts[i].Conditions["StringEquals"]["kms:ViaService"], own+"."+t.Region+".amazonaws.com")
+				sort.Strings(via)
+				stmts[i].Conditions["StringEquals"]["kms:ViaService"] = via
+			case a == "iam:CreateServiceLinkedRole" && find("IAMServiceLinkedRoles") >= 0:
+				add("IAMServiceLinkedRoles", a, true)
+			case (a == "iam:DeleteServiceLinkedRole" || a == "iam:GetServiceLinkedRoleDeletionStatus") && len(Catalog[own].ServiceLinkedRoles) > 0:
+				del := t.serviceLinkedRoleDeletion(Catalog[own].ServiceLinkedRoles)
+				if i := find(del.Sid); i >= 0 {
+					for _, r := range del.Resources {
+						stmts[i].Resources = appendNew(stmts[i].Resources, r)
+					}
+				} else {
+					stmts = slices.Insert(stmts, find("IAMServiceLinkedRoles")+1, del)
+				}
+			case svc == "iam" || svc == "kms":
+				errs = append(errs, fmt.Sprintf("%s: handler action %s is not granted; IAM and KMS grants are scoped by hand (constructs/cideploy/policy.go) or refused with a reason (HandlerExceptions)", typ, a))
+			case isGlobal(svc):
+				add("DeployGlobalDependencies", a, true)
+			default:
+				add("DeployDependencies", a, false)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return stmts, fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return stmts, nil
 }
 
 // iamStatements grants what the IAM resource types need, on names of this environment only.
@@ -265,15 +360,12 @@ func (t Target) iamStatements(types map[string]bool, linkedServices []string) ([
 	if types["AWS::IAM::OIDCProvider"] {
 		// EKS cluster identity providers only; never the account's GitHub provider.
 		out = append(out, Statement{Sid: "IAMEKSOIDCProviders", Effect: "Allow",
-			Actions:   []string{"iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider"},
+			Actions:   []string{"iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint", "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags"},
 			Resources: []string{t.IAMARN("oidc-provider/oidc.eks." + t.Region + ".amazonaws.com/id/*")}})
 	}
 	if len(linkedServices) > 0 || types["AWS::IAM::ServiceLinkedRole"] {
 		sort.Strings(linkedServices)
 		actions := []string{"iam:CreateServiceLinkedRole"}
-		if types["AWS::IAM::ServiceLinkedRole"] {
-			actions = append(actions, "iam:DeleteServiceLinkedRole", "iam:GetServiceLinkedRoleDeletionStatus")
-		}
 		if len(linkedServices) == 0 {
 			return nil, fmt.Errorf("AWS::IAM::ServiceLinkedRole needs the service's principal in its catalog entry (ServiceLinkedRoles)")
 		}
@@ -282,8 +374,22 @@ func (t Target) iamStatements(types map[string]bool, linkedServices []string) ([
 		out = append(out, Statement{Sid: "IAMServiceLinkedRoles", Effect: "Allow", Actions: actions,
 			Resources:  []string{t.IAMARN("role/aws-service-role/*")},
 			Conditions: map[string]map[string][]string{"StringEquals": {"iam:AWSServiceName": linkedServices}}})
+		if types["AWS::IAM::ServiceLinkedRole"] {
+			out = append(out, t.serviceLinkedRoleDeletion(linkedServices))
+		}
 	}
 	return out, nil
+}
+
+// serviceLinkedRoleDeletion lets CloudFormation delete the service-linked roles of the given
+// service principals (IAM refuses while a resource still uses one). iam:AWSServiceName only
+// applies to CreateServiceLinkedRole, so deletion is scoped by the roles' path instead.
+func (t Target) serviceLinkedRoleDeletion(principals []string) Statement {
+	st := Statement{Sid: "IAMServiceLinkedRoleDeletion", Effect: "Allow", Actions: []string{"iam:DeleteServiceLinkedRole", "iam:GetServiceLinkedRoleDeletionStatus"}}
+	for _, p := range principals {
+		st.Resources = append(st.Resources, t.IAMARN("role/aws-service-role/"+p+"/*"))
+	}
+	return st
 }
 
 // DeliveryARNs are the IAM resources the delivery stack and cdk bootstrap own: no role that

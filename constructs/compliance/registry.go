@@ -172,6 +172,8 @@ var awsSolutionsEntries = []Suppression{
 			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:(role|policy|instance-profile)\/(voicevault-)?[a-z][a-z0-9-]*-\*$/`,
 			// Service-linked roles, creation conditioned on iam:AWSServiceName (the services' principals).
 			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:role\/aws-service-role\/\*$/`,
+			// Service-linked roles' deletion, which handlers of VPC links call: one declared service principal's path.
+			`/^Resource::arn:aws[a-z-]*:iam::[0-9]{12}:role\/aws-service-role\/[a-z0-9.-]+\.amazonaws\.com\/\*$/`,
 			// Lambda functions named for the environment, layers, EventBridge rules and KMS keys of the environment's account and region.
 			`/^Resource::arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:(function:(voicevault-)?[a-z][a-z0-9-]*-\*|layer:\*)$/`,
 			`/^Resource::arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:rule\/\*$/`,
