@@ -21,6 +21,17 @@ require (
 )
 
 require (
+	github.com/aws/aws-sdk-go-v2/service/accessanalyzer v1.44.5 // indirect
+	github.com/aws/aws-sdk-go-v2/service/acm v1.37.5 // indirect
+	github.com/aws/aws-sdk-go-v2/service/cloudformation v1.66.4 // indirect
+	github.com/aws/aws-sdk-go-v2/service/configservice v1.58.2 // indirect
+	github.com/aws/aws-sdk-go-v2/service/ec2 v1.254.1 // indirect
+	github.com/aws/aws-sdk-go-v2/service/eks v1.74.2 // indirect
+	github.com/aws/aws-sdk-go-v2/service/guardduty v1.64.2 // indirect
+	github.com/aws/aws-sdk-go-v2/service/iam v1.47.7 // indirect
+	github.com/aws/aws-sdk-go-v2/service/macie2 v1.49.6 // indirect
+	github.com/aws/aws-sdk-go-v2/service/securityhub v1.64.3 // indirect
+	github.com/aws/aws-sdk-go-v2/service/servicequotas v1.32.5 // indirect
 	github.com/bmatcuk/doublestar/v4 v4.9.1 // indirect
 	github.com/kr/text v0.2.0 // indirect
 	github.com/mattn/go-runewidth v0.0.17 // indirect
