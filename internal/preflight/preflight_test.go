@@ -155,6 +155,7 @@ func TestOrganizationMemberAccountBlocksOnEachSwitch(t *testing.T) {
 	a.Channels = []string{"default"}
 	rep, _ := run(t, loadDeployment(t, deployment), a)
 	out := printed(rep)
+	t.Log("\n" + out)
 	assert.Equal(t, 1, rep.ExitCode())
 	var fixes []string
 	for _, r := range rep.Blockers() {

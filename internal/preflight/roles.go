@@ -43,9 +43,11 @@ func checkServiceLinkedRoles(ctx context.Context, c *clients, e *config.Environm
 			continue
 		}
 		_, err := cl.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(r.name)})
-		switch code, _ := apiError(err); {
-		case err == nil:
+		if err == nil {
 			g.Rows = append(g.Rows, Row{Check: "service-linked role", Subject: r.name, Verdict: OK, Found: "exists"})
+			continue
+		}
+		switch code, _ := apiError(err); {
 		case code == "NoSuchEntity":
 			g.Rows = append(g.Rows, Row{Check: "service-linked role", Subject: r.name, Verdict: Warning,
 				Found: "missing: will be created on first use by " + r.createdBy,
