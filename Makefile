@@ -1,5 +1,5 @@
 # VoiceVault: the commands people and CI use. Each installs what it needs (scripts/setup).
-.PHONY: setup synth test ci bench clean diff deploy bootstrap require-env
+.PHONY: setup synth test ci bench clean diff deploy bootstrap preflight require-env
 
 setup: ## install the pinned npm packages and Go modules
 	scripts/setup
@@ -27,6 +27,9 @@ diff: require-env ## cdk diff of ENV's stacks (or TENANT's) against the account 
 
 deploy: require-env ## deploy ENV: platform, then tenants in parallel (TENANT=name: one tenant; PART=platform|tenants|delivery)
 	scripts/deploy "$(ENV)" $(if $(TENANT),tenant "$(TENANT)",$(PART))
+
+preflight: require-env ## read-only AWS checks of ENV's account before deploying: what would fail and the setting that fixes it
+	scripts/preflight "$(ENV)"
 
 bootstrap: require-env ## print the cdk bootstrap command for ENV (RUN=1 runs it, with administrator credentials)
 	scripts/bootstrap "$(ENV)"

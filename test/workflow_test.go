@@ -194,6 +194,10 @@ func TestDeployJobIsGatedPerEnvironmentAndNeverOverlaps(t *testing.T) {
 	tenants := strings.Index(joined, `scripts/deploy "$TARGET_ENV" tenants`)
 	require.True(t, platform >= 0 && tenants >= 0, "deploy runs the platform and the tenants")
 	assert.Less(t, platform, tenants, "the platform stack deploys before its tenants")
+	preflight := strings.Index(joined, `scripts/preflight "$TARGET_ENV"`)
+	require.True(t, preflight >= 0, "the deploy job runs preflight (read-only AWS checks)")
+	assert.Less(t, preflight, platform, "preflight runs before any stack deploys: a blocker stops the job first")
+	assert.Less(t, preflight, strings.Index(joined, "scripts/deploy"), "preflight runs before the first cdk deploy")
 	assert.Equal(t, "4", d.Steps[len(d.Steps)-1].Env["TENANT_CONCURRENCY"], "tenants deploy in parallel")
 	diffRun := strings.Join(func() []string {
 		var out []string
@@ -223,7 +227,7 @@ func TestWorkflowUsesOnlyExistingScriptsTargetsAndMatrixFields(t *testing.T) {
 	for _, m := range regexp.MustCompile(`\bmake ([a-z][a-z-]*)`).FindAllStringSubmatch(raw, -1) {
 		assert.Regexp(t, regexp.MustCompile(`(?m)^`+m[1]+`:`), string(makefile), "make target %s", m[1])
 	}
-	for _, target := range []string{"diff", "deploy", "bootstrap", "synth", "test"} {
+	for _, target := range []string{"diff", "deploy", "bootstrap", "preflight", "synth", "test"} {
 		assert.Regexp(t, regexp.MustCompile(`(?m)^`+target+`:`), string(makefile), "make %s", target)
 	}
 	_, err = os.Stat(filepath.Join(root, "cmd", "vvconfig", "main.go"))
@@ -278,7 +282,8 @@ func TestScriptsAreValidBash(t *testing.T) {
 	}
 	if p, err := exec.LookPath("shellcheck"); err == nil {
 		args := append([]string{"-x", "-P", filepath.Join(cdktest.Root(), "scripts")}, filepath.Join(cdktest.Root(), "scripts", "diff"),
-			filepath.Join(cdktest.Root(), "scripts", "deploy"), filepath.Join(cdktest.Root(), "scripts", "bootstrap"), filepath.Join(cdktest.Root(), "scripts", "pr-comment"))
+			filepath.Join(cdktest.Root(), "scripts", "deploy"), filepath.Join(cdktest.Root(), "scripts", "bootstrap"), filepath.Join(cdktest.Root(), "scripts", "pr-comment"),
+			filepath.Join(cdktest.Root(), "scripts", "preflight"))
 		out, err := exec.Command(p, args...).CombinedOutput()
 		assert.NoError(t, err, "shellcheck:\n%s", out)
 	}
