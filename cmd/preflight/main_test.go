@@ -25,6 +25,7 @@ func readyAccount() *fakeaws.Account {
 		Quotas:      map[string]float64{preflight.QuotaGAndVT: 64, preflight.QuotaLambdaConcurrent: 1000},
 		Offerings:   map[string][]string{"eu-west-1a": all, "eu-west-1b": all, "eu-west-1c": all},
 		K8sVersions: map[string]string{"1.34": "STANDARD_SUPPORT"},
+		Roles:       map[string]bool{"VoiceVaultPlatformAdmin": true},
 		Certs: map[string]fakeaws.Certificate{
 			"arn:aws:acm:eu-west-1:111111111111:certificate/5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9": {Status: "ISSUED", Domain: "ingress.prod.voicevault.example"},
 			"arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d": {Status: "ISSUED", Domain: "voice.globex.example"},

@@ -147,6 +147,7 @@ func Run(ctx context.Context, cfg *config.Config, env string, o Options) (Report
 		checkQuotas(ctx, c, cfg, e),
 		checkZones(ctx, c, e),
 		checkServiceLinkedRoles(ctx, c, e),
+		checkAdminRoles(ctx, c, e),
 		checkCertificates(ctx, c, cfg, e),
 		checkKubernetesVersion(ctx, c, e),
 	)

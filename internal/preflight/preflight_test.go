@@ -32,6 +32,7 @@ environments:
     account: "111111111111"
     region: eu-west-1
     owner: platform@example.com
+    availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]
     kubernetesVersion: "1.34"
     gpuNodes: {instanceTypes: [g6.xlarge, g5.xlarge], minSize: 1, desiredSize: 2, maxSize: 6}
     clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]
@@ -76,6 +77,7 @@ func emptyAccount() *fakeaws.Account {
 			acmeARN:    {Status: "ISSUED", Domain: "voice.acme.example"},
 		},
 		K8sVersions: map[string]string{"1.31": "EXTENDED_SUPPORT", "1.33": "STANDARD_SUPPORT", "1.34": "STANDARD_SUPPORT", "1.35": "STANDARD_SUPPORT"},
+		Roles:       map[string]bool{"Admin": true}, // the configured cluster administrator
 	}
 }
 
@@ -145,6 +147,18 @@ func TestEmptyNewAccountIsReady(t *testing.T) {
 		assert.Contains(t, preflight.Actions, c)
 	}
 	assert.ElementsMatch(t, preflight.Actions, srv.Calls(), "Actions lists exactly what preflight calls")
+}
+
+func TestMissingClusterAdminRoleIsABlocker(t *testing.T) {
+	a := emptyAccount()
+	a.Roles = nil
+	rep, _ := run(t, loadDeployment(t, deployment), a)
+	require.Len(t, rep.Blockers(), 1, printed(rep))
+	b := rep.Blockers()[0]
+	assert.Equal(t, "cluster admin role", b.Check)
+	assert.Equal(t, "arn:aws:iam::111111111111:role/Admin", b.Subject)
+	assert.Contains(t, b.Found, "EKS refuses an access entry")
+	assert.Equal(t, 1, rep.ExitCode())
 }
 
 func TestOrganizationMemberAccountBlocksOnEachSwitch(t *testing.T) {
@@ -306,11 +320,13 @@ func TestQuotasCountEveryEnvironmentOfTheAccountAndRegion(t *testing.T) {
     region: eu-west-1
     owner: platform@example.com
     vpcCidr: 10.41.0.0/16
+    availabilityZones: [eu-west-1a, eu-west-1b]
     kubernetesVersion: "1.34"
     gpuNodes: {instanceTypes: [g6.2xlarge], minSize: 1, desiredSize: 1, maxSize: 2}
     clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]
     alarmEmail: secops@example.com
     deployment: {qualifier: vvstage}
+    services: {guardDuty: false, securityHub: false, config: false, macie: false, accessAnalyzer: false}
 tenants:
 `, 1)
 	a := emptyAccount()

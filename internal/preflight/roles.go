@@ -2,6 +2,7 @@ package preflight
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -54,6 +55,32 @@ func checkServiceLinkedRoles(ctx context.Context, c *clients, e *config.Environm
 				Fix:   "none needed (the deployment creates it); to have it before: aws iam create-service-linked-role"})
 		default:
 			g.Rows = append(g.Rows, couldNotCheck("service-linked role", r.name, "iam:GetRole", err))
+		}
+	}
+	return g
+}
+
+// checkAdminRoles reports the configured cluster administrators that don't exist: the cluster's
+// access entries name them, and EKS refuses an access entry for an IAM principal that does not
+// exist (EKS API reference, CreateAccessEntry: principalArn; "Grant IAM users and roles access to
+// Kubernetes APIs"), so the platform stack's create would fail.
+func checkAdminRoles(ctx context.Context, c *clients, e *config.Environment) Group {
+	g := Group{Name: "cluster admin roles"}
+	cl := c.iam()
+	for _, arn := range e.ClusterAdminRoleARNs {
+		name := arn[strings.LastIndex(arn, "/")+1:]
+		_, err := cl.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		if err == nil {
+			g.Rows = append(g.Rows, Row{Check: "cluster admin role", Subject: arn, Verdict: OK, Found: "exists"})
+			continue
+		}
+		switch code, _ := apiError(err); {
+		case code == "NoSuchEntity":
+			g.Rows = append(g.Rows, Row{Check: "cluster admin role", Subject: arn, Verdict: Blocker,
+				Found: "missing: EKS refuses an access entry for a principal that does not exist",
+				Fix:   "create the role first, or change environments[" + e.Name + "].clusterAdminRoleArns"})
+		default:
+			g.Rows = append(g.Rows, couldNotCheck("cluster admin role", arn, "iam:GetRole", err))
 		}
 	}
 	return g
