@@ -39,6 +39,7 @@ const (
 	EnvTenantClaim      = "AUTHZ_TENANT_CLAIM"
 	EnvAPIKeysSecretARN = "AUTHZ_API_KEYS_SECRET_ARN"
 	EnvUsageKeys        = "AUTHZ_USAGE_KEYS"
+	EnvTokenCacheSize   = "AUTHZ_TOKEN_CACHE_SIZE" // not set by this construct: the authorizer's default (4096) fits 256 MiB
 )
 
 // JWTCaller is the caller of the meter key returned for every JWT caller.

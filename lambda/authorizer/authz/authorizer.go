@@ -86,7 +86,12 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 	}
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
-	keys, err := newJWKS(ctx, cfg.JWKSURL, opts, opts.Logger)
+	cache := newTokenCache(cfg.TokenCacheSize)
+	var dropKIDs func([]string)
+	if cache != nil {
+		dropKIDs = cache.dropKIDs
+	}
+	keys, err := newJWKS(ctx, cfg.JWKSURL, opts, opts.Logger, dropKIDs)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("%s %q: %w", EnvJWKSURL, cfg.JWKSURL, err)
@@ -94,7 +99,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 	a := &Authorizer{
 		tenant: cfg.Tenant,
 		log:    opts.Logger,
-		tokens: newTokenVerifier(cfg, keys, opts.Now),
+		tokens: newTokenVerifier(cfg, keys, opts.Now, cache),
 		cancel: cancel,
 	}
 	if cfg.APIKeysSecretARN != "" {
