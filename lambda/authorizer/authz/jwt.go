@@ -122,7 +122,7 @@ func (v *tokenVerifier) verifyUncached(ctx context.Context, raw string, now time
 	// (RFC 7515 §7.2) are not JWTs (RFC 7519 §1).
 	h, rest, _ := strings.Cut(raw, ".")
 	p, s, ok := strings.Cut(rest, ".")
-	if !ok || strings.Contains(s, ".") || h == "" || p == "" { // an empty signature fails below
+	if !ok || strings.Contains(s, ".") || h == "" || p == "" || !isBase64URL(raw) { // an empty signature fails below
 		return "", "", valid, ReasonMalformedToken
 	}
 	hb, err := b64.DecodeString(h)
@@ -177,6 +177,20 @@ func (v *tokenVerifier) verifyUncached(ctx context.Context, raw string, now time
 	}
 	sub, valid, reason = v.checkClaims(claims, now)
 	return sub, kid, valid, reason
+}
+
+// isBase64URL reports whether s holds only the base64url alphabet and dots:
+// Go's decoder skips CR and LF even in strict mode, RFC 7515 §2 allows no
+// line breaks, whitespace or other characters.
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_', c == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // acceptedType reports whether a "typ" value names a JWT this API accepts.
