@@ -114,6 +114,14 @@ func (c *tokenCache) dropKIDs(kids []string) {
 	}
 }
 
+// clear removes every entry (benchmarks of the cold path).
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+	c.head.next, c.head.prev = &c.head, &c.head
+}
+
 // len is the number of entries.
 func (c *tokenCache) len() int {
 	c.mu.Lock()
