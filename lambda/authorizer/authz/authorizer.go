@@ -70,6 +70,7 @@ func (o Options) withDefaults() Options {
 type Authorizer struct {
 	tenant    string
 	log       *slog.Logger
+	now       func() time.Time
 	tokens    *tokenVerifier
 	apiKeys   *apiKeyStore // nil: API keys are disabled
 	usage     *usageKeys   // nil: no usageIdentifierKey in responses
@@ -99,6 +100,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 	a := &Authorizer{
 		tenant: cfg.Tenant,
 		log:    opts.Logger,
+		now:    opts.Now,
 		tokens: newTokenVerifier(cfg, keys, opts.Now, cache),
 		cancel: cancel,
 	}
@@ -108,7 +110,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 			fetcher = newSecretsManager(secretRegion(cfg.APIKeysSecretARN), "", opts.FetchTimeout)
 		}
 		a.apiKeys = &apiKeyStore{
-			arn: cfg.APIKeysSecretARN, fetcher: fetcher, log: opts.Logger,
+			arn: cfg.APIKeysSecretARN, tenant: cfg.Tenant, fetcher: fetcher, log: opts.Logger,
 			ttl: opts.SecretTTL, retry: opts.SecretRetryInterval, now: opts.Now,
 		}
 	}
@@ -253,7 +255,7 @@ func (a *Authorizer) checkAPIKey(ctx context.Context, key string) decision {
 			d.reason = ReasonSecretUnavailable
 			return d
 		}
-		id, ok := set.match(key)
+		id, ok := set.match(key, a.now())
 		if !ok {
 			d.reason = ReasonInvalidAPIKey
 			return d
