@@ -247,15 +247,22 @@ func (v *tokenVerifier) checkClaims(c map[string]any, now time.Time) (sub string
 	if s, ok := tenant.(string); !ok || s != v.tenant {
 		return sub, valid, ReasonWrongTenant
 	}
-	valid.expires = now.Add(min(time.Duration((exp+skew-t)*1e9), maxCacheLife))
+	valid.expires = now.Add(offset(exp + skew - t))
 	valid.notBefore = now
 	if nbfState == claimPresent {
-		valid.notBefore = now.Add(time.Duration((nbf - skew - t) * 1e9))
+		valid.notBefore = now.Add(offset(nbf - skew - t))
 	}
 	if iatState == claimPresent {
-		valid.notBefore = later(valid.notBefore, now.Add(time.Duration((iat-skew-t)*1e9)))
+		valid.notBefore = later(valid.notBefore, now.Add(offset(iat-skew-t)))
 	}
 	return sub, valid, ReasonOK
+}
+
+// offset converts seconds to a Duration within ±maxCacheLife (a float too
+// large for a Duration converts differently on amd64 and arm64).
+func offset(seconds float64) time.Duration {
+	lim := maxCacheLife.Seconds()
+	return time.Duration(max(-lim, min(seconds, lim)) * float64(time.Second))
 }
 
 func later(a, b time.Time) time.Time {

@@ -206,3 +206,13 @@ func TestTokenCacheIsSafeForConcurrentUse(t *testing.T) {
 	wg.Wait()
 	assert.LessOrEqual(t, f.a.tokens.cache.len(), 8)
 }
+
+func TestTokenCacheLifeOfExtremeDates(t *testing.T) {
+	f := newFixture(t, withCache(16, nil))
+	tok := rawToken(t, rsHeader, payloadWith(t, `"exp":1e300,"nbf":-1e300,"iat":-1e300`))
+	require.Equal(t, ReasonOK, f.authorize(t, request(bearer(tok))).reason)
+	e, ok := f.a.tokens.cache.get(sha256.Sum256([]byte(tok)), testNow)
+	require.True(t, ok)
+	assert.Equal(t, testNow.Add(maxCacheLife), e.expires)
+	assert.Equal(t, testNow.Add(-maxCacheLife), e.notBefore)
+}
