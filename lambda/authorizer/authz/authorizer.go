@@ -392,16 +392,26 @@ func bearerToken(v string) (string, bool) {
 // is right for any method. The API and stage must agree with the request
 // context when it names them.
 func apiResource(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (string, bool) {
-	p := strings.SplitN(req.MethodArn, ":", 6)
-	if len(p) != 6 || p[0] != "arn" || !strings.HasPrefix(p[1], "aws") || p[2] != "execute-api" ||
+	// strings.Cut rather than SplitN: no allocation on the path of every decision.
+	var p [6]string
+	rest := req.MethodArn
+	for i := range 5 {
+		var ok bool
+		if p[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return "", false
+		}
+	}
+	p[5] = rest
+	if p[0] != "arn" || !strings.HasPrefix(p[1], "aws") || p[2] != "execute-api" ||
 		!isName(p[1]) || !isName(p[3]) || len(p[4]) != 12 || !isDigits(p[4]) {
 		return "", false
 	}
-	path := strings.SplitN(p[5], "/", 4)
-	if len(path) < 3 || !isName(path[0]) || !isName(path[1]) || path[2] == "" {
+	apiID, rest, ok1 := strings.Cut(p[5], "/")
+	stage, rest, ok2 := strings.Cut(rest, "/")
+	verb, _, _ := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || !isName(apiID) || !isName(stage) || verb == "" {
 		return "", false
 	}
-	apiID, stage := path[0], path[1]
 	rc := req.RequestContext
 	if (rc.APIID != "" && rc.APIID != apiID) || (rc.Stage != "" && rc.Stage != stage) {
 		return "", false

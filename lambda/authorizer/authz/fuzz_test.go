@@ -37,7 +37,7 @@ func FuzzAuthorize(f *testing.F) {
 		"Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIn0.e30.",
 		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","crit":["exp"]}`, validPayload(f, c)),
 		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","alg":"RS256"}`, validPayload(f, c)),
-		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","typ":"JWT"}`, validPayload(f, c)+" "),
+		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","typ":"secevent+jwt"}`, validPayload(f, c)+" "),
 	} {
 		f.Add(seed)
 	}
