@@ -248,6 +248,7 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"audience with comma", "audiences: [voice]", `audiences: ["a,b"]`, `tenants[0].authorizer.audiences[0]: "a,b" is not an audience`},
 		{"bad tenant claim", "      audiences: [voice]", "      audiences: [voice]\n      tenantClaim: \"a b\"", `tenants[0].authorizer.tenantClaim: "a b" is not a claim name`},
 		{"cache ttl too long", "      audiences: [voice]", "      audiences: [voice]\n      cacheTtlSeconds: 7200", "tenants[0].authorizer.cacheTtlSeconds: 7200 is out of range (0 to 3600)"},
+		{"cache ttl negative", "      audiences: [voice]", "      audiences: [voice]\n      cacheTtlSeconds: -1", "tenants[0].authorizer.cacheTtlSeconds: -1 is out of range (0 to 3600)"},
 		{"waf rate too low", "    environment: prod", "    environment: prod\n    waf: {rateLimit: 5}", "tenants[0].waf.rateLimit: 5 is out of range (10 to 2000000000"},
 		{"waf bad cidr", "    environment: prod", "    environment: prod\n    waf: {allowedCidrs: [1.2.3.4/33]}", `tenants[0].waf.allowedCidrs[0]: "1.2.3.4/33" is not a CIDR block`},
 		{"api rate too high", "    environment: prod", "    environment: prod\n    api: {rateLimit: 20000}", "tenants[0].api.rateLimit: 20000 is out of range (1 to 10000"},

@@ -41,14 +41,10 @@ func rawTokenWith(t testing.TB, m jwt.SigningMethod, key any, header, payload st
 	return in + "." + enc.EncodeToString(sig)
 }
 
-// validPayload is claims(edit) as JSON; edit may also be a whole claims set.
+// validPayload is claims(edit) as JSON.
 func validPayload(t testing.TB, edit map[string]any) string {
 	t.Helper()
-	c := claims(edit)
-	if _, whole := edit["iss"]; whole && len(edit) >= len(c) {
-		c = edit
-	}
-	b, err := json.Marshal(c)
+	b, err := json.Marshal(claims(edit))
 	require.NoError(t, err)
 	return string(b)
 }
