@@ -30,7 +30,8 @@ const (
 	pepperB64     = "Q2xvdWRGb3JtYXRpb25HZW5lcmF0ZWRQZXBwZXIwMTIz" // 44 chars of [A-Za-z0-9], as CloudFormation makes it
 )
 
-// fakeSecretsManager answers like Secrets Manager (JSON 1.1 protocol, X-Amz-Target) for one
+// fakeSecretsManager answers like Secrets Manager (JSON 1.1 protocol, X-Amz-Target; shapes from
+// the AWS Secrets Manager API Reference: GetSecretValue, DescribeSecret, PutSecretValue) for one
 // secret: GetSecretValue, DescribeSecret and PutSecretValue, with versions and the AWSCURRENT
 // stage. It records every SecretString written.
 type fakeSecretsManager struct {
@@ -39,7 +40,7 @@ type fakeSecretsManager struct {
 	changed  time.Time
 	targets  []string
 	written  []string
-	// beforePut, when set, runs before a PutSecretValue is answered (a concurrent writer).
+	// beforeDescribe, when set, runs once before a DescribeSecret is answered (a concurrent writer).
 	beforeDescribe func()
 }
 
