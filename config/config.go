@@ -181,6 +181,12 @@ type Authorizer struct {
 	// IDs) are accepted, each metered by a usage plan of its own. Required with apiKeys: true (at
 	// least one); not allowed without it. A key in the secret whose ID is not listed here is denied.
 	Partners []Partner `yaml:"partners"`
+	// APIKeyOverlapHours is how long `go run ./cmd/apikeys rotate` keeps a partner's old key valid
+	// beside the new one. Default: 168 (7 days) with apiKeys; 1 to 720; only with apiKeys.
+	APIKeyOverlapHours int `yaml:"apiKeyOverlapHours"`
+	// APIKeyMaxAgeDays is the key age alarm's threshold: the alarm fires when the oldest partner
+	// key the authorizer still accepts is older. Default: 90 with apiKeys; 1 to 730; only with apiKeys.
+	APIKeyMaxAgeDays int `yaml:"apiKeyMaxAgeDays"`
 }
 
 // Partner is one partner of a tenant: its API key ID in the tenant's API key secret and the
@@ -279,6 +285,12 @@ func ClusterName(env string) string { return "voicevault-" + env }
 
 // AudioBucketName is the globally unique, deterministic name of a tenant's audio bucket.
 // The platform stack names it (CloudTrail data events, Macie) without a cross-stack reference.
+// APIKeySecretName is the name of a tenant's partner API key secret (constructs/authorizerfn
+// creates it under this name).
+func APIKeySecretName(e *Environment, tenant string) string {
+	return "voicevault/" + e.Name + "/tenant/" + tenant + "/api-keys"
+}
+
 func AudioBucketName(e *Environment, tenant string) string {
 	return "vv-" + tenant + "-" + e.Name + "-" + e.Account + "-" + e.Region
 }

@@ -18,6 +18,8 @@ const (
 	DefaultReadyPath          = "/readyz"
 	DefaultTenantClaim        = "tenant"
 	DefaultAuthorizerCacheTTL = 300
+	DefaultAPIKeyOverlapHours = 168 // a week for a partner to switch keys
+	DefaultAPIKeyMaxAgeDays   = 90
 	DefaultWAFRateLimit       = 1000 // requests per 5 minutes per client IP
 	DefaultAPIRateLimit       = 50   // requests per second, steady state
 	DefaultAPIBurstLimit      = 100
@@ -137,6 +139,12 @@ func (t *Tenant) applyDefaults() {
 		} else {
 			t.Authorizer.CacheTTLSeconds = ptr(DefaultAuthorizerCacheTTL)
 		}
+	}
+	if t.Authorizer.APIKeys && t.Authorizer.APIKeyOverlapHours == 0 {
+		t.Authorizer.APIKeyOverlapHours = DefaultAPIKeyOverlapHours
+	}
+	if t.Authorizer.APIKeys && t.Authorizer.APIKeyMaxAgeDays == 0 {
+		t.Authorizer.APIKeyMaxAgeDays = DefaultAPIKeyMaxAgeDays
 	}
 	if t.WAF.RateLimit == 0 {
 		t.WAF.RateLimit = DefaultWAFRateLimit

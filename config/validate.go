@@ -414,6 +414,14 @@ func (t *Tenant) validate(ck *checker, p string) {
 	} else if ttl > 0 && a.APIKeys {
 		ck.add(p+".authorizer.cacheTtlSeconds", "%d can't be used with apiKeys: true (allowed: 0); callers send either Authorization or x-api-key, and a cached authorizer answers 401 whenever one of its identity headers is missing", ttl)
 	}
+	switch {
+	case !a.APIKeys && (a.APIKeyOverlapHours != 0 || a.APIKeyMaxAgeDays != 0):
+		ck.add(p+".authorizer", "apiKeyOverlapHours and apiKeyMaxAgeDays need apiKeys: true")
+	case a.APIKeys && (a.APIKeyOverlapHours < 1 || a.APIKeyOverlapHours > 720):
+		ck.add(p+".authorizer.apiKeyOverlapHours", "%d is out of range (1 to 720 hours)", a.APIKeyOverlapHours)
+	case a.APIKeys && (a.APIKeyMaxAgeDays < 1 || a.APIKeyMaxAgeDays > 730):
+		ck.add(p+".authorizer.apiKeyMaxAgeDays", "%d is out of range (1 to 730 days)", a.APIKeyMaxAgeDays)
+	}
 	if t.WAF.RateLimit < 10 || t.WAF.RateLimit > 2_000_000_000 {
 		ck.add(p+".waf.rateLimit", "%d is out of range (10 to 2000000000 requests per 5 minutes)", t.WAF.RateLimit)
 	}

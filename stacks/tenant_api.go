@@ -41,7 +41,7 @@ func addAPI(tn *Tenant) {
 	tn.Authorizer = authorizerfn.New(stack, "Authorizer", authorizerfn.Props{
 		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
 		Issuer: t.Authorizer.Issuer, Audiences: t.Authorizer.Audiences, JWKSURL: t.Authorizer.JWKSURL,
-		TenantClaim: t.Authorizer.TenantClaim, APIKeys: t.Authorizer.APIKeys,
+		TenantClaim: t.Authorizer.TenantClaim, APIKeys: t.Authorizer.APIKeys, APIKeyMaxAgeDays: t.Authorizer.APIKeyMaxAgeDays,
 		LogRetentionDays: env.LogRetentionDays, AlarmTopic: topic,
 	})
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,5 +42,39 @@ func TestReadmeCommandsExist(t *testing.T) {
 	for _, m := range regexp.MustCompile("`scripts/([a-z][a-z.-]*)`").FindAllStringSubmatch(string(readme), -1) {
 		_, err := os.Stat(filepath.Join(root, "scripts", m[1]))
 		assert.NoError(t, err, "README.md names scripts/%s", m[1])
+	}
+}
+
+// TestDocsCiteTestsThatExist keeps the documentation's proofs true: every test a README.md or
+// docs/*.md sentence names (`TestX`, `FuzzX`, `BenchmarkX`) is defined in some _test.go file.
+func TestDocsCiteTestsThatExist(t *testing.T) {
+	root := cdktest.Root()
+	defined := map[string]bool{}
+	require.NoError(t, filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "cdk.out" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if strings.HasSuffix(path, "_test.go") {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, m := range regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)\w+)\(`).FindAllStringSubmatch(string(src), -1) {
+				defined[m[1]] = true
+			}
+		}
+		return nil
+	}))
+	docs, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	require.NoError(t, err)
+	for _, doc := range append(docs, filepath.Join(root, "README.md")) {
+		text, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		for _, m := range regexp.MustCompile("`((?:Test|Fuzz|Benchmark)[A-Z0-9]\\w*)").FindAllStringSubmatch(string(text), -1) {
+			assert.True(t, defined[m[1]], "%s cites %s, which no _test.go defines", filepath.Base(doc), m[1])
+		}
 	}
 }

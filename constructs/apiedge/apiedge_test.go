@@ -232,3 +232,14 @@ func TestErrorRateAndLatencyAlarmsNotifyTheTopic(t *testing.T) {
 		"AlarmActions": []any{"arn:aws:sns:eu-west-1:111111111111:alarms"},
 	})
 }
+
+// TestAuthorizerResultCacheTTLIsPerTenant: the tenant's authorizer.cacheTtlSeconds reaches its
+// authorizer's AuthorizerResultTtlInSeconds (API Gateway: 0 to 3600 s, "Use API Gateway Lambda
+// authorizers", API Gateway Developer Guide); 0 turns the cache off. It is also the revocation
+// delay of docs/api.md.
+func TestAuthorizerResultCacheTTLIsPerTenant(t *testing.T) {
+	for _, ttl := range []int{0, 60, 3600} {
+		tpl, _ := synth(t, func(p *Props) { p.AuthorizerCacheTTLSeconds = ttl })
+		tpl.HasResourceProperties("AWS::ApiGateway::Authorizer", map[string]any{"AuthorizerResultTtlInSeconds": ttl})
+	}
+}

@@ -39,6 +39,7 @@ const (
 	EnvTenantClaim      = "AUTHZ_TENANT_CLAIM"
 	EnvAPIKeysSecretARN = "AUTHZ_API_KEYS_SECRET_ARN"
 	EnvUsageKeys        = "AUTHZ_USAGE_KEYS"
+	EnvTokenCacheSize   = "AUTHZ_TOKEN_CACHE_SIZE" // not set by this construct: the authorizer's default (4096) fits 256 MiB
 )
 
 // JWTCaller is the caller of the meter key returned for every JWT caller.
@@ -56,6 +57,15 @@ const (
 	DefaultMemoryMiB           = 256 // signature checks are CPU-bound; Lambda CPU scales with memory
 	DefaultReservedConcurrency = 5   // see Props.ReservedConcurrency
 	DefaultLogRetentionDays    = 365
+	DefaultAPIKeyMaxAgeDays    = 90
+)
+
+// Key age metric: a metric filter on the authorizer's log turns the "api_key_secret_loaded" line
+// (logged each time the authorizer loads the API key secret) into this metric.
+const (
+	MetricNamespace         = "VoiceVault/Authorizer"
+	MetricOldestAPIKeyAge   = "OldestAPIKeyAgeDays"
+	apiKeySecretLoadedEvent = "api_key_secret_loaded"
 )
 
 // Props configures a tenant's authorizer function.
@@ -73,6 +83,9 @@ type Props struct {
 	// function only, and passes its ARN as AUTHZ_API_KEYS_SECRET_ARN. Default: false (no secret;
 	// the authorizer then denies every x-api-key).
 	APIKeys bool
+	// APIKeyMaxAgeDays is the threshold of the key age alarm (with APIKeys): it fires when the
+	// oldest partner key the authorizer still accepts is older. Default: DefaultAPIKeyMaxAgeDays.
+	APIKeyMaxAgeDays int
 	// ReservedConcurrency caps (and reserves) the function's concurrency, so one tenant's flood
 	// can't starve the other tenants' authorizers of the account's Lambda concurrency. Default:
 	// DefaultReservedConcurrency. The account must keep 100 unreserved: 200 tenants at 5 need an
@@ -174,6 +187,9 @@ func (p Props) withDefaults() Props {
 	}
 	if p.LogRetentionDays == 0 {
 		p.LogRetentionDays = DefaultLogRetentionDays
+	}
+	if p.APIKeyMaxAgeDays == 0 {
+		p.APIKeyMaxAgeDays = DefaultAPIKeyMaxAgeDays
 	}
 	return p
 }
@@ -306,7 +322,51 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		alarm(c, "ThrottlesAlarm", p, "authorizer-throttles", "the authorizer hit its reserved concurrency (callers get 500)",
 			a.fn.MetricThrottles(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")})),
 	}
+	if p.APIKeys {
+		a.alarms = append(a.alarms, keyAgeAlarm(c, p, a.logs))
+	}
 	return a
+}
+
+// keyAgeAlarm alarms when the oldest partner key still accepted is older than APIKeyMaxAgeDays.
+// Secrets Manager publishes no age metric, and partner keys can't be rotated by a function (the
+// partner must receive the new key), so the authorizer reports the age it sees: each time it
+// loads the secret (at most every five minutes while partners call) it logs oldestKeyAgeDays,
+// and this metric filter makes it a metric (CloudWatch Logs metric filters can take a value from
+// a JSON field: "Creating metrics from log events using filters", Amazon CloudWatch Logs User
+// Guide). No partner calls, no data: the alarm stays OK (an unused key is not at work).
+func keyAgeAlarm(c constructs.Construct, p Props, logs awslogs.LogGroup) awscloudwatch.Alarm {
+	awslogs.NewMetricFilter(c, jsii.String("APIKeyAgeMetric"), &awslogs.MetricFilterProps{
+		LogGroup:        logs,
+		FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.event"), jsii.String("="), jsii.String(apiKeySecretLoadedEvent)),
+		MetricNamespace: jsii.String(MetricNamespace),
+		MetricName:      jsii.String(MetricOldestAPIKeyAge),
+		MetricValue:     jsii.String("$.oldestKeyAgeDays"),
+		Dimensions:      &map[string]*string{"Tenant": jsii.String("$.tenant")},
+		Unit:            awscloudwatch.Unit_COUNT,
+	})
+	metric := awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(MetricNamespace),
+		MetricName:    jsii.String(MetricOldestAPIKeyAge),
+		DimensionsMap: &map[string]*string{"Tenant": jsii.String(p.Tenant)},
+		Statistic:     jsii.String("Maximum"),
+		Period:        awscdk.Duration_Hours(jsii.Number(6)),
+		Unit:          awscloudwatch.Unit_COUNT,
+	})
+	al := awscloudwatch.NewAlarm(c, jsii.String("APIKeyAgeAlarm"), &awscloudwatch.AlarmProps{
+		AlarmName: jsii.String("voicevault-" + p.Environment + "-" + p.Tenant + "-api-key-age"),
+		AlarmDescription: jsii.String(fmt.Sprintf("Tenant %s: a partner API key the authorizer accepts is older than %d days; rotate it with go run ./cmd/apikeys -tenant %s rotate -partner <id>",
+			p.Tenant, p.APIKeyMaxAgeDays, p.Tenant)),
+		Metric:             metric,
+		Threshold:          jsii.Number(float64(p.APIKeyMaxAgeDays)),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	if p.AlarmTopic != nil {
+		al.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
+	}
+	return al
 }
 
 // newAPIKeySecret creates the secret holding the partner API key hashes (format: package

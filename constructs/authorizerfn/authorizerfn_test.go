@@ -252,3 +252,40 @@ func mustJSON(t *testing.T, v any) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestAPIKeyAgeIsAlarmed: with API keys, the authorizer's "api_key_secret_loaded" log line
+// (lambda/authorizer/authz) becomes the OldestAPIKeyAgeDays metric through a metric filter on its
+// JSON field (Amazon CloudWatch Logs User Guide, "Creating metrics from log events using
+// filters": a metric value may be a JSON selector such as $.field, and dimensions may be JSON
+// fields), and an alarm fires above the configured age.
+func TestAPIKeyAgeIsAlarmed(t *testing.T) {
+	tpl, fn := synth(t, func(p *Props) { p.APIKeys, p.APIKeyMaxAgeDays = true, 60 })
+	assert.Len(t, fn.Alarms(), 3)
+	tpl.HasResourceProperties("AWS::Logs::MetricFilter", map[string]any{
+		"FilterPattern": `{ $.event = "api_key_secret_loaded" }`,
+		"MetricTransformations": []any{map[string]any{
+			"MetricNamespace": "VoiceVault/Authorizer", "MetricName": "OldestAPIKeyAgeDays",
+			"MetricValue": "$.oldestKeyAgeDays", "Dimensions": []any{map[string]any{"Key": "Tenant", "Value": "$.tenant"}},
+		}},
+	})
+	tpl.HasResourceProperties("AWS::CloudWatch::Alarm", map[string]any{
+		"AlarmName": "voicevault-prod-acme-api-key-age", "Namespace": "VoiceVault/Authorizer", "MetricName": "OldestAPIKeyAgeDays",
+		"Dimensions": []any{map[string]any{"Name": "Tenant", "Value": "acme"}},
+		"Statistic":  "Maximum", "Period": 21600, "Threshold": 60, "ComparisonOperator": "GreaterThanThreshold",
+		"TreatMissingData": "notBreaching", "AlarmActions": []any{"arn:aws:sns:eu-west-1:111111111111:alarms"},
+	})
+
+	without, fn := synth(t, nil)
+	assert.Len(t, fn.Alarms(), 2)
+	without.ResourceCountIs("AWS::Logs::MetricFilter", 0)
+}
+
+// TestKeyAgeEventMatchesTheAuthorizer holds the metric filter's event name and field to what the
+// authorizer logs (the construct can't import authz: it would link the AWS SDK into the app).
+func TestKeyAgeEventMatchesTheAuthorizer(t *testing.T) {
+	src, err := os.ReadFile("../../lambda/authorizer/authz/apikey.go")
+	require.NoError(t, err)
+	assert.Contains(t, string(src), `slog.String("event", "`+apiKeySecretLoadedEvent+`")`)
+	assert.Contains(t, string(src), `slog.Float64("oldestKeyAgeDays"`)
+	assert.Contains(t, string(src), `slog.String("tenant", s.tenant)`)
+}

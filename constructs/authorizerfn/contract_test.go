@@ -20,6 +20,7 @@ func TestEnvironmentContractMatchesTheAuthorizer(t *testing.T) {
 		EnvTenantClaim:      authz.EnvTenantClaim,
 		EnvAPIKeysSecretARN: authz.EnvAPIKeysSecretARN,
 		EnvUsageKeys:        authz.EnvUsageKeys,
+		EnvTokenCacheSize:   authz.EnvTokenCacheSize,
 		JWTCaller:           authz.JWTCaller,
 	} {
 		assert.Equal(t, theirs, ours)

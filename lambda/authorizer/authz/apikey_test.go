@@ -124,15 +124,17 @@ func TestParseAPIKeySetRejects(t *testing.T) {
 	pepper := base64.StdEncoding.EncodeToString(testPepper)
 	hash := hashKey(testPepper, partnerAKey)
 	for name, tc := range map[string]struct{ raw, want string }{
-		"not JSON":      {`nope`, "not the expected JSON object"},
-		"unknown field": {`{"pepper":"` + pepper + `","keys":[],"hashes":[]}`, "not the expected JSON object"},
-		"short pepper":  {`{"pepper":"c2hvcnQ=","keys":[]}`, "pepper: want base64 of at least 16 bytes"},
-		"bad pepper":    {`{"pepper":"%%%","keys":[]}`, "pepper: want base64"},
-		"empty id":      {`{"pepper":"` + pepper + `","keys":[{"id":"","hash":"` + hash + `"}]}`, "keys[0].id"},
-		"duplicate id":  {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + hash + `"},{"id":"a","hash":"` + hash + `"}]}`, "keys[1].id"},
-		"short hash":    {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"abcd"}]}`, "keys[0].hash: want 64 hex characters"},
-		"long hash":     {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + hash + `00"}]}`, "keys[0].hash"},
-		"non-hex hash":  {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + strings.Repeat("z", 64) + `"}]}`, "keys[0].hash"},
+		"not JSON":       {`nope`, "not the expected JSON object"},
+		"unknown field":  {`{"pepper":"` + pepper + `","keys":[],"hashes":[]}`, "not the expected JSON object"},
+		"short pepper":   {`{"pepper":"c2hvcnQ=","keys":[]}`, "pepper: want base64 of at least 16 bytes"},
+		"bad pepper":     {`{"pepper":"%%%","keys":[]}`, "pepper: want base64"},
+		"empty id":       {`{"pepper":"` + pepper + `","keys":[{"id":"","hash":"` + hash + `"}]}`, "keys[0].id"},
+		"duplicate hash": {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + hash + `"},{"id":"b","hash":"` + strings.ToUpper(hash) + `"}]}`, "keys[1].hash: the same hash is already listed"},
+		"bad created":    {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + hash + `","created":"yesterday"}]}`, "keys[0].created: want an RFC 3339 time"},
+		"bad notAfter":   {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + hash + `","notAfter":"2026-13-01"}]}`, "keys[0].notAfter: want an RFC 3339 time"},
+		"short hash":     {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"abcd"}]}`, "keys[0].hash: want 64 hex characters"},
+		"long hash":      {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + hash + `00"}]}`, "keys[0].hash"},
+		"non-hex hash":   {`{"pepper":"` + pepper + `","keys":[{"id":"a","hash":"` + strings.Repeat("z", 64) + `"}]}`, "keys[0].hash"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := parseAPIKeySet(tc.raw)
@@ -158,4 +160,72 @@ func TestPanicIsDenied(t *testing.T) {
 	assert.Equal(t, ReasonInternalError, r.reason)
 	assert.Equal(t, "Deny", r.resp.PolicyDocument.Statement[0].Effect)
 	assert.NotContains(t, f.logs.String(), partnerAKey, "the panic value is not logged")
+}
+
+// rotatedSecret is partner-a mid-rotation: the old key (partnerAKey) accepted until notAfter,
+// the new one (partnerBKey, as partner-a's) without expiry.
+func rotatedSecret(t testing.TB, notAfter time.Time) string {
+	t.Helper()
+	b, err := json.Marshal(APIKeySecret{
+		Pepper: base64.StdEncoding.EncodeToString(testPepper),
+		Keys: []APIKeyEntry{
+			{ID: "partner-a", Hash: HashAPIKey(testPepper, partnerAKey), Created: testNow.AddDate(0, 0, -100).Format(time.RFC3339), NotAfter: notAfter.Format(time.RFC3339)},
+			{ID: "partner-a", Hash: HashAPIKey(testPepper, partnerBKey), Created: testNow.Format(time.RFC3339)},
+		},
+	})
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestRotatedAPIKeyIsAcceptedDuringTheOverlapAndRefusedAfter(t *testing.T) {
+	clock := &fakeClock{t: testNow}
+	overlapEnd := testNow.Add(24 * time.Hour)
+	f := newFixture(t, func(c *Config, o *Options) {
+		withSecret(&fakeSecrets{value: rotatedSecret(t, overlapEnd)})(c, o)
+		o.Now = clock.Now
+	})
+	old, cur := map[string]string{"x-api-key": partnerAKey}, map[string]string{"x-api-key": partnerBKey}
+
+	for _, at := range []time.Time{testNow, overlapEnd.Add(-time.Second)} {
+		clock.Set(at)
+		r := f.authorize(t, request(old))
+		assert.Equal(t, ReasonOK, r.reason, "old key during the overlap, at %s", at)
+		assert.Equal(t, "partner-a", r.resp.PrincipalID)
+		assert.Equal(t, ReasonOK, f.authorize(t, request(cur)).reason, "new key at %s", at)
+	}
+	for _, at := range []time.Time{overlapEnd, overlapEnd.Add(time.Hour)} {
+		clock.Set(at)
+		assert.Equal(t, ReasonInvalidAPIKey, f.authorize(t, request(old)).reason, "old key at %s: the overlap is over", at)
+		assert.Equal(t, ReasonOK, f.authorize(t, request(cur)).reason, "new key at %s", at)
+	}
+}
+
+func TestAPIKeySecretInTheFormatBeforeRotationStillWorks(t *testing.T) {
+	// Written before keys had created/notAfter: no expiry, undated, one entry per partner.
+	set, err := parseAPIKeySet(secretJSON(t))
+	require.NoError(t, err)
+	id, ok := set.match(partnerAKey, testNow.AddDate(50, 0, 0))
+	assert.True(t, ok)
+	assert.Equal(t, "partner-a", id)
+	oldest, active, undated := set.age(testNow)
+	assert.Equal(t, time.Duration(0), oldest)
+	assert.Equal(t, 2, active)
+	assert.Equal(t, 2, undated)
+}
+
+func TestAPIKeySecretLoadLogsTheOldestKeyAge(t *testing.T) {
+	f := newFixture(t, withSecret(&fakeSecrets{value: rotatedSecret(t, testNow.Add(time.Hour))}))
+	require.Equal(t, ReasonOK, f.authorize(t, request(map[string]string{"x-api-key": partnerBKey})).reason)
+	var line map[string]any
+	for _, l := range strings.Split(f.logs.String(), "\n") {
+		if strings.Contains(l, `"api_key_secret_loaded"`) {
+			require.NoError(t, json.Unmarshal([]byte(l), &line))
+		}
+	}
+	require.NotNil(t, line, "logs: %s", f.logs.String())
+	assert.Equal(t, testTenant, line["tenant"])
+	assert.EqualValues(t, 100, line["oldestKeyAgeDays"], "the old key still counts during its overlap")
+	assert.EqualValues(t, 2, line["activeKeys"])
+	assert.EqualValues(t, 0, line["undatedKeys"])
+	assert.NotContains(t, f.logs.String(), HashAPIKey(testPepper, partnerAKey))
 }

@@ -70,6 +70,7 @@ func (o Options) withDefaults() Options {
 type Authorizer struct {
 	tenant    string
 	log       *slog.Logger
+	now       func() time.Time
 	tokens    *tokenVerifier
 	apiKeys   *apiKeyStore // nil: API keys are disabled
 	usage     *usageKeys   // nil: no usageIdentifierKey in responses
@@ -86,7 +87,12 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 	}
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
-	keys, err := newJWKS(ctx, cfg.JWKSURL, opts, opts.Logger)
+	cache := newTokenCache(cfg.TokenCacheSize)
+	var dropKIDs func([]string)
+	if cache != nil {
+		dropKIDs = cache.dropKIDs
+	}
+	keys, err := newJWKS(ctx, cfg.JWKSURL, opts, opts.Logger, dropKIDs)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("%s %q: %w", EnvJWKSURL, cfg.JWKSURL, err)
@@ -94,7 +100,8 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 	a := &Authorizer{
 		tenant: cfg.Tenant,
 		log:    opts.Logger,
-		tokens: newTokenVerifier(cfg, keys, opts.Now),
+		now:    opts.Now,
+		tokens: newTokenVerifier(cfg, keys, opts.Now, cache),
 		cancel: cancel,
 	}
 	if cfg.APIKeysSecretARN != "" {
@@ -103,7 +110,7 @@ func New(ctx context.Context, cfg Config, opts Options) (*Authorizer, error) {
 			fetcher = newSecretsManager(secretRegion(cfg.APIKeysSecretARN), "", opts.FetchTimeout)
 		}
 		a.apiKeys = &apiKeyStore{
-			arn: cfg.APIKeysSecretARN, fetcher: fetcher, log: opts.Logger,
+			arn: cfg.APIKeysSecretARN, tenant: cfg.Tenant, fetcher: fetcher, log: opts.Logger,
 			ttl: opts.SecretTTL, retry: opts.SecretRetryInterval, now: opts.Now,
 		}
 	}
@@ -248,7 +255,7 @@ func (a *Authorizer) checkAPIKey(ctx context.Context, key string) decision {
 			d.reason = ReasonSecretUnavailable
 			return d
 		}
-		id, ok := set.match(key)
+		id, ok := set.match(key, a.now())
 		if !ok {
 			d.reason = ReasonInvalidAPIKey
 			return d
@@ -385,16 +392,26 @@ func bearerToken(v string) (string, bool) {
 // is right for any method. The API and stage must agree with the request
 // context when it names them.
 func apiResource(req events.APIGatewayCustomAuthorizerRequestTypeRequest) (string, bool) {
-	p := strings.SplitN(req.MethodArn, ":", 6)
-	if len(p) != 6 || p[0] != "arn" || !strings.HasPrefix(p[1], "aws") || p[2] != "execute-api" ||
+	// strings.Cut rather than SplitN: no allocation on the path of every decision.
+	var p [6]string
+	rest := req.MethodArn
+	for i := range 5 {
+		var ok bool
+		if p[i], rest, ok = strings.Cut(rest, ":"); !ok {
+			return "", false
+		}
+	}
+	p[5] = rest
+	if p[0] != "arn" || !strings.HasPrefix(p[1], "aws") || p[2] != "execute-api" ||
 		!isName(p[1]) || !isName(p[3]) || len(p[4]) != 12 || !isDigits(p[4]) {
 		return "", false
 	}
-	path := strings.SplitN(p[5], "/", 4)
-	if len(path) < 3 || !isName(path[0]) || !isName(path[1]) || path[2] == "" {
+	apiID, rest, ok1 := strings.Cut(p[5], "/")
+	stage, rest, ok2 := strings.Cut(rest, "/")
+	verb, _, _ := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || !isName(apiID) || !isName(stage) || verb == "" {
 		return "", false
 	}
-	apiID, stage := path[0], path[1]
 	rc := req.RequestContext
 	if (rc.APIID != "" && rc.APIID != apiID) || (rc.Stage != "" && rc.Stage != stage) {
 		return "", false

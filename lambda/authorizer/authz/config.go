@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,7 @@ const (
 	EnvTenantClaim      = "AUTHZ_TENANT_CLAIM"
 	EnvAPIKeysSecretARN = "AUTHZ_API_KEYS_SECRET_ARN"
 	EnvUsageKeys        = "AUTHZ_USAGE_KEYS"
+	EnvTokenCacheSize   = "AUTHZ_TOKEN_CACHE_SIZE"
 	EnvRegion           = "AWS_REGION" // set by Lambda; read only with AUTHZ_USAGE_KEYS
 )
 
@@ -35,6 +37,10 @@ type Config struct {
 	// [ParseUsageKeys]). Default: none, and responses carry no usageIdentifierKey.
 	UsageKeys string
 	Region    string // Required with UsageKeys: the API Gateway Region.
+	// TokenCacheSize is how many verified tokens are remembered (see tokenCache); 0 turns the
+	// cache off, at most MaxTokenCacheSize. ConfigFromEnv: AUTHZ_TOKEN_CACHE_SIZE, default
+	// DefaultTokenCacheSize.
+	TokenCacheSize int
 }
 
 var secretARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+$`)
@@ -64,7 +70,18 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.TenantClaim == "" {
 		c.TenantClaim = DefaultTenantClaim
 	}
-	return c, c.Validate()
+	var sizeErr error
+	switch raw := strings.TrimSpace(getenv(EnvTokenCacheSize)); raw {
+	case "":
+		c.TokenCacheSize = DefaultTokenCacheSize
+	default:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			sizeErr = fmt.Errorf("%s %q: want a whole number from 0 (no cache) to %d", EnvTokenCacheSize, raw, MaxTokenCacheSize)
+		}
+		c.TokenCacheSize = n
+	}
+	return c, errors.Join(sizeErr, c.Validate())
 }
 
 // Validate reports every invalid field, naming the variable and the value.
@@ -92,6 +109,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %w (want comma-separated <caller>=<API key ID>, caller * or a partner ID, * required)", EnvUsageKeys, err))
 	} else if c.UsageKeys != "" && !reRegion.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("%s %q: want an AWS Region (required with %s)", EnvRegion, c.Region, EnvUsageKeys))
+	}
+	if c.TokenCacheSize < 0 || c.TokenCacheSize > MaxTokenCacheSize {
+		errs = append(errs, fmt.Errorf("%s %d: want 0 (no cache) to %d", EnvTokenCacheSize, c.TokenCacheSize, MaxTokenCacheSize))
 	}
 	return errors.Join(errs...)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -26,12 +27,34 @@ func TestConfigFromEnv(t *testing.T) {
 	cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
 	require.NoError(t, err)
 	assert.Equal(t, Config{
-		Tenant:      testTenant,
-		Issuer:      testIssuer,
-		Audiences:   []string{testAudience, testAudience2},
-		JWKSURL:     "https://login.example.test/acme/.well-known/jwks.json",
-		TenantClaim: DefaultTenantClaim,
+		Tenant:         testTenant,
+		Issuer:         testIssuer,
+		Audiences:      []string{testAudience, testAudience2},
+		JWKSURL:        "https://login.example.test/acme/.well-known/jwks.json",
+		TenantClaim:    DefaultTenantClaim,
+		TokenCacheSize: DefaultTokenCacheSize,
 	}, cfg)
+}
+
+func TestTokenCacheSizeFromEnv(t *testing.T) {
+	for raw, want := range map[string]string{
+		"0":       "",
+		"1":       "",
+		"1000000": "",
+		"-1":      "AUTHZ_TOKEN_CACHE_SIZE -1: want 0 (no cache) to 1000000",
+		"1000001": "AUTHZ_TOKEN_CACHE_SIZE 1000001: want 0 (no cache) to 1000000",
+		"lots":    `AUTHZ_TOKEN_CACHE_SIZE "lots": want a whole number from 0 (no cache) to 1000000`,
+	} {
+		env := validEnv()
+		env[EnvTokenCacheSize] = raw
+		cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+		if want == "" {
+			require.NoError(t, err, raw)
+			assert.Equal(t, raw, strconv.Itoa(cfg.TokenCacheSize))
+		} else {
+			assert.EqualError(t, err, want, raw)
+		}
+	}
 }
 
 func TestConfigFromEnvRejects(t *testing.T) {

@@ -12,7 +12,18 @@
 //     algorithm. The token must name a key ("kid"). "iss" must equal the
 //     issuer exactly, "aud" must contain one of the audiences, "exp" is
 //     required, "nbf" and "iat" are checked with 60 s of clock skew, "sub" must
-//     be set, and the tenant claim must equal this API's tenant.
+//     be set, and the tenant claim must equal this API's tenant. The token is
+//     parsed to the letter of RFC 7515, 7519 and 8725 (jwt.go, json.go; one
+//     test per requirement in rfc_test.go): compact serialization only,
+//     base64url without padding, UTF-8 JSON objects without duplicate member
+//     names, "crit", "cty", JWE ("enc", "zip") and sender-supplied keys ("jku",
+//     "jwk", "x5u", "x5c") refused, "typ" when set must be JWT or at+jwt, the
+//     JWK's "alg", "use" and "key_ops" must allow the token's algorithm, and
+//     registered claims must have their registered types.
+//     A verified token is remembered (keyed by its SHA-256, at most
+//     AUTHZ_TOKEN_CACHE_SIZE tokens, least recently used first out) until its
+//     exp (plus skew, at most a day), and forgotten when its key leaves or
+//     changes in the JWKS: a repeated token skips parsing and the signature.
 //   - "x-api-key: <key>" for partners, checked against HMAC-SHA256 hashes kept
 //     in a Secrets Manager secret (format below).
 //
@@ -48,6 +59,8 @@
 //	AUTHZ_USAGE_KEYS           optional  comma-separated <caller>=<API key ID>; when
 //	                                     set, allowed callers get a usageIdentifierKey
 //	AWS_REGION                 with AUTHZ_USAGE_KEYS (Lambda sets it)
+//	AUTHZ_TOKEN_CACHE_SIZE     optional  verified tokens remembered; default 4096,
+//	                                     0 turns the cache off, at most 1000000
 //
 // An invalid configuration does not stop the function: it starts, logs the
 // configuration error and denies every request (see [DenyAll]), so a bad
@@ -82,17 +95,26 @@
 //	{
 //	  "pepper": "<base64 of at least 16 random bytes>",
 //	  "keys": [
-//	    {"id": "partner-a", "hash": "<hex of HMAC-SHA256(pepper, key)>"}
+//	    {"id": "partner-a", "hash": "<hex of HMAC-SHA256(pepper, key)>",
+//	     "created": "2026-09-01T10:00:00Z", "notAfter": "2026-12-08T10:00:00Z"},
+//	    {"id": "partner-a", "hash": "<hex>", "created": "2026-12-01T10:00:00Z"}
 //	  ]
 //	}
 //
-// Key IDs must be unique and non-empty; they become the principalId and are
-// logged, the keys themselves never are. Unknown fields are rejected, so a
-// typo fails closed. A hash for a new key is made with, for example:
+// Write it with cmd/apikeys (issue, rotate, list, revoke), which keeps only
+// hashes and prints each new key once. "id" is the partner: it becomes the
+// principalId and is logged, the keys themselves never are. A partner has
+// one entry per key it holds: two while a rotation's overlap runs. "created"
+// (optional) dates the key for the age alarm; "notAfter" (optional) is when
+// the key stops being accepted, checked against the clock on every request,
+// so a rotated-out key is refused at that instant, whatever the secret cache.
+// A hash may be listed once. Unknown fields are rejected, so a typo fails
+// closed. The format before rotation existed (id and hash only) is still
+// read: such keys never expire and are undated.
 //
-//	printf %s "$KEY" | openssl dgst -sha256 -mac HMAC \
-//	    -macopt hexkey:"$(printf %s "$PEPPER_B64" | base64 -d | xxd -p -c 256)" | awk '{print $NF}'
-//
-// The secret is cached for five minutes; a failed fetch denies and is retried
-// after a few seconds.
+// The secret is cached for five minutes (so a revoked key works for up to
+// five more minutes); a failed fetch denies and is retried after a few
+// seconds. Each load logs "api_key_secret_loaded" with the age in days of
+// the oldest key still accepted (oldestKeyAgeDays), the number of accepted
+// keys and of undated ones; the tenant stack alarms on that age.
 package authz

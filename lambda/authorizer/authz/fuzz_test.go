@@ -10,13 +10,14 @@ import (
 )
 
 // FuzzAuthorize feeds arbitrary Authorization values to a warm authorizer with
-// usage keys. It must never panic, may allow only the one valid token it was
+// usage keys and the token cache on. It must never panic, may allow only the one valid token it was
 // seeded with (spelled "Bearer" in any case, with surrounding spaces), and
 // must meter exactly the allowed requests, with the JWT callers' key.
 func FuzzAuthorize(f *testing.F) {
 	fx := newFixture(f, func(c *Config, o *Options) {
 		withUsageKeys(f, newFakeAPIKeys())(c, o)
 		o.Now = time.Now
+		c.TokenCacheSize = 64
 	})
 	now := time.Now()
 	c := claims(map[string]any{"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(24 * time.Hour).Unix()})
@@ -34,6 +35,9 @@ func FuzzAuthorize(f *testing.F) {
 		"Basic dXNlcjpwYXNz",
 		"",
 		"Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIn0.e30.",
+		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","crit":["exp"]}`, validPayload(f, c)),
+		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","alg":"RS256"}`, validPayload(f, c)),
+		"Bearer " + rawToken(f, `{"alg":"RS256","kid":"rsa-1","typ":"secevent+jwt"}`, validPayload(f, c)+" "),
 	} {
 		f.Add(seed)
 	}

@@ -74,6 +74,8 @@ type jwk struct {
 	kid string
 	alg jwkset.ALG // "" to leave it out
 	key crypto.PublicKey
+	use jwkset.USE      // "" for "sig"
+	ops []jwkset.KEYOPS // nil to leave key_ops out
 }
 
 // jwksServer serves a JWKS over TLS and counts fetches.
@@ -108,8 +110,12 @@ func (s *jwksServer) setKeys(t testing.TB, keys ...jwk) {
 	t.Helper()
 	store := jwkset.NewMemoryStorage()
 	for _, k := range keys {
+		use := k.use
+		if use == "" {
+			use = jwkset.UseSig
+		}
 		j, err := jwkset.NewJWKFromKey(k.key, jwkset.JWKOptions{
-			Metadata: jwkset.JWKMetadataOptions{KID: k.kid, ALG: k.alg, USE: jwkset.UseSig},
+			Metadata: jwkset.JWKMetadataOptions{KID: k.kid, ALG: k.alg, USE: use, KEYOPS: k.ops},
 		})
 		require.NoError(t, err)
 		require.NoError(t, store.KeyWrite(context.Background(), j))

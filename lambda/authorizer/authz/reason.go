@@ -16,23 +16,25 @@ const (
 	ReasonBadMethodARN         Reason = "bad_method_arn"
 
 	// JWT.
-	ReasonMalformedToken  Reason = "malformed_token"
-	ReasonAlgNotAllowed   Reason = "alg_not_allowed"
-	ReasonMissingKID      Reason = "missing_kid"
-	ReasonUnknownKID      Reason = "unknown_kid"
-	ReasonJWKSUnavailable Reason = "jwks_unavailable" // unknown kid while the last JWKS fetch failed
-	ReasonKeyMismatch     Reason = "key_mismatch"     // the JWK does not fit the token's alg
-	ReasonBadSignature    Reason = "bad_signature"
-	ReasonExpired         Reason = "expired"
-	ReasonNotYetValid     Reason = "not_yet_valid"
-	ReasonIssuedInFuture  Reason = "issued_in_future"
-	ReasonMissingClaim    Reason = "missing_claim" // exp, iss or aud
-	ReasonWrongIssuer     Reason = "wrong_issuer"
-	ReasonWrongAudience   Reason = "wrong_audience"
-	ReasonInvalidClaims   Reason = "invalid_claims" // a registered claim of the wrong type
-	ReasonMissingSubject  Reason = "missing_subject"
-	ReasonMissingTenant   Reason = "missing_tenant"
-	ReasonWrongTenant     Reason = "wrong_tenant"
+	ReasonMalformedToken    Reason = "malformed_token"
+	ReasonAlgNotAllowed     Reason = "alg_not_allowed"
+	ReasonUnsupportedHeader Reason = "unsupported_header" // crit, a JWE, cty, or a sender-supplied key (jku, jwk, x5u, x5c)
+	ReasonWrongType         Reason = "wrong_type"         // typ names another kind of JWT
+	ReasonMissingKID        Reason = "missing_kid"
+	ReasonUnknownKID        Reason = "unknown_kid"
+	ReasonJWKSUnavailable   Reason = "jwks_unavailable" // unknown kid while the last JWKS fetch failed
+	ReasonKeyMismatch       Reason = "key_mismatch"     // the JWK does not fit the token's alg
+	ReasonBadSignature      Reason = "bad_signature"
+	ReasonExpired           Reason = "expired"
+	ReasonNotYetValid       Reason = "not_yet_valid"
+	ReasonIssuedInFuture    Reason = "issued_in_future"
+	ReasonMissingClaim      Reason = "missing_claim" // exp, iss or aud
+	ReasonWrongIssuer       Reason = "wrong_issuer"
+	ReasonWrongAudience     Reason = "wrong_audience"
+	ReasonInvalidClaims     Reason = "invalid_claims" // a registered claim of the wrong type
+	ReasonMissingSubject    Reason = "missing_subject"
+	ReasonMissingTenant     Reason = "missing_tenant"
+	ReasonWrongTenant       Reason = "wrong_tenant"
 
 	// API keys.
 	ReasonAPIKeysDisabled   Reason = "api_keys_disabled" // no secret configured
