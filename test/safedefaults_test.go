@@ -1,12 +1,14 @@
 package test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/stacks"
 )
 
 // TestTrailLogFilesAreImmutableForTheLogRetention: the trail bucket of every environment has S3
@@ -54,4 +56,93 @@ func tenantOfBucket(cfg *config.Config, stack, name string) bool {
 		}
 	}
 	return false
+}
+
+// TestAudioDataOnlyFromTheVPCOrTheExemptRoles: every audio bucket denies object data access
+// (read, write, tag, delete, list) unless it comes from inside the environment's VPC
+// (aws:SourceVpc, the platform's vpc-id parameter) or its principal is the bucket's GuardDuty
+// Malware Protection role or one of the environment's erasureRoleArns (docs/tenant.md; IAM User
+// Guide, "AWS global condition context keys": aws:SourceVpc, aws:PrincipalArn). The deny names
+// data actions only: bucket configuration stays with CloudFormation and AWS services.
+func TestAudioDataOnlyFromTheVPCOrTheExemptRoles(t *testing.T) {
+	r := example(t)
+	for _, tn := range r.Config.Tenants {
+		env := envOf(r.Config, config.TenantStackName(tn.Environment, tn.Name))
+		stack := config.TenantStackName(tn.Environment, tn.Name)
+		tpl := r.JSON(t, stack)
+		params, _ := tpl["Parameters"].(map[string]any)
+		var vpcParam string
+		for id, p := range params {
+			if d, _ := p.(map[string]any)["Default"].(string); d == "/voicevault/"+env.Name+"/platform/vpc-id" {
+				vpcParam = id
+			}
+		}
+		require.NotEmpty(t, vpcParam, stack)
+		var malwareRole string
+		for id := range r.Resources(t, stack, "AWS::IAM::Role") {
+			if strings.HasPrefix(id, "MalwareScanRole") {
+				malwareRole = id
+			}
+		}
+		require.NotEmpty(t, malwareRole, stack)
+		exempt := []any{map[string]any{"Fn::GetAtt": []any{malwareRole, "Arn"}}}
+		for _, arn := range env.ErasureRoleARNs {
+			exempt = append(exempt, arn)
+		}
+		found := false
+		for _, bp := range r.Resources(t, stack, "AWS::S3::BucketPolicy") {
+			for _, s := range bp["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				st := s.(map[string]any)
+				if st["Sid"] != "DenyDataAccessFromOutsideTheVPC" {
+					continue
+				}
+				found = true
+				assert.Equal(t, "Deny", st["Effect"])
+				assert.Equal(t, map[string]any{
+					"StringNotEquals": map[string]any{"aws:SourceVpc": map[string]any{"Ref": vpcParam}},
+					"ArnNotEquals":    map[string]any{"aws:PrincipalArn": exempt},
+				}, st["Condition"], stack)
+				for _, a := range st["Action"].([]any) {
+					assert.Regexp(t, `^s3:(GetObject|PutObject|DeleteObject|RestoreObject|ReplicateObject|AbortMultipartUpload|ListMultipartUploadParts|ListBucket)`, a, "%s: the deny must name data actions only", stack)
+				}
+				assert.Contains(t, st["Action"], "s3:GetObject*")
+				assert.Contains(t, st["Action"], "s3:PutObject*")
+				assert.Contains(t, st["Action"], "s3:ListBucketVersions")
+			}
+		}
+		assert.True(t, found, "%s: audio bucket has no VPC-only data statement", stack)
+	}
+}
+
+// TestTenantS3TrafficIsGovernedByThePlatformsEndpointPolicy keeps docs/tenant.md's decision true:
+// where a tenant's pods may open HTTPS to public IPv4 (S3 through the gateway endpoint), the
+// environment has no route to the Internet and its S3 gateway endpoint has a policy limited to
+// the environment's account.
+func TestTenantS3TrafficIsGovernedByThePlatformsEndpointPolicy(t *testing.T) {
+	r := example(t)
+	for i := range r.Config.Environments {
+		env := &r.Config.Environments[i]
+		public := false
+		for _, b := range stacks.HTTPSEgress(env) {
+			public = public || b.CIDR == "0.0.0.0/0"
+		}
+		if !public {
+			continue
+		}
+		require.Equal(t, config.EgressNone, env.Egress, env.Name)
+		platform := config.PlatformStackName(env.Name)
+		assert.Empty(t, r.Resources(t, platform, "AWS::EC2::NatGateway"), platform)
+		assert.Empty(t, r.Resources(t, platform, "AWS::EC2::InternetGateway"), platform)
+		gateways := 0
+		for id, ep := range r.Resources(t, platform, "AWS::EC2::VPCEndpoint") {
+			p := ep["Properties"].(map[string]any)
+			if p["VpcEndpointType"] != "Gateway" {
+				continue
+			}
+			gateways++
+			first := p["PolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
+			assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": env.Account, "s3:ResourceAccount": env.Account}}, first["Condition"], "%s: %s", platform, id)
+		}
+		assert.Equal(t, 1, gateways, platform)
+	}
 }
