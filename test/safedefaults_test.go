@@ -1,6 +1,9 @@
 package test
 
 import (
+	"encoding/json"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -8,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/apiedge"
+	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/stacks"
 )
 
@@ -144,5 +149,123 @@ func TestTenantS3TrafficIsGovernedByThePlatformsEndpointPolicy(t *testing.T) {
 			assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": env.Account, "s3:ResourceAccount": env.Account}}, first["Condition"], "%s: %s", platform, id)
 		}
 		assert.Equal(t, 1, gateways, platform)
+	}
+}
+
+// TestEveryRESTAPIRequiresTLS12OrLater: every REST API has an enhanced TLS 1.3/1.2 security
+// policy with STRICT endpoint access, and an API with a custom domain has its execute-api
+// endpoint disabled, so the domain's policy cannot be bypassed ("Security policies for REST APIs
+// in API Gateway", Amazon API Gateway Developer Guide; AWS::ApiGateway::RestApi SecurityPolicy,
+// EndpointAccessMode, DisableExecuteApiEndpoint).
+func TestEveryRESTAPIRequiresTLS12OrLater(t *testing.T) {
+	r := example(t)
+	apis := 0
+	for _, stack := range r.StackNames() {
+		domains := r.Resources(t, stack, "AWS::ApiGateway::DomainName")
+		for id, api := range r.Resources(t, stack, "AWS::ApiGateway::RestApi") {
+			apis++
+			p := api["Properties"].(map[string]any)
+			assert.Equal(t, apiedge.RESTAPISecurityPolicy, p["SecurityPolicy"], "%s: %s", stack, id)
+			assert.Equal(t, "STRICT", p["EndpointAccessMode"], "%s: %s", stack, id)
+			assert.Equal(t, len(domains) > 0, p["DisableExecuteApiEndpoint"], "%s: %s: execute-api endpoint off exactly when a custom domain exists", stack, id)
+		}
+		for id, d := range domains {
+			p := d["Properties"].(map[string]any)
+			assert.Equal(t, apiedge.RESTAPISecurityPolicy, p["SecurityPolicy"], "%s: %s", stack, id)
+		}
+	}
+	assert.Equal(t, len(r.Config.Tenants), apis)
+	assert.Equal(t, "SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09", apiedge.RESTAPISecurityPolicy)
+}
+
+// TestIngressIsHTTPSByDefault: every environment of the example (none sets ingress.plainHttp)
+// has an HTTPS-only shared listener with a TLS 1.3/1.2 policy (docs/api.md).
+func TestIngressIsHTTPSByDefault(t *testing.T) {
+	r := example(t)
+	for _, env := range r.Config.Environments {
+		require.False(t, env.Ingress.PlainHTTP, env.Name)
+		listeners := r.Resources(t, config.PlatformStackName(env.Name), "AWS::ElasticLoadBalancingV2::Listener")
+		require.Len(t, listeners, 1, env.Name)
+		for _, l := range listeners {
+			p := l["Properties"].(map[string]any)
+			assert.Equal(t, "HTTPS", p["Protocol"], env.Name)
+			assert.Equal(t, float64(443), p["Port"], env.Name)
+			assert.Equal(t, "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09", p["SslPolicy"], env.Name)
+		}
+	}
+}
+
+// TestClusterAdminAccessIsTheConfiguredRolesAndTheKubectlRole keeps README.md true: the only
+// access entries with cluster-admin are those of clusterAdminRoleArns and the kubectl provider's
+// role, and the README says so.
+func TestClusterAdminAccessIsTheConfiguredRolesAndTheKubectlRole(t *testing.T) {
+	r := example(t)
+	readme := string(readFile(t, filepath.Join(cdktest.Root(), "README.md")))
+	assert.Contains(t, strings.Join(strings.Fields(readme), " "), "cluster-admin access entries only for `clusterAdminRoleArns` and the in-VPC kubectl provider's role")
+	for _, env := range r.Config.Environments {
+		stack := config.PlatformStackName(env.Name)
+		var literal []string
+		var refs []string
+		for _, e := range r.Resources(t, stack, "AWS::EKS::AccessEntry") {
+			p := e["Properties"].(map[string]any)
+			raw, _ := json.Marshal(p["AccessPolicies"])
+			if !strings.Contains(string(raw), "AmazonEKSClusterAdminPolicy") {
+				continue
+			}
+			switch arn := p["PrincipalArn"].(type) {
+			case string:
+				literal = append(literal, arn)
+			case map[string]any:
+				refs = append(refs, arn["Fn::GetAtt"].([]any)[0].(string))
+			}
+		}
+		assert.ElementsMatch(t, env.ClusterAdminRoleARNs, literal, stack)
+		require.Len(t, refs, 1, stack)
+		assert.True(t, strings.HasPrefix(refs[0], "EKSKubectlRole"), "%s: %s", stack, refs[0])
+	}
+}
+
+// TestTenantKeyPolicyNamesOnlyThePrincipalsThatUseIt keeps README.md and docs/tenant.md true:
+// every statement of a tenant key policy is one docs/tenant.md names; only the administration
+// statement names the account without a service; every data-plane statement is bound to one AWS
+// service (kms:ViaService, or the CloudWatch Logs service principal) and to the tenant's own
+// resources (an encryption context).
+func TestTenantKeyPolicyNamesOnlyThePrincipalsThatUseIt(t *testing.T) {
+	r := example(t)
+	doc := string(readFile(t, filepath.Join(cdktest.Root(), "docs", "tenant.md")))
+	row := doc[strings.Index(doc, "| `AWS::KMS::Key`"):]
+	row = row[:strings.Index(row, "\n")]
+	var documented []string
+	for _, m := range regexp.MustCompile("`([A-Za-z0-9]+)(…)?`").FindAllStringSubmatch(row, -1) {
+		if !strings.HasPrefix(m[1], "Test") {
+			documented = append(documented, m[1])
+		}
+	}
+	require.Len(t, documented, 6, row)
+	for _, tn := range r.Config.Tenants {
+		stack := config.TenantStackName(tn.Environment, tn.Name)
+		for id, k := range r.Resources(t, stack, "AWS::KMS::Key") {
+			if !strings.HasPrefix(id, "TenantKey") {
+				continue
+			}
+			for _, s := range k["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)["Statement"].([]any) {
+				st := s.(map[string]any)
+				sid, _ := st["Sid"].(string)
+				named := false
+				for _, d := range documented {
+					named = named || sid == d || (strings.HasPrefix(sid, d) && d == "AudioKeyThroughS3For")
+				}
+				assert.True(t, named, "%s: statement %q is not in docs/tenant.md", stack, sid)
+				if sid == "KeyAdministrationByAccount" {
+					assert.False(t, allowsAction(st["Action"], "kms:Decrypt") || allowsAction(st["Action"], "kms:GenerateDataKey"), stack)
+					continue
+				}
+				cond, _ := json.Marshal(st["Condition"])
+				principal, _ := json.Marshal(st["Principal"])
+				bound := strings.Contains(string(cond), "kms:ViaService") || string(principal) == `{"Service":"logs.`+r.Config.Environments[0].Region+`.amazonaws.com"}` || strings.Contains(string(principal), `"Service":"logs.`)
+				assert.True(t, bound, "%s: %s is not bound to one AWS service", stack, sid)
+				assert.Contains(t, string(cond), "kms:EncryptionContext:", "%s: %s is not bound to the tenant's resources", stack, sid)
+			}
+		}
 	}
 }
