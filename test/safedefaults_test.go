@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -267,5 +268,41 @@ func TestTenantKeyPolicyNamesOnlyThePrincipalsThatUseIt(t *testing.T) {
 				assert.Contains(t, string(cond), "kms:EncryptionContext:", "%s: %s is not bound to the tenant's resources", stack, sid)
 			}
 		}
+	}
+}
+
+// TestDocumentedTemplateSizesAreTheGoldenTemplates keeps the template sizes README.md's
+// Performance table and docs/tenant.md state equal to the example's golden templates (resources
+// and bytes; the golden templates are byte for byte what the synth writes).
+func TestDocumentedTemplateSizesAreTheGoldenTemplates(t *testing.T) {
+	size := func(stack string) (int, int) {
+		b := readFile(t, filepath.Join("testdata", stack+".template.json"))
+		var tpl struct{ Resources map[string]any }
+		require.NoError(t, json.Unmarshal(b, &tpl))
+		return len(tpl.Resources), len(b)
+	}
+	num := func(s string) int {
+		n, err := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+		require.NoError(t, err)
+		return n
+	}
+	readme := string(readFile(t, filepath.Join(cdktest.Root(), "README.md")))
+	res, bytes := size("prod-platform")
+	rows := regexp.MustCompile(`(?m)^\| example configuration(, template validation off)? \|.*\| (?:prod-platform: )?(\d+) / ([\d,]+) \|$`).FindAllStringSubmatch(readme, -1)
+	require.Len(t, rows, 2, "README.md Performance: the two example-configuration rows")
+	for _, m := range rows {
+		assert.Equal(t, res, num(m[2]), "README.md Performance: prod-platform resources")
+		assert.Equal(t, bytes, num(m[3]), "README.md Performance: prod-platform bytes")
+	}
+	doc := string(readFile(t, filepath.Join(cdktest.Root(), "docs", "tenant.md")))
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([a-z0-9]+-tenant-[a-z0-9-]+)`: (\\d+) resources, ([\\d,]+) bytes").FindAllStringSubmatch(doc, -1) {
+		res, bytes := size(m[1])
+		assert.Equal(t, res, num(m[2]), "docs/tenant.md: %s resources", m[1])
+		assert.Equal(t, bytes, num(m[3]), "docs/tenant.md: %s bytes", m[1])
+		seen[m[1]] = true
+	}
+	for _, tn := range example(t).Config.Tenants {
+		assert.True(t, seen[config.TenantStackName(tn.Environment, tn.Name)], "docs/tenant.md states the size of %s", tn.Name)
 	}
 }
