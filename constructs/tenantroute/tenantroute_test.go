@@ -21,7 +21,7 @@ func props() Props {
 	return Props{
 		Tenant: "acme", HeaderName: "X-VoiceVault-Tenant", Priority: 1234, Port: 8080, HealthCheckPath: "/readyz",
 		LoadBalancerSecurityGroupID: "sg-0123456789abcdef0", PodSecurityGroupID: "sg-0fedcba9876543210",
-		ClusterName:                 "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
+		ClusterName: "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
 	}
 }
 
