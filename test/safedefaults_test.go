@@ -296,7 +296,7 @@ func TestDocumentedTemplateSizesAreTheGoldenTemplates(t *testing.T) {
 	}
 	doc := string(readFile(t, filepath.Join(cdktest.Root(), "docs", "tenant.md")))
 	seen := map[string]bool{}
-	for _, m := range regexp.MustCompile("`([a-z0-9]+-tenant-[a-z0-9-]+)`: (\\d+) resources, ([\\d,]+) bytes").FindAllStringSubmatch(doc, -1) {
+	for _, m := range regexp.MustCompile("`([a-z0-9]+-tenant-[a-z0-9-]+)`: (\\d+)\\s+resources,\\s+([\\d,]+) bytes").FindAllStringSubmatch(doc, -1) {
 		res, bytes := size(m[1])
 		assert.Equal(t, res, num(m[2]), "docs/tenant.md: %s resources", m[1])
 		assert.Equal(t, bytes, num(m[3]), "docs/tenant.md: %s bytes", m[1])
