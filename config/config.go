@@ -30,13 +30,17 @@ type Environment struct {
 	GPUNodes             NodeGroup  `yaml:"gpuNodes"`             // Default: DefaultGPUNodes.
 	SystemNodes          NodeGroup  `yaml:"systemNodes"`          // Default: DefaultSystemNodes.
 	ClusterAdminRoleARNs []string   `yaml:"clusterAdminRoleArns"` // Required. IAM roles granted cluster-admin through access entries.
-	AlarmEmail           string     `yaml:"alarmEmail"`           // Required. Subscribed to the alarm topic.
-	LogRetentionDays     int        `yaml:"logRetentionDays"`     // Default: 365. A CloudWatch Logs retention value.
-	Services             Services   `yaml:"services"`             // Default: every account-level service created here.
-	Tags                 Tags       `yaml:"tags"`                 // Default: none beyond the mandatory tags.
-	Deployment           Deployment `yaml:"deployment"`           // Default: standard deployment settings.
-	Ingress              Ingress    `yaml:"ingress"`              // Default: plain HTTP inside the VPC (see Ingress).
-	dedicatedTo          string     // Set by Validate: the tenant name when this environment is dedicated.
+	// ErasureRoleARNs may list, delete and tag object versions of the environment's audio buckets
+	// from outside the VPC (cmd/erase run by an operator). Default: none (erasure only from inside
+	// the VPC). They cannot read audio: the tenant keys do not name them.
+	ErasureRoleARNs  []string   `yaml:"erasureRoleArns"`
+	AlarmEmail       string     `yaml:"alarmEmail"`       // Required. Subscribed to the alarm topic.
+	LogRetentionDays int        `yaml:"logRetentionDays"` // Default: 365. A CloudWatch Logs retention value.
+	Services         Services   `yaml:"services"`         // Default: every account-level service created here.
+	Tags             Tags       `yaml:"tags"`             // Default: none beyond the mandatory tags.
+	Deployment       Deployment `yaml:"deployment"`       // Default: standard deployment settings.
+	Ingress          Ingress    `yaml:"ingress"`          // Required: HTTPS needs a certificate, or an explicit plainHttp (see Ingress).
+	dedicatedTo      string     // Set by Validate: the tenant name when this environment is dedicated.
 }
 
 // EgressMode says how workloads in private subnets reach anything outside the VPC.
@@ -115,14 +119,16 @@ type GitHub struct {
 // Ingress configures the environment's shared internal load balancer, the private target of every
 // tenant's API (API Gateway → VPC link → internal ALB → tenant target group).
 //
-// Without a certificate the listener speaks HTTP on port 80: the hop runs inside the VPC only, from
-// the VPC link's network interfaces to the load balancer, whose security group admits nothing else.
-// With one it is HTTPS on 443 with a TLS 1.3/1.2 policy, and API Gateway connects to HostName
-// (sent as SNI and Host; it must be a name the certificate covers, from a public CA: API Gateway
-// does not trust private CAs on HTTP integrations).
+// HTTPS is the default and is required: the listener is HTTPS on 443 with a TLS 1.3/1.2 policy,
+// and API Gateway connects to HostName (sent as SNI and Host; it must be a name the certificate
+// covers, from a public CA: API Gateway does not trust private CAs on HTTP integrations). Only an
+// explicit PlainHTTP gives a listener that speaks HTTP on port 80: the hop then runs inside the
+// VPC only, from the VPC link's network interfaces to the load balancer, whose security group
+// admits nothing else, but unencrypted.
 type Ingress struct {
-	CertificateARN string `yaml:"certificateArn"` // Default: none (HTTP inside the VPC). ACM certificate in the environment's region.
+	CertificateARN string `yaml:"certificateArn"` // Required unless PlainHTTP. ACM certificate in the environment's region.
 	HostName       string `yaml:"hostName"`       // Required with certificateArn: the name on the certificate.
+	PlainHTTP      bool   `yaml:"plainHttp"`      // Default: false. true accepts HTTP on the API → load balancer hop (no certificate).
 }
 
 // TLS reports whether the environment's ingress listener is HTTPS.

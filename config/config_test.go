@@ -24,6 +24,7 @@ environments:
     availabilityZones: [eu-west-1a, eu-west-1b, eu-west-1c]
     clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]
     alarmEmail: secops@example.com
+    ingress: {certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d", hostName: ingress.example.com}
 tenants:
   - name: acme
     owner: acme@example.com
@@ -78,7 +79,7 @@ func TestDefaultsAreAppliedInOnePlace(t *testing.T) {
 	assert.Equal(t, DefaultWAFRateLimit, tn.WAF.RateLimit)
 	assert.Equal(t, 8080, tn.Model.Port)
 	assert.Equal(t, "", c.Environments[0].DedicatedTo())
-	assert.False(t, e.Ingress.TLS(), "ingress is HTTP inside the VPC unless a certificate is given")
+	assert.True(t, e.Ingress.TLS(), "the smallest valid file has an HTTPS ingress: HTTP needs plainHttp")
 	assert.Equal(t, DerivedListenerPriority("acme"), tn.API.ListenerPriority)
 }
 
@@ -118,17 +119,19 @@ func TestListenerPriorityCollisionIsReported(t *testing.T) {
 	assert.Contains(t, err.Error(), `tenants[1].api.listenerPriority: 7 is already tenant "acme"'s rule priority in environment "prod"; set api.listenerPriority (1 to 50000) on one of them`)
 
 	// The same priority in two environments is fine: each has its own listener.
-	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\ntenants:", 1)
+	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\ntenants:", 1)
 	other = strings.Replace(other, "    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.", "    environment: dev\n    api: {listenerPriority: 7}\n    model: {image: r.", 1)
 	_, err = Parse("x.yaml", []byte(other))
 	require.NoError(t, err)
 }
 
 func TestIngressWithCertificateIsTLS(t *testing.T) {
-	src := strings.Replace(base, "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\", hostName: ingress.voice.example.com}", 1)
-	c, err := Parse("x.yaml", []byte(src))
+	c, err := Parse("x.yaml", []byte(base))
 	require.NoError(t, err)
 	assert.True(t, c.Environments[0].Ingress.TLS())
+	c, err = Parse("x.yaml", []byte(strings.Replace(base, `ingress: {certificateArn: "arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d", hostName: ingress.example.com}`, "ingress: {plainHttp: true}", 1)))
+	require.NoError(t, err)
+	assert.False(t, c.Environments[0].Ingress.TLS(), "plainHttp: HTTP inside the VPC")
 }
 
 func TestDeliveryDefaults(t *testing.T) {
@@ -149,14 +152,14 @@ func TestDeliveryDefaults(t *testing.T) {
 
 func TestSecondEnvironmentInAnAccountAndRegionWithItsSingletonsOff(t *testing.T) {
 	second := "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n" +
-		"    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: stage}\n" +
+		"    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\n    deployment: {qualifier: stage}\n" +
 		"    services: {guardDuty: false, securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:"
 	_, err := Parse("two.yaml", []byte(strings.Replace(base, "tenants:", second, 1)))
 	require.NoError(t, err, "one account and Region, each singleton created once")
 }
 
 func TestSecondEnvironmentInAnAccountMayReuseTheOIDCProvider(t *testing.T) {
-	second := "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice, existingOidcProvider: true}}\n" +
+	second := "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\n    deployment: {qualifier: vvstage, github: {repository: acme/voice, existingOidcProvider: true}}\n" +
 		"    services: {guardDuty: false, securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:"
 	_, err := Parse("x.yaml", []byte(strings.Replace(base, "tenants:", second, 1)))
 	require.NoError(t, err)
@@ -212,7 +215,7 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad account id", `account: "111111111111"`, `account: "1234"`, `environments[0].account: "1234" is not an AWS account ID (12 digits`},
 		{"bad region", "region: eu-west-1", "region: europe", `environments[0].region: "europe" is not an AWS region name`},
 		{"environment name too long", "  - name: prod\n", "  - name: production-eu\n", `environments[0].name: "production-eu" is not a DNS-1123 label of at most 10`},
-		{"duplicated environment", "tenants:", "  - name: prod\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", `environments[1].name: "prod" is already the name of environments[0]`},
+		{"duplicated environment", "tenants:", "  - name: prod\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\ntenants:", `environments[1].name: "prod" is already the name of environments[0]`},
 		{"min greater than max nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 5, maxSize: 3}", "environments[0].gpuNodes.minSize: min size 5 can't be greater than max size 3"},
 		{"desired outside range", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 1, desiredSize: 9, maxSize: 3}", "environments[0].gpuNodes.desiredSize: desired size 9 must be between min size 1 and max size 3"},
 		{"negative min nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    systemNodes: {minSize: -1}", "environments[0].systemNodes.minSize: -1 is negative"},
@@ -235,6 +238,10 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"no admin roles", "    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n", "", "environments[0].clusterAdminRoleArns: at least one IAM role ARN is required"},
 		{"admin is a user", "role/Admin]", "user/Admin]", `environments[0].clusterAdminRoleArns[0]: "arn:aws:iam::111111111111:user/Admin" is not an IAM role ARN`},
 		{"admin in another account", "iam::111111111111:role/Admin", "iam::999999999999:role/Admin", "role is in account 999999999999, not the environment's account 111111111111"},
+		{"erasure role is a user", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    erasureRoleArns: [arn:aws:iam::111111111111:user/Eraser]", `environments[0].erasureRoleArns[0]: "arn:aws:iam::111111111111:user/Eraser" is not an IAM role ARN`},
+		{"erasure role in another account", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    erasureRoleArns: [arn:aws:iam::999999999999:role/Eraser]", "environments[0].erasureRoleArns[0]: role is in account 999999999999, not the environment's account 111111111111"},
+		{"no ingress certificate", "    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d\", hostName: ingress.example.com}\n", "", "environments[0].ingress.certificateArn: is required: the API → load balancer hop is HTTPS by default; set certificateArn and hostName (a public ACM certificate in eu-west-1 for a name you own), or plainHttp: true to accept HTTP inside the VPC"},
+		{"plain HTTP and a certificate", "hostName: ingress.example.com}", "hostName: ingress.example.com, plainHttp: true}", "environments[0].ingress.plainHttp: true together with certificateArn/hostName; set one or the other"},
 		{"bad alarm email", "alarmEmail: secops@example.com", "alarmEmail: secops", `environments[0].alarmEmail: "secops" is not an e-mail address`},
 		{"bad log retention", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    logRetentionDays: 42", "environments[0].logRetentionDays: 42 is not a CloudWatch Logs retention (one of: 1, 3,"},
 		{"missing environment owner", "    owner: platform@example.com\n", "", "environments[0].owner: is required"},
@@ -267,9 +274,9 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad domain", "    environment: prod", "    environment: prod\n    customDomain: {domainName: Voice_API, certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\"}", `tenants[0].customDomain.domainName: "Voice_API" is not a lowercase DNS name`},
 		{"bad certificate", "    environment: prod", "    environment: prod\n    customDomain: {domainName: voice.example.com, certificateArn: cert}", `tenants[0].customDomain.certificateArn: "cert" is not an ACM certificate ARN`},
 		{"certificate in another region", "    environment: prod", "    environment: prod\n    customDomain: {domainName: voice.example.com, certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\"}", `tenants[0].customDomain.certificateArn: certificate is in region "us-east-1"; a regional API in eu-west-1 needs a certificate from eu-west-1`},
-		{"ingress host without certificate", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {hostName: ingress.example.com}", `environments[0].ingress.certificateArn: "" is not an ACM certificate ARN`},
-		{"ingress certificate without host", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\"}", `environments[0].ingress.hostName: "" is not a lowercase DNS name`},
-		{"ingress certificate in another region", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    ingress: {certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\", hostName: i.example.com}", `environments[0].ingress.certificateArn: certificate is in region "us-east-1"; the load balancer in eu-west-1 needs a certificate from eu-west-1`},
+		{"ingress host without certificate", "    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d\", hostName: ingress.example.com}", "    ingress: {hostName: ingress.example.com}", `environments[0].ingress.certificateArn: "" is not an ACM certificate ARN`},
+		{"ingress certificate without host", "    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d\", hostName: ingress.example.com}", "    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/x\"}", `environments[0].ingress.hostName: "" is not a lowercase DNS name`},
+		{"ingress certificate in another region", "    ingress: {certificateArn: \"arn:aws:acm:eu-west-1:111111111111:certificate/0a1b2c3d\", hostName: ingress.example.com}", "    ingress: {certificateArn: \"arn:aws:acm:us-east-1:111111111111:certificate/x\", hostName: i.example.com}", `environments[0].ingress.certificateArn: certificate is in region "us-east-1"; the load balancer in eu-west-1 needs a certificate from eu-west-1`},
 		{"cache ttl with api keys", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      cacheTtlSeconds: 300", "tenants[0].authorizer.cacheTtlSeconds: 300 can't be used with apiKeys: true (allowed: 0)"},
 		{"key overlap too long", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a}]\n      apiKeyOverlapHours: 721", "tenants[0].authorizer.apiKeyOverlapHours: 721 is out of range (1 to 720 hours)"},
 		{"key max age too long", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [{id: partner-a}]\n      apiKeyMaxAgeDays: 731", "tenants[0].authorizer.apiKeyMaxAgeDays: 731 is out of range (1 to 730 days)"},
@@ -281,11 +288,11 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad github repository", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: https://github.com/acme/voice}}", `environments[0].deployment.github.repository: "https://github.com/acme/voice" is not a GitHub repository (owner/name`},
 		{"bad github environment", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice, environment: \"prod:*\"}}", `environments[0].deployment.github.environment: "prod:*" is not a GitHub environment name`},
 		{"bad github branch", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    deployment: {github: {repository: acme/voice, branch: \"release/*\"}}", `environments[0].deployment.github.branch: "release/*" is not a git branch name`},
-		{"second guardduty detector in one account and region", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: stage}\n    services: {securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:", `environments[1].services.guardDuty: environments[0] (prod) already creates the GuardDuty detector of account 111111111111 in eu-west-1, and there can be only one; set guardDuty: false here`},
-		{"second config recorder in one account and region", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: stage}\n    services: {guardDuty: false, securityHub: false, macie: false, accessAnalyzer: false}\ntenants:", `environments[1].services.config: environments[0] (prod) already creates the AWS Config configuration recorder of account 111111111111 in eu-west-1`},
-		{"shared bootstrap qualifier", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\ntenants:", `environments[1].deployment.qualifier: "vvault" is already the qualifier of environments[0] in the same account and region`},
-		{"shared github environment", "tenants:", "    deployment: {github: {repository: acme/voice, environment: production}}\n  - name: stage\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {github: {repository: acme/voice, environment: Production}}\ntenants:", `environments[1].deployment.github.environment: "Production" is already the GitHub environment of environments[0]`},
-		{"second oidc provider in one account", "tenants:", "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    deployment: {qualifier: vvstage, github: {repository: acme/voice}}\ntenants:", "environments[1].deployment.github.existingOidcProvider: account 111111111111 has one GitHub OIDC provider, created by the delivery stack of environments[0]; set existingOidcProvider: true here"},
+		{"second guardduty detector in one account and region", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\n    deployment: {qualifier: stage}\n    services: {securityHub: false, config: false, macie: false, accessAnalyzer: false}\ntenants:", `environments[1].services.guardDuty: environments[0] (prod) already creates the GuardDuty detector of account 111111111111 in eu-west-1, and there can be only one; set guardDuty: false here`},
+		{"second config recorder in one account and region", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\n    deployment: {qualifier: stage}\n    services: {guardDuty: false, securityHub: false, macie: false, accessAnalyzer: false}\ntenants:", `environments[1].services.config: environments[0] (prod) already creates the AWS Config configuration recorder of account 111111111111 in eu-west-1`},
+		{"shared bootstrap qualifier", "tenants:", "  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\ntenants:", `environments[1].deployment.qualifier: "vvault" is already the qualifier of environments[0] in the same account and region`},
+		{"shared github environment", "tenants:", "    deployment: {github: {repository: acme/voice, environment: production}}\n  - name: stage\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\n    deployment: {github: {repository: acme/voice, environment: Production}}\ntenants:", `environments[1].deployment.github.environment: "Production" is already the GitHub environment of environments[0]`},
+		{"second oidc provider in one account", "tenants:", "    deployment: {github: {repository: acme/voice}}\n  - name: stage\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\n    deployment: {qualifier: vvstage, github: {repository: acme/voice}}\ntenants:", "environments[1].deployment.github.existingOidcProvider: account 111111111111 has one GitHub OIDC provider, created by the delivery stack of environments[0]; set existingOidcProvider: true here"},
 		{"api keys without partners", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true", "tenants[0].authorizer.partners: apiKeys: true needs at least one partner (id, and optionally rateLimit, burstLimit, quota)"},
 		{"partners without api keys", "      audiences: [voice]", "      audiences: [voice]\n      partners: [{id: partner-a}]", "tenants[0].authorizer.partners: 1 partner(s) given but apiKeys is false; set apiKeys: true or remove the partners"},
 		{"too many partners", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: true\n      partners: [" + manyPartners(MaxPartners+1) + "]", "tenants[0].authorizer.partners: 21 partners; at most 20 per tenant"},

@@ -212,11 +212,25 @@ func (e *Environment) validate(ck *checker, p string) {
 			ck.add(fp, "role is in account %s, not the environment's account %s", acct, e.Account)
 		}
 	}
+	for i, arn := range e.ErasureRoleARNs {
+		fp := fmt.Sprintf("%s.erasureRoleArns[%d]", p, i)
+		if !reRoleARN.MatchString(arn) {
+			ck.add(fp, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+		} else if acct := strings.Split(arn, ":")[4]; acct != e.Account && reAccount.MatchString(e.Account) {
+			ck.add(fp, "role is in account %s, not the environment's account %s", acct, e.Account)
+		}
+	}
 	if a, err := mail.ParseAddress(e.AlarmEmail); err != nil || a.Address != e.AlarmEmail {
 		ck.add(p+".alarmEmail", "%q is not an e-mail address", e.AlarmEmail)
 	}
 	if !slices.Contains(LogRetentionValues, e.LogRetentionDays) {
 		ck.add(p+".logRetentionDays", "%d is not a CloudWatch Logs retention (one of: %s)", e.LogRetentionDays, joinInts(LogRetentionValues))
+	}
+	switch in := e.Ingress; {
+	case in.PlainHTTP && (in.CertificateARN != "" || in.HostName != ""):
+		ck.add(p+".ingress.plainHttp", "true together with certificateArn/hostName; set one or the other")
+	case !in.PlainHTTP && in.CertificateARN == "" && in.HostName == "":
+		ck.add(p+".ingress.certificateArn", "is required: the API → load balancer hop is HTTPS by default; set certificateArn and hostName (a public ACM certificate in %s for a name you own), or plainHttp: true to accept HTTP inside the VPC", e.Region)
 	}
 	if in := e.Ingress; in.CertificateARN != "" || in.HostName != "" {
 		if !strings.HasPrefix(in.CertificateARN, "arn:aws:acm:") || !strings.Contains(in.CertificateARN, ":certificate/") {

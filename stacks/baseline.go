@@ -60,6 +60,7 @@ func addBaseline(p *Platform) {
 			LogGroupName:        "/voicevault/" + env.Name + "/cloudtrail",
 			LogRetentionDays:    env.LogRetentionDays,
 			BucketRetentionDays: env.LogRetentionDays,
+			ObjectLockDays:      env.LogRetentionDays, // log files immutable for as long as they are kept
 			DataEventBuckets:    buckets,
 		})
 		b.CISAlarms = cisalarms.New(stack, "CISAlarms", cisalarms.Props{

@@ -64,6 +64,17 @@ func newStack(scope constructs.Construct, s stackSpec) awscdk.Stack {
 	return stack
 }
 
+// allTags are the tags newStack puts on every resource: the extra tags, then the mandatory ones
+// (which win).
+func (s stackSpec) allTags() map[string]string {
+	all := map[string]string{}
+	for _, extra := range s.extra {
+		maps.Copy(all, extra)
+	}
+	maps.Copy(all, s.tags)
+	return all
+}
+
 // answerAvailabilityZones gives the stack its availability zones from the configuration. The CDK
 // asks for them (a Vpc checks its zones against the stack's), and an unanswered question becomes
 // a context lookup that the CDK CLI turns into AWS calls (no credentials: synth fails). Context

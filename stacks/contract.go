@@ -1,6 +1,12 @@
 package stacks
 
-import "github.com/voicevault/voicevault/config"
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/config"
+)
 
 // The platform → tenant contract. A tenant stack needs a few values from its platform stack
 // (kubectl provider, VPC, shared ingress). It does not take them through CloudFormation exports,
@@ -33,3 +39,9 @@ const (
 
 // ParamName is the full SSM parameter name of key in env.
 func ParamName(env *config.Environment, key string) string { return ParamPrefix(env.Name) + key }
+
+// platformParam is the deploy-time value of the platform's SSM parameter key, read in stack
+// (an AWS::SSM::Parameter::Value<String> template parameter, one per name and stack).
+func platformParam(stack awscdk.Stack, env *config.Environment, key string) string {
+	return *awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(ParamName(env, key)), nil)
+}

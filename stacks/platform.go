@@ -1,11 +1,15 @@
 package stacks
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cluster"
@@ -45,7 +49,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 	if d := env.DedicatedTo(); d != "" {
 		tenantTag = d
 	}
-	stack := newStack(scope, stackSpec{
+	spec := stackSpec{
 		name:        config.PlatformStackName(env.Name),
 		description: "VoiceVault platform for environment " + env.Name + ": network, EKS GPU cluster, security baseline",
 		env:         env,
@@ -57,7 +61,8 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 			"ManagedBy":       ManagedBy,
 		},
 		extra: []config.Tags{env.Tags},
-	})
+	}
+	stack := newStack(scope, spec)
 	p := &Platform{Stack: stack, Env: env, Tenants: tenants}
 	p.Key = kmskey.New(stack, "PlatformKey", kmskey.Props{
 		Alias:       "voicevault/" + env.Name + "/platform",
@@ -66,7 +71,26 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 	p.addNetworkAndCluster()
 	addBaseline(p) // after the network: baseline resources may reference the VPC
 	addIngress(p)
+	tagCDKInternals(p, spec.allTags())
 	return p
+}
+
+// tagCDKInternals tags the three resources the CDK builds as plain CfnResources, which the Tags
+// aspect cannot reach: the default-security-group helper's role and function (a stack-level
+// custom-resource provider) and the cluster's kubectl readiness barrier (an SSM parameter).
+func tagCDKInternals(p *Platform, tags map[string]string) {
+	list := make([]map[string]string, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		list = append(list, map[string]string{"Key": k, "Value": tags[k]})
+	}
+	if provider := p.Stack.Node().TryFindChild(jsii.String("Custom::VpcRestrictDefaultSGCustomResourceProvider")); provider != nil {
+		for _, id := range []string{"Role", "Handler"} {
+			provider.Node().FindChild(jsii.String(id)).(awscdk.CfnResource).AddPropertyOverride(jsii.String("Tags"), list)
+		}
+	}
+	if barrier := p.Cluster.Cluster().Node().TryFindChild(jsii.String("KubectlReadyBarrier")); barrier != nil {
+		barrier.(awscdk.CfnResource).AddPropertyOverride(jsii.String("Tags"), tags) // AWS::SSM::Parameter: a map
+	}
 }
 
 // highestSensitivity is the most sensitive label among tenants: the platform holds all their data.

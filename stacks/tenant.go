@@ -66,7 +66,14 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 
 	// New uploads are scanned for malware before anything reads them; the plan works with or
 	// without a GuardDuty detector in the account (organization-managed accounts included).
-	tn.Malware = malwarescan.New(stack, "MalwareScan", malwarescan.Props{Bucket: tn.Audio.Bucket(), Key: tn.Key})
+	tn.Malware = malwarescan.New(stack, "MalwareScan", malwarescan.Props{Bucket: tn.Audio.Bucket(), BucketName: config.AudioBucketName(env, t.Name), Key: tn.Key})
+	// Object data only from inside the environment's VPC (the pods, through the S3 gateway
+	// endpoint), or by the malware scanner and the environment's erasure roles (docs/tenant.md).
+	exempt := []*string{tn.Malware.Role().RoleArn()}
+	for _, arn := range env.ErasureRoleARNs {
+		exempt = append(exempt, jsii.String(arn))
+	}
+	tn.Audio.RestrictDataAccess(platformParam(stack, env, ParamVPCID), exempt...)
 
 	namespace := config.Namespace(t.Name)
 	tn.Identity = tenantidentity.New(stack, "Identity", tenantidentity.Props{

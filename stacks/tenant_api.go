@@ -7,7 +7,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
@@ -32,9 +31,7 @@ type TenantAPI struct {
 // this tenant's listener rule and target group → the pods of its Service (TargetGroupBinding).
 func addAPI(tn *Tenant) {
 	t, env, stack := tn.Config, tn.Platform.Env, tn.Stack
-	param := func(key string) string {
-		return *awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(ParamName(env, key)), nil)
-	}
+	param := func(key string) string { return platformParam(stack, env, key) }
 	topic := awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(
 		fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), env.Region, env.Account, config.AlarmTopicName(env.Name))))
 
@@ -108,6 +105,7 @@ func addAPI(tn *Tenant) {
 				&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false), AllowAllOutbound: jsii.Bool(false)}),
 		}),
 		LoadBalancerSecurityGroupID: albSG,
+		PodSecurityGroupID:          param(ParamClusterSGID),
 		HeaderName:                  ingress.TenantHeader,
 		Priority:                    t.API.ListenerPriority,
 		Port:                        t.Model.Port,

@@ -92,9 +92,20 @@ func TestEveryTaggableResourceCarriesTheMandatoryTags(t *testing.T) {
 		n := 0
 		for id, res := range tpl["Resources"].(map[string]any) {
 			props, _ := res.(map[string]any)["Properties"].(map[string]any)
+			typ, _ := res.(map[string]any)["Type"].(string)
+			if m, ok := props["Tags"].(map[string]any); ok { // AWS::SSM::Parameter: a map
+				n++
+				for _, k := range config.MandatoryTagKeys {
+					assert.NotEmpty(t, m[k], "%s %s: tag %s", name, id, k)
+				}
+				continue
+			}
 			tags, ok := props["Tags"].([]any)
 			if !ok {
-				continue // resource types without a Tags list (CDK tags what CloudFormation can)
+				// Resource types without Tags (CDK tags what CloudFormation can); the CDK's
+				// plain-CfnResource internals of these taggable types are tagged by the stacks.
+				assert.NotContains(t, []string{"AWS::IAM::Role", "AWS::Lambda::Function", "AWS::SSM::Parameter"}, typ, "%s %s is taggable but untagged", name, id)
+				continue
 			}
 			n++
 			got := map[string]string{}

@@ -22,8 +22,9 @@ import (
 type obj = map[string]any
 type arr = []any
 
-// variant is the example with a third tenant (hooli) in prod, every service switched off in
-// initech, and initech deployed by hand (no deployment.github). Synthesized once per test binary.
+// variant is the example with a third tenant (hooli) in prod, every service switched off, a
+// plain-HTTP ingress and no deployment.github (deployed by hand) in initech. Synthesized once per
+// test binary.
 var variantResult *cdktest.Result
 
 func variant(t *testing.T) *cdktest.Result {
@@ -44,6 +45,11 @@ func variant(t *testing.T) *cdktest.Result {
 	github := "    deployment:\n      github:\n        repository: voicevault/voicevault\n        environment: initech-production\n"
 	require.Contains(t, s, github)
 	s = strings.Replace(s, github, "", 1)
+	// initech's ingress is plain HTTP on purpose (ingress.plainHttp), the configuration the
+	// registry's HTTP-listener exceptions serve.
+	https := "    ingress:\n      certificateArn: arn:aws:acm:us-east-1:222222222222:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\n      hostName: ingress.initech.voicevault.example\n"
+	require.Contains(t, s, https)
+	s = strings.Replace(s, https, "    ingress:\n      plainHttp: true\n", 1)
 	path := filepath.Join(t.TempDir(), "variant.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(s), 0o600))
 	cfg, err := config.Load(path)

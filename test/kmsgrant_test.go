@@ -83,3 +83,49 @@ func mentions(v any, id string) bool {
 	b, _ := json.Marshal(v)
 	return strings.Contains(string(b), `"`+id+`"`)
 }
+
+// TestKeyPoliciesLetNoOneLendAKey: every key policy statement that allows kms:CreateGrant
+// allows it only for grants to AWS resources (kms:GrantIsForAWSResource), so no role of ours can
+// hand a key to a principal of its choosing ("kms:GrantIsForAWSResource", AWS KMS Developer
+// Guide, "AWS KMS condition keys").
+func TestKeyPoliciesLetNoOneLendAKey(t *testing.T) {
+	r := example(t)
+	checked := 0
+	for _, stack := range r.StackNames() {
+		for id, key := range r.Resources(t, stack, "AWS::KMS::Key") {
+			doc := key["Properties"].(map[string]any)["KeyPolicy"].(map[string]any)
+			for _, s := range doc["Statement"].([]any) {
+				st := s.(map[string]any)
+				if st["Effect"] != "Allow" || !allowsAction(st["Action"], "kms:CreateGrant") {
+					continue
+				}
+				checked++
+				cond, _ := st["Condition"].(map[string]any)
+				b, _ := cond["Bool"].(map[string]any)
+				assert.Equal(t, "true", b["kms:GrantIsForAWSResource"], "%s: key %s statement %v allows kms:CreateGrant without kms:GrantIsForAWSResource", stack, id, st["Sid"])
+			}
+		}
+	}
+	assert.NotZero(t, checked)
+}
+
+// allowsAction reports whether a statement's Action names a (or a wildcard covering it).
+func allowsAction(action any, a string) bool {
+	var actions []string
+	switch v := action.(type) {
+	case string:
+		actions = []string{v}
+	case []any:
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				actions = append(actions, s)
+			}
+		}
+	}
+	for _, x := range actions {
+		if x == a || x == "*" || x == "kms:*" || (strings.HasSuffix(x, "*") && strings.HasPrefix(a, strings.TrimSuffix(x, "*"))) {
+			return true
+		}
+	}
+	return false
+}

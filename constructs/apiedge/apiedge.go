@@ -290,6 +290,11 @@ func (p Props) validate() error {
 	return nil
 }
 
+// RESTAPISecurityPolicy is the TLS policy of every REST API and custom domain: TLS 1.3 and 1.2
+// with forward-secret, post-quantum-capable key exchange only ("Security policies for REST APIs
+// in API Gateway", Amazon API Gateway Developer Guide).
+const RESTAPISecurityPolicy = "SecurityPolicy_" + string(awsapigateway.SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09)
+
 // New creates the tenant's API.
 func New(scope constructs.Construct, id string, props Props) APIEdge {
 	p := props.withDefaults()
@@ -328,6 +333,14 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 			ThrottlingBurstLimit: jsii.Number(float64(p.BurstLimit)),
 		},
 	})
+
+	// TLS 1.3/1.2 on the API's own (execute-api) endpoint too, not only on a custom domain: the
+	// L2 RestApi of CDK v2.270.0 has no SecurityPolicy / EndpointAccessMode props, so they are set
+	// on the L1 (AWS::ApiGateway::RestApi, 2025). An enhanced policy needs an access mode; STRICT
+	// makes API Gateway check that the request's endpoint type and SNI host match the API's.
+	cfnAPI := a.api.Node().DefaultChild().(awsapigateway.CfnRestApi)
+	cfnAPI.SetSecurityPolicy(jsii.String(RESTAPISecurityPolicy))
+	cfnAPI.SetEndpointAccessMode(jsii.String(string(awsapigateway.EndpointAccessMode_STRICT)))
 
 	// API Gateway writes execution logs to this group, creating it unencrypted and without
 	// retention if it does not exist. Created here first, encrypted with the tenant key; the

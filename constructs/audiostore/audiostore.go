@@ -166,6 +166,40 @@ func (s *AudioStore) denyOtherEncryption() {
 	}
 }
 
+// DataActions are the object-data actions RestrictDataAccess denies outside the VPC: reading,
+// writing, tagging, deleting, restoring and listing objects and their versions. Bucket
+// configuration (policy, lifecycle, encryption, notifications) is not data access: CloudFormation
+// and AWS services manage it from outside any VPC.
+var DataActions = []string{
+	"s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject", "s3:ReplicateObject",
+	"s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:ListBucketMultipartUploads",
+	"s3:ListBucket", "s3:ListBucketVersions",
+}
+
+// RestrictDataAccess denies every DataActions request that does not come from inside vpcID
+// (aws:SourceVpc: through the VPC's S3 gateway endpoint, whose policy admits only this account's
+// principals) unless its principal is one of exempt (role ARNs: the services and operators that
+// must reach the objects from outside, e.g. GuardDuty Malware Protection's role and the erasure
+// roles). A stolen workload credential used from anywhere else reads nothing. The statement
+// names no principal to allow: an exempt role still needs its own IAM permissions, and reading
+// content needs the tenant key, whose policy names only the roles that decrypt.
+func (s *AudioStore) RestrictDataAccess(vpcID string, exempt ...*string) {
+	if vpcID == "" || len(exempt) == 0 {
+		panic(fmt.Errorf("audio store %q: the VPC and at least one exempt role (the malware scanner's) are required", *s.Node().Id()))
+	}
+	s.bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyDataAccessFromOutsideTheVPC"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(DataActions...),
+		Resources:  &[]*string{s.bucket.BucketArn(), s.bucket.ArnForObjects(jsii.String("*"))},
+		Conditions: &map[string]interface{}{
+			"StringNotEquals": map[string]interface{}{"aws:SourceVpc": vpcID},
+			"ArnNotEquals":    map[string]interface{}{"aws:PrincipalArn": exempt},
+		},
+	}))
+}
+
 // Bucket is the audio bucket.
 func (s *AudioStore) Bucket() awss3.IBucket { return s.bucket }
 

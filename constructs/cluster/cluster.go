@@ -353,9 +353,17 @@ func allowSecretsEncryption(key awskms.IKey, clusterRole awsiam.IRole) {
 	stack := awscdk.Stack_Of(key)
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EKSClusterRoleSecretsEncryption"),
-		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"),
+		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(clusterRole.RoleArn())},
 		Resources:  jsii.Strings("*"),
+	}), jsii.Bool(false))
+	// A grant only for an AWS resource (EKS's own): the role cannot lend the key to a principal.
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("EKSClusterRoleGrantForAWSResource"),
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewArnPrincipal(clusterRole.RoleArn())},
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
 	}), jsii.Bool(false))
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("EKSGrantForSecretsEncryptionByDeployer"),

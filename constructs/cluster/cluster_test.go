@@ -103,7 +103,12 @@ func TestSecretsAreEncryptedWithTheKey(t *testing.T) {
 	tpl.HasResourceProperties("AWS::KMS::Key", map[string]any{"KeyPolicy": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{
 		map[string]any{
 			"Sid": "EKSClusterRoleSecretsEncryption", "Effect": "Allow", "Principal": map[string]any{"AWS": getAtt(roleID, "Arn")},
-			"Action": []any{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt"}, "Resource": "*",
+			"Action": []any{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt"}, "Resource": "*",
+		},
+		map[string]any{
+			"Sid": "EKSClusterRoleGrantForAWSResource", "Effect": "Allow", "Principal": map[string]any{"AWS": getAtt(roleID, "Arn")},
+			"Action": "kms:CreateGrant", "Resource": "*",
+			"Condition": map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
 		},
 		map[string]any{
 			"Sid": "EKSGrantForSecretsEncryptionByDeployer", "Effect": "Allow", "Action": "kms:CreateGrant", "Resource": "*",

@@ -27,10 +27,14 @@ type Props struct {
 	AccessLogs      awss3.IBucket // Required. Receives this bucket's server access logs.
 	AccessLogPrefix string        // Default: the construct ID followed by a slash.
 	RetentionDays   int           // Default: DefaultRetentionDays. Expires current and noncurrent versions.
-	// ObjectLockDays turns on S3 Object Lock with a governance-mode default retention of this
-	// many days (at most RetentionDays). Default: 0, Object Lock off. Object Lock can only be
-	// enabled on a bucket at creation without an AWS Support request, so decide before the first deploy.
+	// ObjectLockDays turns on S3 Object Lock with a default retention of this many days (at most
+	// RetentionDays). Default: 0, Object Lock off. Object Lock can only be enabled on a bucket at
+	// creation without an AWS Support request, so decide before the first deploy.
 	ObjectLockDays int
+	// ObjectLockCompliance makes that default retention COMPLIANCE mode: no one, the account's
+	// root user included, can delete or overwrite a locked version before its retention ends.
+	// Default: false, GOVERNANCE mode (a principal with s3:BypassGovernanceRetention can).
+	ObjectLockCompliance bool
 }
 
 // New creates the bucket.
@@ -62,7 +66,11 @@ func New(scope constructs.Construct, id string, props Props) awss3.Bucket {
 	})
 	if props.ObjectLockDays > 0 {
 		bp.ObjectLockEnabled = jsii.Bool(true)
-		bp.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Governance(awscdk.Duration_Days(jsii.Number(float64(props.ObjectLockDays))))
+		lock := awscdk.Duration_Days(jsii.Number(float64(props.ObjectLockDays)))
+		bp.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Governance(lock)
+		if props.ObjectLockCompliance {
+			bp.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Compliance(lock)
+		}
 	}
 	b := awss3.NewBucket(scope, jsii.String(id), bp)
 	enableAccessLogs(b, props.AccessLogs, prefix)

@@ -97,6 +97,8 @@ type Network interface {
 	EndpointSecurityGroup() awsec2.SecurityGroup
 	// Endpoints are the interface endpoints by ID.
 	Endpoints() map[string]awsec2.InterfaceVpcEndpoint
+	// S3Endpoint is the S3 gateway endpoint (its policy: this account's buckets and AWSOwnedBuckets).
+	S3Endpoint() awsec2.GatewayVpcEndpoint
 	// FlowLog is the VPC flow log (all traffic).
 	FlowLog() awsec2.FlowLog
 	// FlowLogGroup is the encrypted log group the flow log writes to.
@@ -115,6 +117,7 @@ type network struct {
 	subnets   *awsec2.SubnetSelection
 	private   []awsec2.ISubnet
 	endpoints map[string]awsec2.InterfaceVpcEndpoint
+	s3        awsec2.GatewayVpcEndpoint
 	endpointG awsec2.SecurityGroup
 	flowLog   awsec2.FlowLog
 	flowGroup awslogs.LogGroup
@@ -128,6 +131,7 @@ func (n *network) WorkloadSubnets() *awsec2.SubnetSelection             { return
 func (n *network) PrivateSubnets() []awsec2.ISubnet                     { return n.private }
 func (n *network) EndpointSecurityGroup() awsec2.SecurityGroup          { return n.endpointG }
 func (n *network) Endpoints() map[string]awsec2.InterfaceVpcEndpoint    { return n.endpoints }
+func (n *network) S3Endpoint() awsec2.GatewayVpcEndpoint                { return n.s3 }
 func (n *network) FlowLog() awsec2.FlowLog                              { return n.flowLog }
 func (n *network) FlowLogGroup() awslogs.LogGroup                       { return n.flowGroup }
 func (n *network) FlowLogRole() awsiam.Role                             { return n.flowRole }
@@ -202,11 +206,13 @@ func New(scope constructs.Construct, id string, props Props) Network {
 	})
 	n.flowLog.Node().AddDependency(n.flowPol)
 
-	n.vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
+	account, region := accountAndRegion(n)
+	n.s3 = n.vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		// ECR image layers, CloudFormation custom-resource responses (pre-signed S3 URLs), tenant buckets.
 		Subnets: &[]*awsec2.SubnetSelection{n.subnets},
 	})
+	s3EndpointPolicy(n.s3, account, region)
 	n.endpointG = awsec2.NewSecurityGroup(n, jsii.String("EndpointSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              n.vpc,
 		Description:      jsii.String("VPC interface endpoints: HTTPS from inside the VPC only"),
@@ -221,6 +227,7 @@ func New(scope constructs.Construct, id string, props Props) Network {
 			SecurityGroups:    &[]awsec2.ISecurityGroup{n.endpointG},
 			Open:              jsii.Bool(false), // no implicit rule: the group above says exactly what may connect
 		})
+		interfaceEndpointPolicy(n.endpoints[e.ID], e.Service, account)
 	}
 
 	closeDefaultSecurityGroupHelper(n, p)

@@ -335,3 +335,76 @@ func TestEgressNATHasNoDNSFirewall(t *testing.T) {
 	tpl, _ := nat(t)
 	tpl.ResourceCountIs("AWS::Route53Resolver::FirewallRuleGroupAssociation", 0)
 }
+
+// TestEveryEndpointHasAPolicyLimitedToThisAccount: no endpoint keeps the default "full access"
+// policy. Each one's first statement lets only this account's principals reach only this
+// account's resources ("Data perimeters on AWS"; IAM User Guide, "AWS global condition context
+// keys": aws:PrincipalAccount, aws:ResourceAccount; Amazon S3 User Guide: s3:ResourceAccount);
+// every other statement is one of the named exceptions below.
+func TestEveryEndpointHasAPolicyLimitedToThisAccount(t *testing.T) {
+	_, j := none(t)
+	eps := cdktest.ResourcesOf(j, "AWS::EC2::VPCEndpoint")
+	require.Len(t, eps, len(network.DefaultEndpoints())+1)
+	for id, ep := range eps {
+		p := props(ep)
+		doc, ok := p["PolicyDocument"].(map[string]any)
+		require.True(t, ok, "%s has no endpoint policy", id)
+		stmts := doc["Statement"].([]any)
+		first := stmts[0].(map[string]any)
+		resourceKey := "aws:ResourceAccount"
+		if p["VpcEndpointType"] == "Gateway" {
+			resourceKey = "s3:ResourceAccount"
+		}
+		assert.Equal(t, "OwnPrincipalsOnOwnResources", first["Sid"], id)
+		assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": "111111111111", resourceKey: "111111111111"}}, first["Condition"], id)
+		for _, s := range stmts {
+			st := s.(map[string]any)
+			assert.Equal(t, "Allow", st["Effect"])
+			assert.Contains(t, []any{"OwnPrincipalsOnOwnResources", "ECRImageLayers", "CloudFormationCustomResourceResponses", "OwnPrincipalsPullFromAWSOwnedRegistries", "WebIdentityIntoOwnRoles"}, st["Sid"], "%s: unexpected statement", id)
+			assert.NotEqual(t, "*", st["Action"], id)
+		}
+	}
+}
+
+// TestS3EndpointAdmitsOnlyTheAWSOwnedBucketsTheVPCNeeds: besides this account's buckets, the S3
+// gateway endpoint reaches exactly ECR's layer bucket (read) and CloudFormation's custom-resource
+// response bucket (write) of the region — AWS docs: Amazon ECR User Guide, "Amazon ECR interface
+// VPC endpoints (AWS PrivateLink)" (minimum S3 bucket permissions); AWS CloudFormation User Guide,
+// "Setting up VPC endpoints for AWS CloudFormation" (region without dashes).
+func TestS3EndpointAdmitsOnlyTheAWSOwnedBucketsTheVPCNeeds(t *testing.T) {
+	tpl, _ := none(t)
+	tpl.HasResourceProperties("AWS::EC2::VPCEndpoint", map[string]any{
+		"VpcEndpointType": "Gateway",
+		"PolicyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{
+			map[string]any{
+				"Sid": "OwnPrincipalsOnOwnResources", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "s3:*", "Resource": "*",
+				"Condition": map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": "111111111111", "s3:ResourceAccount": "111111111111"}},
+			},
+			map[string]any{"Sid": "ECRImageLayers", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"},
+			map[string]any{"Sid": "CloudFormationCustomResourceResponses", "Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "s3:PutObject", "Resource": "arn:aws:s3:::cloudformation-custom-resource-response-euwest1/*"},
+		}},
+	})
+}
+
+// TestECREndpointsPullFromAnyRegistryButPushOnlyToOurs: the ECR endpoints let this account's
+// principals pull (read-only actions) from AWS-owned registries — EKS add-on images, the GuardDuty
+// agent — and do anything else only on this account's repositories.
+func TestECREndpointsPullFromAnyRegistryButPushOnlyToOurs(t *testing.T) {
+	_, j := none(t)
+	found := 0
+	for _, ep := range cdktest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
+		p := props(ep)
+		name, _ := p["ServiceName"].(string)
+		if !strings.Contains(name, ".ecr.") {
+			continue
+		}
+		found++
+		stmts := p["PolicyDocument"].(map[string]any)["Statement"].([]any)
+		require.Len(t, stmts, 2, name)
+		pull := stmts[1].(map[string]any)
+		assert.Equal(t, "OwnPrincipalsPullFromAWSOwnedRegistries", pull["Sid"])
+		assert.ElementsMatch(t, []any{"ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, pull["Action"])
+		assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:PrincipalAccount": "111111111111"}}, pull["Condition"])
+	}
+	assert.Equal(t, 2, found)
+}

@@ -32,14 +32,18 @@ type Props struct {
 	Tenant   string                                         // Required. Also the value of HeaderName the rule matches.
 	VPC      awsec2.IVpc                                    // Required. The environment's VPC.
 	Listener awselasticloadbalancingv2.IApplicationListener // Required. The shared ingress listener.
-	// LoadBalancerSecurityGroupID is the shared load balancer's security group: the binding asks the
-	// controller to admit it to the pods' port. Required.
+	// LoadBalancerSecurityGroupID is the shared load balancer's security group: the route admits it
+	// to the pods' port on PodSecurityGroupID. Required.
 	LoadBalancerSecurityGroupID string
-	HeaderName                  string   // Required. The header the tenant's API integration sets to Tenant (ingress.TenantHeader).
-	Priority                    int      // Required. The rule's priority, unique on the listener (config.Tenant.API.ListenerPriority).
-	Port                        int      // Required. The Service port, which is also the pods' port.
-	HealthCheckPath             string   // Required. The model's readiness path.
-	PathPatterns                []string // Default: DefaultPathPatterns. The paths pods serve.
+	// PodSecurityGroupID is the security group of the nodes the tenant's pods run on (the EKS
+	// cluster security group, which managed node groups use): CloudFormation adds the rule from the
+	// load balancer on Port to it, not the load-balancer controller. Required.
+	PodSecurityGroupID string
+	HeaderName         string   // Required. The header the tenant's API integration sets to Tenant (ingress.TenantHeader).
+	Priority           int      // Required. The rule's priority, unique on the listener (config.Tenant.API.ListenerPriority).
+	Port               int      // Required. The Service port, which is also the pods' port.
+	HealthCheckPath    string   // Required. The model's readiness path.
+	PathPatterns       []string // Default: DefaultPathPatterns. The paths pods serve.
 	// ArrivalPrefix is a path prefix every request arrives with in front of the paths pods serve:
 	// API Gateway puts the stage in front of every private integration's path (API Gateway
 	// developer guide, "Private integrations for REST APIs": a request to stage test reaches the
@@ -89,8 +93,8 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		panic(fmt.Errorf("tenant route %q: port %d is out of range", id, p.Port))
 	case p.ArrivalPrefix != "" && (!strings.HasPrefix(p.ArrivalPrefix, "/") || strings.HasSuffix(p.ArrivalPrefix, "/") || strings.ContainsAny(p.ArrivalPrefix, `*?()[]{}|\^$.+`)):
 		panic(fmt.Errorf("tenant route %q: arrival prefix %q must start with /, not end with / and hold no pattern characters", id, p.ArrivalPrefix))
-	case p.ClusterName == "" || p.Namespace == "" || p.ServiceName == "" || p.HealthCheckPath == "" || p.LoadBalancerSecurityGroupID == "":
-		panic(fmt.Errorf("tenant route %q: cluster name, namespace, service name, health check path and load balancer security group are required", id))
+	case p.ClusterName == "" || p.Namespace == "" || p.ServiceName == "" || p.HealthCheckPath == "" || p.LoadBalancerSecurityGroupID == "" || p.PodSecurityGroupID == "":
+		panic(fmt.Errorf("tenant route %q: cluster name, namespace, service name, health check path, load balancer and pod security groups are required", id))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	r := &route{Construct: c}
@@ -133,6 +137,12 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		})
 	}
 
+	// The path from the load balancer to the pods is CloudFormation's (docs/platform.md): the
+	// binding carries no spec.networking, so the controller changes no security group.
+	pods := awsec2.SecurityGroup_FromSecurityGroupId(c, jsii.String("PodSecurityGroup"), jsii.String(p.PodSecurityGroupID),
+		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(true), AllowAllOutbound: jsii.Bool(false)})
+	pods.AddIngressRule(awsec2.Peer_SecurityGroupId(jsii.String(p.LoadBalancerSecurityGroupID), nil), awsec2.Port_Tcp(jsii.Number(float64(p.Port))),
+		jsii.String("shared ingress load balancer to the pods of tenant "+p.Tenant), jsii.Bool(false))
 	r.binding = awseksv2.NewKubernetesManifest(c, jsii.String("TargetGroupBinding"), &awseksv2.KubernetesManifestProps{
 		Cluster:   p.Cluster,
 		Manifest:  &[]*map[string]interface{}{toMap(Binding(p, *r.tg.TargetGroupArn()))},
@@ -183,40 +193,12 @@ type TargetGroupBindingSpec struct {
 	TargetGroupARN string           `json:"targetGroupARN"`
 	TargetType     string           `json:"targetType"`
 	ServiceRef     ServiceReference `json:"serviceRef"`
-	Networking     *Networking      `json:"networking,omitempty"`
 }
 
 // ServiceReference names a Service port.
 type ServiceReference struct {
 	Name string `json:"name"`
 	Port int    `json:"port"`
-}
-
-// Networking asks the controller to open the pods' port to the load balancer.
-type Networking struct {
-	Ingress []NetworkingIngressRule `json:"ingress"`
-}
-
-// NetworkingIngressRule admits From on Ports.
-type NetworkingIngressRule struct {
-	From  []NetworkingPeer `json:"from"`
-	Ports []NetworkingPort `json:"ports"`
-}
-
-// NetworkingPeer is a security group.
-type NetworkingPeer struct {
-	SecurityGroup SecurityGroupRef `json:"securityGroup"`
-}
-
-// SecurityGroupRef names a security group by ID.
-type SecurityGroupRef struct {
-	GroupID string `json:"groupID"`
-}
-
-// NetworkingPort is a protocol and port.
-type NetworkingPort struct {
-	Protocol string `json:"protocol"`
-	Port     int    `json:"port"`
 }
 
 // Binding is the TargetGroupBinding of a tenant's Service to targetGroupARN.
@@ -232,10 +214,6 @@ func Binding(p Props, targetGroupARN string) TargetGroupBinding {
 			TargetGroupARN: targetGroupARN,
 			TargetType:     "ip",
 			ServiceRef:     ServiceReference{Name: p.ServiceName, Port: p.Port},
-			Networking: &Networking{Ingress: []NetworkingIngressRule{{
-				From:  []NetworkingPeer{{SecurityGroup: SecurityGroupRef{GroupID: p.LoadBalancerSecurityGroupID}}},
-				Ports: []NetworkingPort{{Protocol: "TCP", Port: p.Port}},
-			}}},
 		},
 	}
 }

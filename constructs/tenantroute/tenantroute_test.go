@@ -23,8 +23,8 @@ func TestMain(m *testing.M) { cdkunit.Main(m) }
 func props() Props {
 	return Props{
 		Tenant: "acme", HeaderName: "X-VoiceVault-Tenant", Priority: 1234, Port: 8080, HealthCheckPath: "/readyz",
-		LoadBalancerSecurityGroupID: "sg-0123456789abcdef0",
-		ClusterName:                 "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
+		LoadBalancerSecurityGroupID: "sg-0123456789abcdef0", PodSecurityGroupID: "sg-0fedcba9876543210",
+		ClusterName: "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
 		ArrivalPrefix: "/live",
 	}
 }
@@ -87,8 +87,7 @@ func TestBindingIsAnAutoModeTargetGroupBindingOfTheService(t *testing.T) {
 		"metadata": {"name": "tts", "namespace": "tenant-acme", "labels": {"app.kubernetes.io/managed-by": "voicevault", "voicevault.io/tenant": "acme"}},
 		"spec": {
 			"targetGroupARN": "arn:tg", "targetType": "ip",
-			"serviceRef": {"name": "tts", "port": 8080},
-			"networking": {"ingress": [{"from": [{"securityGroup": {"groupID": "sg-0123456789abcdef0"}}], "ports": [{"protocol": "TCP", "port": 8080}]}]}
+			"serviceRef": {"name": "tts", "port": 8080}
 		}
 	}`, string(raw))
 
@@ -127,4 +126,19 @@ func TestArrivalPrefixMustBeAPlainPath(t *testing.T) {
 		p = withImports(stack, p)
 		assert.PanicsWithError(t, `tenant route "Route": arrival prefix "`+bad+`" must start with /, not end with / and hold no pattern characters`, func() { New(stack, "Route", p) }, bad)
 	}
+}
+
+// TestCloudFormationOpensThePathFromTheLoadBalancerToThePods keeps docs/platform.md true: the
+// binding has no spec.networking (the controller changes no security group); the tenant stack
+// adds the one rule, load balancer → pods' security group on the model port.
+func TestCloudFormationOpensThePathFromTheLoadBalancerToThePods(t *testing.T) {
+	raw, err := json.Marshal(Binding(props(), "arn:tg"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "networking")
+	tpl := synth(t)
+	tpl.HasResourceProperties("AWS::EC2::SecurityGroupIngress", map[string]any{
+		"GroupId": "sg-0fedcba9876543210", "SourceSecurityGroupId": "sg-0123456789abcdef0",
+		"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+	})
+	tpl.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 1)
 }

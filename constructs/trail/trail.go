@@ -46,7 +46,9 @@ type Props struct {
 	LogRetentionDays int // Default: DefaultLogRetentionDays. One of the values CloudWatch Logs accepts.
 	// BucketRetentionDays is how long log files stay in the trail bucket. Default: logbucket.DefaultRetentionDays.
 	BucketRetentionDays int
-	// ObjectLockDays turns on Object Lock (governance mode) on the trail bucket. Default: 0, off.
+	// ObjectLockDays turns on S3 Object Lock in COMPLIANCE mode on the trail bucket, with this
+	// default retention (at most BucketRetentionDays): no one, the account's root user included,
+	// can delete or overwrite a log file before it ends (docs/baseline.md). Default: 0, off.
 	ObjectLockDays int
 	// DataEventBuckets are the names of the buckets whose object-level (data) events, read and
 	// write, the trail records. Default: none (management events only).
@@ -113,6 +115,9 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 		AccessLogPrefix: "cloudtrail/",
 		RetentionDays:   props.BucketRetentionDays,
 		ObjectLockDays:  props.ObjectLockDays,
+		// Evidence: GOVERNANCE retention yields to any principal holding s3:BypassGovernanceRetention,
+		// which is what an attacker with administrator rights holds.
+		ObjectLockCompliance: true,
 	})
 	c.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String(logGroupName),

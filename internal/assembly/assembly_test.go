@@ -2,6 +2,8 @@ package assembly_test
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -89,4 +91,35 @@ func TestFromTemplateHashesTheBytes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, s.SHA256, 64)
 	assert.Len(t, s.Resources(), 1)
+}
+
+// TestEachValidationRowHasItsConstructsOwnMessage: the CDK writes one description per rule for
+// every construct it flags (the first one's); each row gets its construct's own value.
+func TestEachValidationRowHasItsConstructsOwnMessage(t *testing.T) {
+	dir := t.TempDir()
+	tpl := `{"Resources": {
+		"SubnetA": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZone": "eu-west-1a"}},
+		"SubnetB": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZone": "eu-west-1b"}},
+		"SubnetC": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZone": "eu-west-1c"}}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "p.template.json"), []byte(tpl), 0o600))
+	construct := func(id string, paths string) string {
+		return `{"constructPath": "p/` + id + `", "cloudFormationResource": {"templatePath": "p.template.json", "logicalId": "` + id + `"` + paths + `}}`
+	}
+	report := `{"pluginReports": [{"pluginName": "CloudFormation Validate", "pluginVersion": "1", "conclusion": "success", "violations": [],
+		"suppressedViolations": [{"ruleName": "W3010", "severity": "warning",
+			"description": "AvailabilityZone: Avoid hardcoding availability zones 'eu-west-1a'",
+			"violatingConstructs": [` + construct("SubnetA", "") + `, ` + construct("SubnetB", `, "propertyPaths": ["Properties.AvailabilityZone"]`) + `, ` + construct("SubnetC", "") + `]}]}]}`
+	require.NoError(t, os.WriteFile(filepath.Join(dir, assembly.ValidationReportFile), []byte(report), 0o600))
+	reports, err := assembly.ReadValidationReport(dir)
+	require.NoError(t, err)
+	require.Len(t, reports, 1)
+	var got []string
+	for _, v := range reports[0].Acknowledged {
+		got = append(got, v.Path+": "+v.Description)
+	}
+	assert.Equal(t, []string{
+		"p/SubnetA: AvailabilityZone: Avoid hardcoding availability zones 'eu-west-1a'",
+		"p/SubnetB: AvailabilityZone: Avoid hardcoding availability zones 'eu-west-1b'",
+		"p/SubnetC: AvailabilityZone: Avoid hardcoding availability zones 'eu-west-1c'",
+	}, got)
 }

@@ -43,6 +43,8 @@ func TestWriteProducesTheEvidencePack(t *testing.T) {
 	assert.Contains(t, string(csv), "prod-tenant-beta,AudioBucket,S3 bucket,vv-beta-prod-111111111111-eu-west-1,AWS-owned key (service default)")
 	md, err := os.ReadFile(filepath.Join(dir, "report.md"))
 	require.NoError(t, err)
+	assert.NotContains(t, string(md), "&lt;br>", "line breaks in table cells render in a Markdown viewer")
+	assert.Contains(t, string(md), "<br>")
 	for _, h := range []string{"## Control mapping", "## Encryption inventory", "## IAM: roles, actions, resources", "## Network exposure", "## Logging and monitoring coverage", "## Data lifecycle", "## Tenant isolation matrix", "## Compliance results", "## Templates and hashes"} {
 		assert.Contains(t, string(md), h)
 	}

@@ -146,7 +146,7 @@ func mdCell(c cell) string {
 		}
 		return c.Text
 	case len(c.List) > 0:
-		return mdEscape(strings.Join(c.List, "<br>"))
+		return strings.Join(escapeAll(c.List), "<br>") // escape the items, not the line breaks
 	case c.Mono && c.Text != "" && c.Text != "—":
 		return "`" + strings.ReplaceAll(strings.ReplaceAll(c.Text, "|", `\|`), "`", "'") + "`"
 	}
