@@ -16,6 +16,7 @@ func Flows(s access.Scope, key, meterKey string) []access.Flow {
 	out := []access.Flow{
 		{Owner: "authorizerfn", Name: "Lambda assumes the authorizer role", Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: role, Expect: access.Allow},
 		{Owner: "authorizerfn", Name: "the authorizer writes its logs", Principal: role, Action: "logs:PutLogEvents", Resource: s.LogStreamARN(group, "2026/12/02/[$LATEST]abc"), Expect: access.Allow},
+		{Owner: "authorizerfn", Name: "the authorizer sends its traces", Principal: role, Action: "xray:PutTraceSegments", Resource: "*", Expect: access.Allow},
 		{Owner: "authorizerfn", Name: "the authorizer reads its meter key", Principal: role, Action: "apigateway:GET", Resource: "arn:aws:apigateway:" + e.Region + "::/apikeys/" + meterKey, Expect: access.Allow},
 		{Owner: "authorizerfn", Name: "the authorizer deletes its meter key", Principal: role, Action: "apigateway:DELETE", Resource: "arn:aws:apigateway:" + e.Region + "::/apikeys/" + meterKey, Expect: access.Deny,
 			Why: "the authorizer only reads"},

@@ -16,7 +16,7 @@ func Flows(s access.Scope, name, group string) []access.Flow {
 		{Owner: "trail", Name: "CloudTrail delivers a log file", Principal: "cloudtrail.amazonaws.com", Action: "s3:PutObject", Resource: object, Context: put, Expect: access.Allow},
 		{Owner: "trail", Name: "another trail delivers into the trail bucket", Principal: "cloudtrail.amazonaws.com", Action: "s3:PutObject", Resource: object,
 			Context: map[string]string{"aws:SourceArn": s.ARN("cloudtrail", "trail/other"), "aws:SourceAccount": s.Env.Account, "s3:x-amz-acl": "bucket-owner-full-control"},
-			Expect: access.Deny, Why: "only this trail delivers"},
+			Expect:  access.Deny, Why: "only this trail delivers"},
 		{Owner: "trail", Name: "CloudTrail encrypts a log file with the trail key", Principal: "cloudtrail.amazonaws.com", Action: "kms:GenerateDataKey", Resource: key,
 			Context: map[string]string{"aws:SourceArn": trail, "kms:EncryptionContext:aws:cloudtrail:arn": trail}, Expect: access.Allow},
 		{Owner: "trail", Name: "CloudTrail describes the trail key", Principal: "cloudtrail.amazonaws.com", Action: "kms:DescribeKey", Resource: key, Context: map[string]string{"aws:SourceArn": trail}, Expect: access.Allow},

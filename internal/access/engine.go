@@ -97,6 +97,13 @@ func Run(reqs []Request) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dump := os.Getenv("VOICEVAULT_IAMSIM_DUMP"); dump != "" {
+		// For debugging a verdict: the batch as the evaluator reads it
+		// (node tools/iamsim/evaluate.mjs < FILE).
+		if err := os.WriteFile(dump, in, 0o644); err != nil {
+			return nil, err
+		}
+	}
 	cmd := exec.Command(Node(root), script)
 	cmd.Dir = filepath.Dir(script)
 	cmd.Stdin = bytes.NewReader(in)
