@@ -226,3 +226,32 @@ func TestTenantIsolationIsDecidedByTheAccessModel(t *testing.T) {
 	assert.NotEmpty(t, iso.Reaches(nil, tenants[1], tenants[0]), "globex reaches acme")
 	assert.Empty(t, iso.Reaches(nil, tenants[0], tenants[1]))
 }
+
+// TestEveryAttachedManagedPolicyHasAPinnedCopy: the AWS managed policies the example's roles carry
+// are exactly the pinned copies the boundary is derived from (internal/access/managed, service-
+// linked roles' policies aside): none is evaluated without its real document, and no stale copy
+// widens the boundary.
+func TestEveryAttachedManagedPolicyHasAPinnedCopy(t *testing.T) {
+	attached := map[string]bool{}
+	for _, s := range goldenStacks(t, nil) {
+		for _, r := range s.OfType("AWS::IAM::Role") {
+			for _, a := range assembly.List(r.Properties["ManagedPolicyArns"]) {
+				arn := strings.ReplaceAll(assembly.Render(a), "${AWS::Partition}", "aws")
+				if strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
+					attached[arn] = true
+				}
+			}
+		}
+	}
+	pinned, err := access.BoundaryManagedPolicies()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, pinned, keys(attached))
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
