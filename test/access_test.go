@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -42,15 +43,35 @@ func goldenStacks(t *testing.T, doctor func(stack string, tpl map[string]any)) m
 	return out
 }
 
+var (
+	exampleAccessOnce sync.Once
+	exampleAccess     access.Report
+	exampleAccessErr  error
+)
+
+// evaluateExample evaluates every flow of the example over its golden templates, doctored by
+// doctor (the undoctored evaluation is made once per test binary).
 func evaluateExample(t *testing.T, doctor func(stack string, tpl map[string]any)) access.Report {
+	t.Helper()
+	if doctor == nil {
+		exampleAccessOnce.Do(func() { exampleAccess, exampleAccessErr = evaluate(t, nil) })
+		require.NoError(t, exampleAccessErr)
+		return exampleAccess
+	}
+	rep, err := evaluate(t, doctor)
+	require.NoError(t, err)
+	return rep
+}
+
+func evaluate(t *testing.T, doctor func(stack string, tpl map[string]any)) (access.Report, error) {
 	t.Helper()
 	cfg, err := config.Load(cdktest.ExampleConfig())
 	require.NoError(t, err)
 	envs, err := stacks.AccessModel(cfg, goldenStacks(t, doctor))
-	require.NoError(t, err)
-	rep, err := access.Evaluate(envs)
-	require.NoError(t, err)
-	return rep
+	if err != nil {
+		return access.Report{}, err
+	}
+	return access.Evaluate(envs)
 }
 
 // TestEveryRuntimeFlowGetsWhatItMust evaluates every flow of the example configuration over its
@@ -146,6 +167,7 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 		name   string
 		doctor func(t *testing.T, stack string, tpl map[string]any)
 		flow   string // the flow that must fail
+		breach bool   // a tenant isolation breach (audit.FlowIsolation)
 	}{
 		{"authorizer policy loses its meter-key statement", func(t *testing.T, stack string, tpl map[string]any) {
 			if stack != "prod-tenant-acme" {
@@ -159,7 +181,7 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 				}
 			}
 			doc["Statement"] = kept
-		}, "prod [allow] authorizerfn: the authorizer reads its meter key — ${prod-tenant-acme/AuthorizerRole}"},
+		}, "prod [allow] authorizerfn: the authorizer reads its meter key — ${prod-tenant-acme/AuthorizerRole}", false},
 		{"acme's bucket policy admits globex's TTS role", func(t *testing.T, stack string, tpl map[string]any) {
 			if stack != "prod-tenant-acme" {
 				return
@@ -168,7 +190,7 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": "Doctored", "Effect": "Allow", "Action": "s3:GetObject",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + config.WorkloadRoleName("prod", "globex")},
 				"Resource":  "arn:aws:s3:::vv-acme-prod-111111111111-eu-west-1/*"})
-		}, "prod [deny] tenantidentity: TTS pods read tenant acme's voice — ${prod-tenant-globex/IdentityRole}"},
+		}, "prod [deny] tenantidentity: TTS pods read tenant acme's voice — ${prod-tenant-globex/IdentityRole}", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,14 +202,21 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 			require.Len(t, failed, 1, "exactly one flow fails: %v", failed)
 			require.Contains(t, failed[0], tc.flow)
 			t.Logf("fails as it must: %s", failed[0])
+			if tc.breach {
+				acme := audit.Tenant{Name: "acme", Environment: "prod", Stack: "prod-tenant-acme"}
+				globex := audit.Tenant{Name: "globex", Environment: "prod", Stack: "prod-tenant-globex"}
+				iso := audit.FlowIsolation{Report: &rep}
+				assert.NotEmpty(t, iso.Reaches(nil, globex, acme), "the isolation matrix shows globex reaching acme")
+				assert.Empty(t, iso.Reaches(nil, acme, globex))
+			}
 		})
 	}
 }
 
 // TestTenantIsolationIsDecidedByTheAccessModel: the audit's isolation matrix, built with the
 // runtime access model (audit.FlowIsolation), evaluates must-deny flows for every ordered pair of
-// tenants of an environment and finds no breach; with acme's bucket policy doctored to admit
-// globex's role, exactly globex → acme is a breach.
+// tenants of an environment and finds no breach (TestAccessModelFailsOnDoctoredTemplates shows
+// a doctored bucket policy is one).
 func TestTenantIsolationIsDecidedByTheAccessModel(t *testing.T) {
 	pairs := func(rep access.Report) map[string]int {
 		out := map[string]int{}
@@ -215,16 +244,6 @@ func TestTenantIsolationIsDecidedByTheAccessModel(t *testing.T) {
 	assert.Empty(t, iso.Reaches(nil, tenants[0], tenants[1]))
 	assert.Empty(t, iso.Reaches(nil, tenants[1], tenants[0]))
 
-	doctored := evaluateExample(t, func(stack string, tpl map[string]any) {
-		if stack == "prod-tenant-acme" {
-			doc := only(t, tpl, "AWS::S3::BucketPolicy")["PolicyDocument"].(map[string]any)
-			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Action": "s3:GetObject",
-				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + config.WorkloadRoleName("prod", "globex")}, "Resource": "arn:aws:s3:::vv-acme-prod-111111111111-eu-west-1/*"})
-		}
-	})
-	iso = audit.FlowIsolation{Report: &doctored}
-	assert.NotEmpty(t, iso.Reaches(nil, tenants[1], tenants[0]), "globex reaches acme")
-	assert.Empty(t, iso.Reaches(nil, tenants[0], tenants[1]))
 }
 
 // TestEveryAttachedManagedPolicyHasAPinnedCopy: the AWS managed policies the example's roles carry
@@ -254,4 +273,36 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestAuditPackListsRuntimeAccess evaluates the flows over a fresh synth of the example (not the
+// golden templates) as cmd/audit -config does, and requires the pack's runtime access section to
+// list every flow passing with its deciding statements, and the isolation matrix to come from
+// the same model with no breach.
+func TestAuditPackListsRuntimeAccess(t *testing.T) {
+	a := exampleAssembly(t)
+	byName := map[string]*assembly.Stack{}
+	for _, s := range a.Stacks {
+		byName[s.Name] = s
+	}
+	envs, err := stacks.AccessModel(example(t).Config, byName)
+	require.NoError(t, err)
+	rep, err := access.Evaluate(envs)
+	require.NoError(t, err)
+	pack, err := audit.Build(a, "cdk.out", audit.Options{Access: &rep, Isolation: audit.FlowIsolation{Report: &rep}})
+	require.NoError(t, err)
+	ra := pack.Access
+	require.True(t, ra.Evaluated)
+	assert.Equal(t, rep.Count(access.Allow), ra.MustAllow)
+	assert.Equal(t, rep.Count(access.Deny), ra.MustDeny)
+	assert.Zero(t, ra.Failures)
+	require.Len(t, ra.Rows, len(rep.Verdicts))
+	for _, r := range ra.Rows {
+		assert.Equal(t, audit.Pass, r.Status, "%s %s", r.Environment, r.Flow)
+		if r.Expect == "allow" {
+			assert.NotEmpty(t, r.Deciding, "%s %s: an allowed flow names the statements that allow it", r.Environment, r.Flow)
+		}
+	}
+	assert.Equal(t, "audit.FlowIsolation", pack.Isolation.Checker)
+	assert.Zero(t, pack.Isolation.Breaches)
 }
