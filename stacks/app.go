@@ -72,7 +72,7 @@ func Build(app awscdk.App, cfg *config.Config) *Deployment {
 				deployed = append(deployed, t.Stack)
 			}
 		}
-		d.Deliveries[env.Name] = NewDelivery(app, env, deployed)
+		d.Deliveries[env.Name] = NewDelivery(app, env, deployed, Flows(cfg, env))
 	}
 	return d
 }

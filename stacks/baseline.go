@@ -70,7 +70,7 @@ func addBaseline(p *Platform) {
 		})
 	}
 	if config.Enabled(svc.GuardDuty) {
-		b.ThreatDetection = threatdetection.New(stack, "GuardDuty", threatdetection.Props{})
+		b.ThreatDetection = threatdetection.New(stack, "GuardDuty", threatdetection.Props{VolumeKey: p.Key})
 	}
 	b.Posture = posture.New(stack, "Posture", posture.Props{
 		Name:                prefix,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cideploy"
+	"github.com/voicevault/voicevault/internal/access"
 )
 
 // Delivery is an environment's <env>-delivery stack: the limits of every deployment of the
@@ -24,8 +25,9 @@ type Delivery struct {
 }
 
 // NewDelivery builds the <env>-delivery stack for env, whose execution policy covers the resource
-// types of deployed: every stack the bootstrap roles deploy into env.
-func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.Stack) *Delivery {
+// types of deployed: every stack the bootstrap roles deploy into env, and whose permissions
+// boundary lets the runtime flows of env through (flows: Flows).
+func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.Stack, flows []access.Flow) *Delivery {
 	stack := newStack(scope, stackSpec{
 		name:        config.DeliveryStackName(env.Name),
 		description: deliveryDescription(env),
@@ -41,7 +43,7 @@ func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.St
 		adminDeployed: true,
 	})
 	d := &Delivery{Stack: stack, Env: env}
-	d.CIDeploy = cideploy.New(stack, "CIDeploy", cideploy.Props{Environment: env, ResourceTypes: ResourceTypes(deployed...)})
+	d.CIDeploy = cideploy.New(stack, "CIDeploy", cideploy.Props{Environment: env, ResourceTypes: ResourceTypes(deployed...), Flows: flows})
 	if env.Deployment.GitHub != nil {
 		awscdk.NewCfnOutput(stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DeployRole().RoleArn(), Description: jsii.String("role-to-assume of the deploy jobs")})
 		awscdk.NewCfnOutput(stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DiffRole().RoleArn(), Description: jsii.String("role-to-assume of the pull-request diff jobs")})

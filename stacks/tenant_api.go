@@ -39,6 +39,8 @@ func addAPI(tn *Tenant) {
 		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
 		Issuer: t.Authorizer.Issuer, Audiences: t.Authorizer.Audiences, JWKSURL: t.Authorizer.JWKSURL,
 		TenantClaim: t.Authorizer.TenantClaim, APIKeys: t.Authorizer.APIKeys, APIKeyMaxAgeDays: t.Authorizer.APIKeyMaxAgeDays,
+		SecretWriters:    []string{env.IAMARN("role/" + config.BootstrapRoleName(env, config.BootstrapExecutionRole))},
+		SecretOperators:  env.ClusterAdminRoleARNs,
 		LogRetentionDays: env.LogRetentionDays, AlarmTopic: topic,
 	})
 

@@ -149,10 +149,14 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 			case strings.HasPrefix(sid, "CloudWatchLogsForVoiceVaultLogGroups"):
 				// CloudWatch Logs for the tenant's own log groups (API, authorizer, WAF), by name.
 				assert.NotNil(t, dig(s, "Condition", "ArnLike", "kms:EncryptionContext:aws:logs:arn"), "%s %s", ts.name, sid)
-			case sid == "AuthorizerReadsItsAPIKeySecret" || sid == "AccountManagesAPIKeySecretThroughSecretsManager":
-				// Secrets Manager, for the tenant's API key secret only.
+			case sid == "AuthorizerReadsItsAPIKeySecret" || sid == "DeployerWritesAPIKeySecretThroughSecretsManager" || sid == "OperatorsManageAPIKeySecretThroughSecretsManager":
+				// Secrets Manager, for the tenant's API key secret only; the account's principals
+				// by ARN, never the account as a whole.
 				assert.Equal(t, "secretsmanager."+ts.env.Region+".amazonaws.com", dig(s, "Condition", "StringEquals", "kms:ViaService"), "%s %s", ts.name, sid)
 				assert.NotNil(t, dig(s, "Condition", "StringLike", "kms:EncryptionContext:SecretARN"), "%s %s", ts.name, sid)
+				if sid != "AuthorizerReadsItsAPIKeySecret" {
+					assert.NotNil(t, dig(s, "Condition", "ArnEquals", "aws:PrincipalArn"), "%s %s", ts.name, sid)
+				}
 			default:
 				data = append(data, s)
 			}

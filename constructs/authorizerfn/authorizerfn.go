@@ -86,6 +86,12 @@ type Props struct {
 	// APIKeyMaxAgeDays is the threshold of the key age alarm (with APIKeys): it fires when the
 	// oldest partner key the authorizer still accepts is older. Default: DefaultAPIKeyMaxAgeDays.
 	APIKeyMaxAgeDays int
+	// SecretWriters may encrypt the API key secret through Secrets Manager (create it, write new
+	// hashes): the CloudFormation execution role. Default: nobody but the operators.
+	SecretWriters []string
+	// SecretOperators may read and write the API key secret through Secrets Manager (an operator
+	// adds a partner's hash to the list): role ARNs. Default: nobody.
+	SecretOperators []string
 	// ReservedConcurrency caps (and reserves) the function's concurrency, so one tenant's flood
 	// can't starve the other tenants' authorizers of the account's Lambda concurrency. Default:
 	// DefaultReservedConcurrency. The account must keep 100 unreserved: 200 tenants at 5 need an
@@ -394,8 +400,8 @@ func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role a
 	// The key policy admits nobody by default (kmskey), and an IAM grant alone can't open it: the
 	// key itself lets Secrets Manager use it for this secret, for the authorizer (read: granted to
 	// the role by name, so its IAM policy needs no KMS statement) and for the account's authorized
-	// principals (CloudFormation creating it, operators rotating hashes). Scoped to this secret by
-	// its ARN in the encryption context.
+	// principals named in SecretWriters (CloudFormation creating it) and SecretOperators (adding
+	// hashes). Scoped to this secret by its ARN in the encryption context.
 	secretARNs := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s-*", *stack.Partition(), *stack.Region(), *stack.Account(), name)
 	viaSecretsManager := map[string]interface{}{
 		"StringEquals": map[string]interface{}{"kms:ViaService": "secretsmanager." + *stack.Region() + ".amazonaws.com"},
@@ -408,13 +414,32 @@ func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role a
 		Resources:  jsii.Strings("*"),
 		Conditions: &viaSecretsManager,
 	}), jsii.Bool(false))
-	p.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AccountManagesAPIKeySecretThroughSecretsManager"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
-		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &viaSecretsManager,
-	}), jsii.Bool(false))
+	// The account's principals by ARN (aws:PrincipalArn), not the account as a whole: the writers
+	// encrypt, the operators also decrypt. Named in a condition, not as principals, so a role that
+	// does not exist yet doesn't make KMS reject the policy.
+	for _, g := range []struct {
+		sid     string
+		arns    []string
+		actions []string
+	}{
+		{"DeployerWritesAPIKeySecretThroughSecretsManager", p.SecretWriters, []string{"kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}},
+		{"OperatorsManageAPIKeySecretThroughSecretsManager", p.SecretOperators, []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}},
+	} {
+		if len(g.arns) == 0 {
+			continue
+		}
+		p.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String(g.sid),
+			Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+			Actions:    jsii.Strings(g.actions...),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]interface{}{
+				"StringEquals": map[string]interface{}{"kms:ViaService": "secretsmanager." + *stack.Region() + ".amazonaws.com"},
+				"StringLike":   map[string]interface{}{"kms:EncryptionContext:SecretARN": secretARNs},
+				"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": g.arns},
+			},
+		}), jsii.Bool(false))
+	}
 	return secret
 }
 

@@ -3,30 +3,13 @@ package cideploy
 import (
 	"slices"
 	"sort"
+	"strings"
 )
 
-// RuntimeServices are the services VoiceVault's roles call at run time: the EKS cluster and its
-// nodes (EC2, ELB, ECR, Auto Scaling, SSM agent), controllers (ELB, WAF, Shield, ACM, tagging),
-// Lambda functions (authorizer, kubectl and custom-resource providers: logs, X-Ray, Secrets
-// Manager, SQS dead-letter queues), tenant workloads (S3, KMS through Pod Identity), alarms
-// (CloudWatch, SNS) and the AWS Config recorder role. The boundary is the ceiling of every role
-// the app creates: a role's own policy still grants only what its construct asked for.
-var RuntimeServices = []string{
-	"acm", "autoscaling", "cloudwatch", "config", "ec2", "ec2messages", "ecr", "eks", "elasticloadbalancing",
-	"kms", "lambda", "logs", "s3", "secretsmanager", "shield", "sns", "sqs", "ssm", "ssmmessages",
-	"tag", "wafv2", "xray",
-}
-
-// RuntimeActions are single actions of services otherwise outside the ceiling.
-var RuntimeActions = []string{
-	"eks-auth:AssumeRoleForPodIdentity", // the Pod Identity agent on the nodes
-	"iam:CreateServiceLinkedRole",       // EKS, ELB and Auto Scaling create their service-linked roles on first use
-	"iam:GetRole",
-	"iam:ListAttachedRolePolicies",
-	"sts:AssumeRole", // the kubectl provider assumes the cluster's kubectl role
-	"sts:GetCallerIdentity",
-	"sts:TagSession",
-}
+// The runtime ceiling of the boundary is not listed here: it is derived (access.Ceiling) from the
+// must-allow flows the constructs declare (flows.go in each construct package) and from the AWS
+// managed policies the capped roles carry, and passed in as Props.Runtime. A construct that starts
+// calling a new API declares the flow; the boundary follows.
 
 // AuditActions are the calls that would blind the environment's detective controls. Only the
 // CloudFormation execution role may make them (switching a service off is a reviewed template
@@ -46,14 +29,19 @@ var AuditActions = []string{
 
 // BoundaryStatements is the permissions boundary of every role the environment's stacks create
 // and of the CloudFormation execution role itself (cdk bootstrap --custom-permissions-boundary).
-// A boundary grants nothing; it caps. Its Allow statements name whole services (the 6,144
-// characters of one managed policy can't hold every action), the Deny statements name actions.
-func BoundaryStatements(t Target, executionServices []string) []Statement {
+// A boundary grants nothing; it caps. runtime is the derived ceiling of the runtime roles
+// (access.Ceiling: service:* entries and single IAM/STS actions); the execution role's ceiling is
+// the services of its execution policy. Deny statements name actions.
+func BoundaryStatements(t Target, executionServices, runtime []string) []Statement {
 	exec := t.ExecutionRoleARN()
 	notExec := map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": {exec}}}
-	var runtime []string
-	for _, s := range RuntimeServices {
-		runtime = append(runtime, s+":*")
+	var services, actions []string
+	for _, a := range runtime {
+		if strings.HasSuffix(a, ":*") {
+			services = append(services, a)
+		} else {
+			actions = append(actions, a)
+		}
 	}
 	var deploy []string
 	for _, s := range executionServices {
@@ -61,8 +49,8 @@ func BoundaryStatements(t Target, executionServices []string) []Statement {
 	}
 	sort.Strings(deploy)
 	return []Statement{
-		{Sid: "CeilingRuntimeServices", Effect: "Allow", Actions: runtime, Resources: []string{"*"}},
-		{Sid: "CeilingRuntimeActions", Effect: "Allow", Actions: slices.Clone(RuntimeActions), Resources: []string{"*"}},
+		{Sid: "CeilingRuntimeServices", Effect: "Allow", Actions: services, Resources: []string{"*"}},
+		{Sid: "CeilingRuntimeActions", Effect: "Allow", Actions: actions, Resources: []string{"*"}},
 		{Sid: "CeilingCloudFormationExecution", Effect: "Allow", Actions: deploy, Resources: []string{"*"},
 			Conditions: map[string]map[string][]string{"ArnEquals": {"aws:PrincipalArn": {exec}}}},
 		{Sid: "DenyIAMUsersAndLongLivedCredentials", Effect: "Deny",

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/internal/access"
 )
 
 // GitHubIssuer is the OIDC issuer of GitHub Actions tokens.
@@ -43,6 +44,9 @@ type Props struct {
 	// ResourceTypes are the CloudFormation resource types of every stack deployed into the
 	// environment through the bootstrap roles. Required.
 	ResourceTypes []string
+	// Flows are the environment's runtime flows (stacks.Flows): the permissions boundary's runtime
+	// ceiling is derived from the must-allow ones (access.Ceiling). Required.
+	Flows []access.Flow
 }
 
 // CIDeploy is an environment's delivery identity and policies.
@@ -70,6 +74,7 @@ type ciDeploy struct {
 	exec      []awsiam.ManagedPolicy
 	boundary  awsiam.ManagedPolicy
 	execStmts []Statement
+	runtime   []string
 }
 
 func (c *ciDeploy) Provider() awsiam.IOidcProvider            { return c.provider }
@@ -93,7 +98,7 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 	if e.Deployment.GitHub != nil {
 		c.addGitHubRoles(t)
 	}
-	c.addPolicies(t, props.ResourceTypes)
+	c.addPolicies(t, props.ResourceTypes, props.Flows)
 	return c
 }
 
@@ -157,7 +162,7 @@ func (c *ciDeploy) addGitHubRoles(t Target) {
 }
 
 // addPolicies adds the CloudFormation execution policies and the permissions boundary.
-func (c *ciDeploy) addPolicies(t Target, resourceTypes []string) {
+func (c *ciDeploy) addPolicies(t Target, resourceTypes []string, flows []access.Flow) {
 	e := t.Environment
 	stmts, err := ExecutionStatements(t, resourceTypes)
 	if err != nil {
@@ -175,7 +180,15 @@ func (c *ciDeploy) addPolicies(t Target, resourceTypes []string) {
 		c.exec = append(c.exec, managedPolicy(c, fmt.Sprintf("ExecutionPolicy%d", n), config.ExecutionPolicyName(e.Name, n),
 			fmt.Sprintf("VoiceVault %s: CloudFormation execution policy %d of %d (cdk bootstrap --cloudformation-execution-policies)", e.Name, n, len(parts)), part))
 	}
-	boundary := BoundaryStatements(t, Services(stmts))
+	managed, err := access.BoundaryManagedPolicies()
+	if err == nil {
+		c.runtime, err = access.Ceiling(flows, managed, Services(stmts))
+	}
+	if err != nil {
+		awscdk.Annotations_Of(c).AddError(jsii.String("permissions boundary: " + err.Error()))
+		return
+	}
+	boundary := BoundaryStatements(t, Services(stmts), c.runtime)
 	if s := Size(boundary); s > MaxManagedPolicySize {
 		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("permissions boundary is %d characters; IAM allows %d", s, MaxManagedPolicySize)))
 		return

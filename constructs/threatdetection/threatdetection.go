@@ -9,7 +9,10 @@
 package threatdetection
 
 import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsguardduty"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -38,6 +41,11 @@ var Features = []Feature{
 // Props configures the detector.
 type Props struct {
 	FindingPublishingFrequency string // Default: DefaultFindingPublishingFrequency.
+	// VolumeKey encrypts the EBS volumes that Malware Protection for EC2 scans (the node
+	// volumes). Default: none (volumes under AWS managed keys only). Its key policy then lets
+	// GuardDuty's malware-protection service-linked role snapshot and re-encrypt them (see
+	// AllowMalwareScan).
+	VolumeKey awskms.Key
 }
 
 // ThreatDetection is the GuardDuty detector.
@@ -77,7 +85,34 @@ func New(scope constructs.Construct, id string, props Props) ThreatDetection {
 		FindingPublishingFrequency: jsii.String(freq),
 		Features:                   &features,
 	})
+	if props.VolumeKey != nil {
+		AllowMalwareScan(props.VolumeKey)
+	}
 	return c
+}
+
+// MalwareProtectionRoleName is the service-linked role of GuardDuty Malware Protection for EC2.
+const MalwareProtectionRoleName = "aws-service-role/malware-protection.guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDutyMalwareProtection"
+
+// AllowMalwareScan lets GuardDuty Malware Protection for EC2 scan volumes encrypted with key: its
+// service-linked role creates grants for the snapshots it takes, re-encrypts them and describes
+// the key (what its AWS managed policy, AmazonGuardDutyMalwareProtectionServiceRolePolicy, asks
+// of a customer managed key). The role appears only when GuardDuty first uses it, and KMS rejects
+// a key policy naming a principal that does not exist: the statement names the account and
+// matches the role by aws:PrincipalArn.
+// https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonGuardDutyMalwareProtectionServiceRolePolicy.html
+func AllowMalwareScan(key awskms.Key) {
+	stack := awscdk.Stack_Of(key)
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GuardDutyMalwareScanOfVolumes"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]interface{}{
+			"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": "arn:" + *stack.Partition() + ":iam::" + *stack.Account() + ":role/" + MalwareProtectionRoleName},
+			"StringEquals": map[string]interface{}{"kms:CallerAccount": *stack.Account()},
+		},
+	}), jsii.Bool(false))
 }
 
 func (c *threatDetection) Detector() awsguardduty.CfnDetector { return c.detector }

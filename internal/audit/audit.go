@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/voicevault/voicevault/internal/access"
 	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/policycheck"
 )
@@ -49,6 +50,9 @@ type Options struct {
 	Isolation IsolationChecker
 	// ErasureDoc points to the documented erasure procedure. Default: README.md, "Data lifecycle and erasure".
 	ErasureDoc string
+	// Access is the evaluation of the runtime flows (internal/access) for the "Runtime access"
+	// section. Default: none (the section says the flows were not evaluated).
+	Access *access.Report
 }
 
 // Report is the whole evidence pack.
@@ -72,6 +76,7 @@ type Report struct {
 	Services    []ServiceRow       `json:"monitoringServices"`
 	Buckets     []Bucket           `json:"buckets"`
 	Isolation   Isolation          `json:"isolation"`
+	Access      RuntimeAccess      `json:"runtimeAccess"`
 	NagSummary  []NagCount         `json:"nagSummary"`
 	NagFindings []NagFinding       `json:"nagFindings"` // unsuppressed and unknown rows
 	Suppress    []SuppressionRow   `json:"suppressions"`
@@ -152,6 +157,7 @@ func Build(a *assembly.Assembly, dir string, opts Options) (*Report, error) {
 	b.logging()
 	b.lifecycle()
 	b.isolation()
+	b.runtimeAccess()
 	if err := b.nag(); err != nil {
 		return nil, err
 	}

@@ -213,6 +213,22 @@ func (r *Report) sections() []section {
 			Tables: []table{{Head: head, Rows: rows}, {Title: "Pairs and evidence", CSV: "isolation.csv", Head: []string{"From", "To", "Reachable", "Evidence"}, Rows: pairs}}})
 	}
 
+	// Runtime access
+	{
+		ra := r.Access
+		intro := "Not evaluated: the pack was built without the configuration the flows come from (cmd/audit -config FILE)."
+		var rows [][]cell
+		if ra.Evaluated {
+			intro = fmt.Sprintf("Every request the platform makes at run time (must-allow) and every request that must never succeed (must-deny), as the constructs declare them (flows.go in each construct package), evaluated by @cloud-copilot/iam-simulate with every policy layer IAM applies: the role's inline, customer managed and AWS managed policies (pinned copies), its permissions boundary, and the resource, key or trust policy. %d must-allow and %d must-deny flows, %d not as they must (fail), evaluated in %s. Deciding statements are layer, effect, policy[Sid].",
+				ra.MustAllow, ra.MustDeny, ra.Failures, ra.Elapsed)
+			for _, a := range ra.Rows {
+				rows = append(rows, []cell{txt(a.Environment), txt(a.Owner), txt(a.Flow), txt(a.Expect), mono(a.Principal), mono(a.Action), mono(a.Resource), txt(a.Verdict), st(a.Status), list(a.Deciding)})
+			}
+		}
+		out = append(out, section{ID: "access", Title: "Runtime access", Intro: intro,
+			Tables: []table{{CSV: "runtime-access.csv", Head: []string{"Environment", "Construct", "Flow", "Must", "Principal", "Action", "Resource", "Verdict", "Status", "Deciding statements"}, Rows: rows}}})
+	}
+
 	// Compliance results
 	{
 		packs := map[string]*NagCount{}

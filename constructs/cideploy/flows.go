@@ -1,0 +1,58 @@
+package cideploy
+
+import (
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/internal/access"
+)
+
+// ExecutionRole is the CloudFormation execution role `cdk bootstrap` creates for the environment:
+// its policies are the delivery stack's execution policies, its boundary the environment's.
+func ExecutionRole(e *config.Environment) access.ExternalRole {
+	r := access.ExternalRole{ARN: Target{e}.ExecutionRoleARN(), Label: config.BootstrapRoleName(e, config.BootstrapExecutionRole),
+		Boundary: config.BoundaryPolicyName(e.Name)}
+	for n := 1; n <= config.ExecutionPolicyCount; n++ {
+		r.Policies = append(r.Policies, config.ExecutionPolicyName(e.Name, n))
+	}
+	return r
+}
+
+// Flows are the requests the delivery roles must never succeed in: the GitHub deploy and diff
+// roles and the CloudFormation execution role deploy and read templates, never tenant data
+// (audio objects, decryption with a tenant key, a tenant's API key secret) — and the one
+// data-plane-adjacent call the execution role does make: encrypting a tenant's new API key
+// secret through Secrets Manager when it creates it. tenants are the environment's tenants.
+func Flows(s access.Scope, tenants []config.Tenant) []access.Flow {
+	e := s.Env
+	exec := Target{e}.ExecutionRoleARN()
+	roles := []struct{ name, arn string }{
+		{"the GitHub deploy role", s.Res("DeployRole")},
+		{"the GitHub diff role", s.Res("DiffRole")},
+		{"the CloudFormation execution role", exec},
+	}
+	var out []access.Flow
+	for _, t := range tenants {
+		stack := config.TenantStackName(e.Name, t.Name)
+		bucket := config.AudioBucketName(e, t.Name)
+		key := access.In(stack, "TenantKey")
+		secret := s.ARN("secretsmanager", "secret:voicevault/"+e.Name+"/tenant/"+t.Name+"/api-keys-"+access.SecretSuffix)
+		for _, r := range roles {
+			out = append(out,
+				access.Flow{Owner: "cideploy", Name: r.name + " reads tenant " + t.Name + "'s audio", Principal: r.arn, Action: "s3:GetObject",
+					Resource: access.BucketARN(bucket, "voices/v1.wav"), Expect: access.Deny, Why: "deploy roles never touch tenant data"},
+				access.Flow{Owner: "cideploy", Name: r.name + " decrypts with tenant " + t.Name + "'s key through S3", Principal: r.arn, Action: "kms:Decrypt", Resource: key,
+					Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}, Expect: access.Deny,
+					Why: "deploy roles never touch tenant data"},
+			)
+			if t.Authorizer.APIKeys {
+				out = append(out, access.Flow{Owner: "cideploy", Name: r.name + " decrypts tenant " + t.Name + "'s API key secret", Principal: r.arn, Action: "kms:Decrypt", Resource: key,
+					Context: map[string]string{"kms:ViaService": s.Via("secretsmanager"), "kms:EncryptionContext:SecretARN": secret}, Expect: access.Deny,
+					Why: "only the tenant's authorizer reads its API key secret"})
+			}
+		}
+		if t.Authorizer.APIKeys {
+			out = append(out, access.Flow{Owner: "cideploy", Name: "CloudFormation encrypts tenant " + t.Name + "'s new API key secret", Principal: exec, Action: "kms:GenerateDataKey", Resource: key,
+				Context: map[string]string{"kms:ViaService": s.Via("secretsmanager"), "kms:EncryptionContext:SecretARN": secret}, Expect: access.Allow})
+		}
+	}
+	return out
+}

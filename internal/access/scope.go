@@ -1,0 +1,67 @@
+package access
+
+import "github.com/voicevault/voicevault/config"
+
+// Scope is where a construct's flows are declared: its environment, its tenant (tenant-stack
+// constructs), the stack it is in and its construct ID there.
+type Scope struct {
+	Env    *config.Environment
+	Tenant *config.Tenant  // nil in the platform and delivery stacks
+	Others []config.Tenant // the environment's other tenants: targets of must-deny flows
+	Stack  string          // e.g. prod-tenant-acme
+	ID     string          // the construct's ID in the stack, e.g. "Identity"
+}
+
+// Res names the construct's resource whose logical ID is the construct ID followed by child
+// (and the CDK hash): its ARN as ${STACK/ID}.
+func (s Scope) Res(child string) string { return "${" + s.Stack + "/" + s.ID + child + "}" }
+
+// RefOf is Res as ${STACK/ID.Ref}.
+func (s Scope) RefOf(child string) string { return "${" + s.Stack + "/" + s.ID + child + ".Ref}" }
+
+// In names a resource of another construct of the same or another stack: ${STACK/ID}.
+func In(stack, logicalID string) string { return "${" + stack + "/" + logicalID + "}" }
+
+// RefIn is In as ${STACK/ID.Ref}.
+func RefIn(stack, logicalID string) string { return "${" + stack + "/" + logicalID + ".Ref}" }
+
+// Region-scoped ARN and service-name helpers of the scope's environment.
+
+// ARN builds arn:aws:SERVICE:REGION:ACCOUNT:rest.
+func (s Scope) ARN(service, rest string) string {
+	return "arn:aws:" + service + ":" + s.Env.Region + ":" + s.Env.Account + ":" + rest
+}
+
+// LogGroupARN is the ARN of a log group (without the :* of IAM patterns).
+func (s Scope) LogGroupARN(name string) string { return s.ARN("logs", "log-group:"+name) }
+
+// LogStreamARN is the ARN of a stream of a log group.
+func (s Scope) LogStreamARN(group, stream string) string {
+	return s.ARN("logs", "log-group:"+group+":log-stream:"+stream)
+}
+
+// Via is the kms:ViaService value of a service in the scope's region.
+func (s Scope) Via(service string) string { return service + "." + s.Env.Region + ".amazonaws.com" }
+
+// Logs is the CloudWatch Logs service principal of the scope's region.
+func (s Scope) Logs() string { return "logs." + s.Env.Region + ".amazonaws.com" }
+
+// BucketARN is the ARN of a bucket (or, with key, of an object).
+func BucketARN(bucket string, key ...string) string {
+	out := "arn:aws:s3:::" + bucket
+	for _, k := range key {
+		out += "/" + k
+	}
+	return out
+}
+
+// LogsEncrypt are the flows of CloudWatch Logs encrypting a log group's events with key: the
+// service principal of the region, with the log group's ARN as encryption context.
+func (s Scope) LogsEncrypt(owner, what, key, group string) []Flow {
+	var out []Flow
+	for _, a := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
+		out = append(out, Flow{Owner: owner, Name: "CloudWatch Logs encrypts " + what + " (" + a + ")", Principal: s.Logs(), Action: a, Resource: key,
+			Context: map[string]string{"kms:EncryptionContext:aws:logs:arn": s.LogGroupARN(group)}, Expect: Allow})
+	}
+	return out
+}
