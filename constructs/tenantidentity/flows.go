@@ -14,24 +14,37 @@ func Flows(s access.Scope, key string) []access.Flow {
 	bucket := config.AudioBucketName(e, t.Name)
 	obj := access.BucketARN(bucket, "voices/v1.wav")
 	viaS3 := map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}
+	// Pods reach S3 through the VPC's gateway endpoint: their requests carry aws:SourceVpc, the
+	// platform's VPC (the SSM parameter tenant stacks read it from), which the audio bucket
+	// requires for data access.
+	vpc := access.SSMParam("/voicevault/" + e.Name + "/platform/vpc-id")
+	inVPC := func(extra map[string]string) map[string]string {
+		out := map[string]string{"aws:SourceVpc": vpc}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
 	out := []access.Flow{
 		{Owner: "tenantidentity", Name: "Pod Identity assumes the TTS role for " + config.Namespace(t.Name) + "/tts", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
 			Context: map[string]string{"aws:SourceAccount": e.Account, "aws:RequestTag/eks-cluster-name": config.ClusterName(e.Name),
 				"aws:RequestTag/kubernetes-namespace": config.Namespace(t.Name), "aws:RequestTag/kubernetes-service-account": "tts"}, Expect: access.Allow},
-		{Owner: "tenantidentity", Name: "TTS pods read a voice", Principal: role, Action: "s3:GetObject", Resource: obj, Expect: access.Allow},
+		{Owner: "tenantidentity", Name: "TTS pods read a voice", Principal: role, Action: "s3:GetObject", Resource: obj, Context: inVPC(nil), Expect: access.Allow},
 		{Owner: "tenantidentity", Name: "TTS pods write a voice, SSE-KMS with the tenant key", Principal: role, Action: "s3:PutObject", Resource: obj,
-			Context: map[string]string{"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key}, Expect: access.Allow},
-		{Owner: "tenantidentity", Name: "TTS pods delete a voice", Principal: role, Action: "s3:DeleteObject", Resource: obj, Expect: access.Allow},
+			Context: inVPC(map[string]string{"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key}), Expect: access.Allow},
+		{Owner: "tenantidentity", Name: "TTS pods delete a voice", Principal: role, Action: "s3:DeleteObject", Resource: obj, Context: inVPC(nil), Expect: access.Allow},
 		{Owner: "tenantidentity", Name: "TTS pods list their voices", Principal: role, Action: "s3:ListBucket", Resource: access.BucketARN(bucket),
-			Context: map[string]string{"s3:prefix": "voices/"}, Expect: access.Allow},
+			Context: inVPC(map[string]string{"s3:prefix": "voices/"}), Expect: access.Allow},
+		{Owner: "tenantidentity", Name: "the TTS role's credentials read a voice from outside the VPC", Principal: role, Action: "s3:GetObject", Resource: obj, Expect: access.Deny,
+			Why: "audio data only through the environment's VPC (bucket policy)"},
 		{Owner: "tenantidentity", Name: "TTS pods decrypt a voice through S3", Principal: role, Action: "kms:Decrypt", Resource: key, Context: viaS3, Expect: access.Allow},
 		{Owner: "tenantidentity", Name: "TTS pods encrypt a voice through S3", Principal: role, Action: "kms:GenerateDataKey", Resource: key, Context: viaS3, Expect: access.Allow},
-		{Owner: "tenantidentity", Name: "TTS pods read outside their prefix", Principal: role, Action: "s3:GetObject", Resource: access.BucketARN(bucket, "other/x"), Expect: access.Deny,
+		{Owner: "tenantidentity", Name: "TTS pods read outside their prefix", Principal: role, Action: "s3:GetObject", Resource: access.BucketARN(bucket, "other/x"), Context: inVPC(nil), Expect: access.Deny,
 			Why: "the role is scoped to the voices/ prefix"},
 		{Owner: "tenantidentity", Name: "TTS pods write without SSE-KMS", Principal: role, Action: "s3:PutObject", Resource: obj,
-			Context: map[string]string{"s3:x-amz-server-side-encryption": "AES256"}, Expect: access.Deny, Why: "the bucket policy requires the tenant key"},
+			Context: inVPC(map[string]string{"s3:x-amz-server-side-encryption": "AES256"}), Expect: access.Deny, Why: "the bucket policy requires the tenant key"},
 		{Owner: "tenantidentity", Name: "TTS pods read over plain HTTP", Principal: role, Action: "s3:GetObject", Resource: obj,
-			Context: map[string]string{"aws:SecureTransport": "false"}, Expect: access.Deny, Why: "the bucket policy denies insecure transport"},
+			Context: inVPC(map[string]string{"aws:SecureTransport": "false"}), Expect: access.Deny, Why: "the bucket policy denies insecure transport"},
 		{Owner: "tenantidentity", Name: "TTS pods decrypt with the tenant key directly", Principal: role, Action: "kms:Decrypt", Resource: key,
 			Context: map[string]string{"kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}, Expect: access.Deny, Why: "the key serves the role through S3 only"},
 		{Owner: "tenantidentity", Name: "TTS pods blind the trail", Principal: role, Action: "cloudtrail:StopLogging", Resource: s.ARN("cloudtrail", "trail/voicevault-"+e.Name), Expect: access.Deny,
@@ -42,7 +55,7 @@ func Flows(s access.Scope, key string) []access.Flow {
 		other := config.TenantStackName(e.Name, o.Name)
 		out = append(out,
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods read tenant " + o.Name + "'s voice", Principal: role, Action: "s3:GetObject", Resource: access.BucketARN(ob, "voices/v1.wav"),
-				Expect: access.Deny, Why: "tenant isolation: another tenant's bucket"},
+				Context: inVPC(nil), Expect: access.Deny, Why: "tenant isolation: another tenant's bucket"},
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods decrypt with tenant " + o.Name + "'s key", Principal: role, Action: "kms:Decrypt", Resource: access.In(other, "TenantKey"),
 				Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(ob)}, Expect: access.Deny, Why: "tenant isolation: another tenant's key"},
 			access.Flow{Owner: "tenantidentity", Name: "Pod Identity gives tenant " + o.Name + "'s pods this tenant's role", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,

@@ -192,7 +192,14 @@ func (r resolver) ref(name string) (any, error) {
 		return nil, nil
 	}
 	if params, ok := r.stack.Template["Parameters"].(map[string]any); ok {
-		if _, ok := params[name]; ok {
+		if p, ok := params[name].(map[string]any); ok {
+			// A deploy-time SSM parameter (the platform → tenant contract) resolves to the same
+			// string in every stack that reads it: SSMParam of its name.
+			if typ, _ := p["Type"].(string); strings.HasPrefix(typ, "AWS::SSM::Parameter::Value<") {
+				if n, ok := p["Default"].(string); ok {
+					return SSMParam(n), nil
+				}
+			}
 			return "param-" + strings.ToLower(name), nil
 		}
 	}
@@ -265,3 +272,7 @@ func (r resolver) getAtt(id, attr string) (any, error) {
 
 // SecretSuffix stands for the six random characters Secrets Manager appends to a secret's ARN.
 const SecretSuffix = "AbCdEf"
+
+// SSMParam is the value a deploy-time SSM parameter named name resolves to in the model: flows
+// name the same value in their request context (e.g. aws:SourceVpc = the platform's vpc-id).
+func SSMParam(name string) string { return "ssm-param:" + name }
