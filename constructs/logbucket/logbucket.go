@@ -71,6 +71,11 @@ func New(scope constructs.Construct, id string, props Props) awss3.Bucket {
 		if props.ObjectLockCompliance {
 			bp.ObjectLockDefaultRetention = awss3.ObjectLockRetention_Compliance(lock)
 		}
+		// Retain, even on a failed first create: a bucket holding locked objects can't be emptied,
+		// so CloudFormation could not delete it and the rollback would fail instead. Retained (its
+		// name is generated, so a retry creates a new one), the rollback completes and the few
+		// locked files stay where the lock says they must.
+		bp.RemovalPolicy = awscdk.RemovalPolicy_RETAIN
 	}
 	b := awss3.NewBucket(scope, jsii.String(id), bp)
 	enableAccessLogs(b, props.AccessLogs, prefix)

@@ -276,7 +276,14 @@ func Rollback(a *assembly.Assembly, in Inputs) []Finding {
 	for _, s := range a.Stacks {
 		for _, r := range s.Resources() {
 			add := func(msg string) { out = append(out, Finding{RuleRollbackClean, s.Name, r.ID, msg}) }
-			if r.DeletionPolicy == "Retain" {
+			locked := r.Type == "AWS::S3::Bucket" && assembly.Get(r.Properties, "ObjectLockEnabled") == "Enabled"
+			switch {
+			case locked && r.Properties["BucketName"] != nil:
+				add("an Object Lock bucket with a fixed name: a failed first create leaves it (it can't be emptied) and the retry fails on the name; let CloudFormation generate it")
+			case locked && r.DeletionPolicy != "Retain":
+				add("an Object Lock bucket can't be emptied, so CloudFormation can't delete it when a first create rolls back: give it DeletionPolicy Retain (and a generated name)")
+			}
+			if r.DeletionPolicy == "Retain" && !locked {
 				if _, ok := in.Retained[s.Name+"/"+r.ID]; !ok {
 					add(r.Type + " has DeletionPolicy Retain: a failed first create leaves it behind; use RetainExceptOnCreate (RemovalPolicy RETAIN_ON_UPDATE_OR_DELETE)")
 				}
