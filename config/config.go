@@ -36,6 +36,7 @@ type Environment struct {
 	Tags                 Tags       `yaml:"tags"`                 // Default: none beyond the mandatory tags.
 	Deployment           Deployment `yaml:"deployment"`           // Default: standard deployment settings.
 	Ingress              Ingress    `yaml:"ingress"`              // Default: plain HTTP inside the VPC (see Ingress).
+	Monitoring           Monitoring `yaml:"monitoring"`           // Default: see Monitoring (allowed regions, misuse alarm thresholds).
 	dedicatedTo          string     // Set by Validate: the tenant name when this environment is dedicated.
 }
 
