@@ -49,6 +49,9 @@ const (
 	// MaxAllowedRegions bounds allowedRegions: the CloudWatch Logs filter pattern that names
 	// them holds at most 1,024 characters.
 	MaxAllowedRegions = 20
+	// MaxModelPublishers bounds modelPublisherRoleArns: the registry filter pattern names each,
+	// within CloudWatch Logs' 1,024 characters.
+	MaxModelPublishers = 4
 	// MaxDenialReasons bounds the alarms per tenant (each is a CloudWatch alarm, billed monthly).
 	MaxDenialReasons = 12
 )
@@ -131,6 +134,9 @@ func (m *Monitoring) validate(ck *checker, p, region, account string) {
 			ck.add(fp, "%q is listed twice", r)
 		}
 		seenReason[r] = true
+	}
+	if n := len(m.ModelPublisherRoleARNs); n > MaxModelPublishers {
+		ck.add(p+".modelPublisherRoleArns", "%d roles; at most %d (the alarm's filter pattern names each)", n, MaxModelPublishers)
 	}
 	for i, arn := range m.ModelPublisherRoleARNs {
 		fp := fmt.Sprintf("%s.modelPublisherRoleArns[%d]", p, i)

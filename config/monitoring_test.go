@@ -45,6 +45,7 @@ func TestInvalidMonitoringNamesFieldValueAndAllowed(t *testing.T) {
 		{"unknown reason", "denialReasons: [bad_signature, hacker]", `environments[0].monitoring.denialReasons[1]: "hacker" is not a denial reason of the authorizer (one of: malformed_header,`},
 		{"reason twice", "denialReasons: [expired, expired]", `environments[0].monitoring.denialReasons[1]: "expired" is listed twice`},
 		{"publisher not a role", "modelPublisherRoleArns: [arn:aws:iam::111111111111:user/x]", `environments[0].monitoring.modelPublisherRoleArns[0]: "arn:aws:iam::111111111111:user/x" is not an IAM role ARN`},
+		{"too many publishers", "modelPublisherRoleArns: [arn:aws:iam::111111111111:role/a, arn:aws:iam::111111111111:role/b, arn:aws:iam::111111111111:role/c, arn:aws:iam::111111111111:role/d, arn:aws:iam::111111111111:role/e]", "environments[0].monitoring.modelPublisherRoleArns: 5 roles; at most 4"},
 		{"publisher elsewhere", "modelPublisherRoleArns: [arn:aws:iam::999999999999:role/x]", "environments[0].monitoring.modelPublisherRoleArns[0]: role is in account 999999999999, not the environment's account 111111111111"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -302,7 +302,7 @@ func TestStacksDeployThroughTheQualifiedBootstrapRoles(t *testing.T) {
 		}
 		a := m.Artifacts[name]
 		q := e.Deployment.Qualifier
-		assert.Contains(t, a.Properties.AssumeRoleARN, ":role/cdk-"+q+"-deploy-role-"+e.Account+"-"+e.Region, name)
+		assert.Contains(t, a.Properties.AssumeRoleARN, ":role/cdk-"+q+"-deploy-role-"+e.Account+"-"+stackRegion(r.Config, name), name)
 		assert.Contains(t, a.Properties.CloudFormationExecutionRoleARN, ":role/cdk-"+q+"-cfn-exec-role-"+e.Account+"-"+e.Region, name)
 		assert.Contains(t, string(r.TemplateBytes(t, name)), "/cdk-bootstrap/"+q+"/version", name)
 	}

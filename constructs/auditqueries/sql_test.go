@@ -20,7 +20,7 @@ type sqlToken struct {
 }
 
 // tokenize splits a Trino/Athena SELECT into tokens: identifiers (with their dotted paths joined),
-// quoted identifiers, string literals ('…', '' escapes), numbers and punctuation. It fails on what
+// quoted identifiers, string literals ('…', ” escapes), numbers and punctuation. It fails on what
 // it doesn't know rather than guess.
 func tokenize(sql string) ([]sqlToken, error) {
 	var out []sqlToken

@@ -49,8 +49,8 @@ var AuditActions = []string{
 // A boundary grants nothing; it caps. Its Allow statements name whole services (the 6,144
 // characters of one managed policy can't hold every action), the Deny statements name actions.
 func BoundaryStatements(t Target, executionServices []string) []Statement {
-	exec := t.ExecutionRoleARN()
-	notExec := map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": {exec}}}
+	exec := t.ExecutionRoleARNs() // one per bootstrap region
+	notExec := map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": exec}}
 	var runtime []string
 	for _, s := range RuntimeServices {
 		runtime = append(runtime, s+":*")
@@ -64,7 +64,7 @@ func BoundaryStatements(t Target, executionServices []string) []Statement {
 		{Sid: "CeilingRuntimeServices", Effect: "Allow", Actions: runtime, Resources: []string{"*"}},
 		{Sid: "CeilingRuntimeActions", Effect: "Allow", Actions: slices.Clone(RuntimeActions), Resources: []string{"*"}},
 		{Sid: "CeilingCloudFormationExecution", Effect: "Allow", Actions: deploy, Resources: []string{"*"},
-			Conditions: map[string]map[string][]string{"ArnEquals": {"aws:PrincipalArn": {exec}}}},
+			Conditions: map[string]map[string][]string{"ArnEquals": {"aws:PrincipalArn": exec}}},
 		{Sid: "DenyIAMUsersAndLongLivedCredentials", Effect: "Deny",
 			Actions: []string{"iam:AddUserToGroup", "iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateGroup", "iam:CreateLoginProfile",
 				"iam:CreateServiceSpecificCredential", "iam:CreateUser", "iam:PutUserPolicy", "iam:UpdateAccessKey", "iam:UpdateLoginProfile",

@@ -110,7 +110,7 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 	})
 	var bootstrapRoles []string
 	for _, kind := range []string{config.BootstrapDeployRole, config.BootstrapFilePublishingRole, config.BootstrapImagePublishingRole, config.BootstrapLookupRole} {
-		bootstrapRoles = append(bootstrapRoles, t.BootstrapRoleARN(kind))
+		bootstrapRoles = append(bootstrapRoles, t.BootstrapRoleARNs(kind)...) // the costs stack's us-east-1 bootstrap too
 	}
 	c.deploy = awsiam.NewRole(c, jsii.String("DeployRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(config.DeployRoleName(e.Name)),
@@ -138,7 +138,7 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Sid:       jsii.String("AssumeTheLookupRole"),
 					Actions:   jsii.Strings("sts:AssumeRole"),
-					Resources: jsii.Strings(t.BootstrapRoleARN(config.BootstrapLookupRole)),
+					Resources: jsii.Strings(t.BootstrapRoleARNs(config.BootstrapLookupRole)...),
 				}),
 				readDeliveryStack,
 			}}),

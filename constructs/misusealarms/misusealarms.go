@@ -24,11 +24,11 @@ const Namespace = "VoiceVault/Misuse"
 // MaxPatternLength is the longest filter pattern CloudWatch Logs accepts.
 const MaxPatternLength = 1024
 
-// RegistryEvents are the ECR calls that change the model registry (its images or its policies).
-var RegistryEvents = []string{
-	"PutImage", "BatchDeleteImage", "DeleteRepository", "SetRepositoryPolicy", "DeleteRepositoryPolicy",
-	"PutLifecyclePolicy", "DeleteLifecyclePolicy", "PutImageTagMutability", "PutImageScanningConfiguration",
-}
+// RegistryEvents are the ECR calls that change the model registry (its images or its policies), as
+// filter values: Put* (PutImage, PutLifecyclePolicy, PutImageTagMutability,
+// PutImageScanningConfiguration, …) and Delete* (DeleteRepository, DeleteRepositoryPolicy,
+// DeleteLifecyclePolicy, …) as wildcards, which keeps the pattern within 1,024 characters.
+var RegistryEvents = []string{"Put*", "Delete*", "BatchDeleteImage", "SetRepositoryPolicy"}
 
 // Props configures the alarms.
 type Props struct {
@@ -104,14 +104,16 @@ func RegistryChangePattern(repository string, trustedRoleARNs []string) string {
 	return "{ " + strings.Join(parts, " && ") + " }"
 }
 
-// AssumedRolePattern is the userIdentity.arn pattern of any session of role roleARN.
+// AssumedRolePattern is the userIdentity.arn pattern of any session of role roleARN
+// (arn:<partition>:sts::<account>:assumed-role/<name>/<session>).
 func AssumedRolePattern(roleARN string) string {
 	parts := strings.SplitN(roleARN, ":", 6)
 	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
 		panic(fmt.Errorf("misuse alarms: %q is not a role ARN", roleARN))
 	}
 	name := parts[5][strings.LastIndex(parts[5], "/")+1:]
-	return "arn:" + parts[1] + ":sts::" + parts[4] + ":assumed-role/" + name + "/*"
+	// "*:" stands for arn:<partition>:sts: (keeps the pattern short); the account stays.
+	return "*:" + parts[4] + ":assumed-role/" + name + "/*"
 }
 
 // New creates the filters and alarms.

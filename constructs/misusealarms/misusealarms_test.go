@@ -1,6 +1,8 @@
 package misusealarms_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
 	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/internal/filterpattern"
@@ -59,7 +62,8 @@ func TestRegistryChangePatternSparesOnlyTrustedRoles(t *testing.T) {
 	assert.True(t, match(t, p, `{"eventSource":"ecr.amazonaws.com","eventName":"SetRepositoryPolicy","requestParameters":{"repositoryName":"`+repo+`"},"userIdentity":{"arn":"arn:aws:sts::123456789012:assumed-role/x/y"}}`))
 	assert.False(t, match(t, p, `{"eventSource":"ecr.amazonaws.com","eventName":"PutImage","requestParameters":{"repositoryName":"other"},"userIdentity":{"arn":"arn:aws:sts::123456789012:assumed-role/x/y"}}`))
 	assert.False(t, match(t, p, `{"eventSource":"ecr.amazonaws.com","eventName":"BatchGetImage","requestParameters":{"repositoryName":"`+repo+`"},"userIdentity":{"arn":"arn:aws:sts::123456789012:assumed-role/x/y"}}`))
-	assert.Equal(t, "arn:aws:sts::1:assumed-role/name/*", misusealarms.AssumedRolePattern("arn:aws:iam::1:role/path/name"))
+	assert.Equal(t, "*:1:assumed-role/name/*", misusealarms.AssumedRolePattern("arn:aws:iam::1:role/path/name"))
+	assert.True(t, match(t, p, `{"eventSource":"ecr.amazonaws.com","eventName":"DeleteRepository","requestParameters":{"repositoryName":"`+repo+`"},"userIdentity":{"arn":"arn:aws:sts::999999999999:assumed-role/cdk-vvault-cfn-exec-role-123456789012-eu-west-1/x"}}`), "the same role name in another account is not trusted")
 }
 
 func TestMisuseAlarmsNotifyTheTopicAtTheirThresholds(t *testing.T) {
@@ -87,4 +91,22 @@ func TestMisuseAlarmsNotifyTheTopicAtTheirThresholds(t *testing.T) {
 			"AlarmActions": []any{obj{"Ref": cdktest.LogicalID(t, stack.Node().FindChild(jsii.String("Alarms")))}},
 		})
 	}
+}
+
+// TestRegistryPatternOfTheLargestConfigurationFitsCloudWatch: the two bootstrap roles of the
+// longest qualifier, account and region plus config.MaxModelPublishers roles with IAM's longest
+// names (64 characters) stay within CloudWatch Logs' 1,024-character filter pattern.
+func TestRegistryPatternOfTheLargestConfigurationFitsCloudWatch(t *testing.T) {
+	long := strings.Repeat("r", 64)
+	roles := []string{
+		"arn:aws-us-gov:iam::123456789012:role/cdk-abcdefghij-cfn-exec-role-123456789012-ap-southeast-7",
+		"arn:aws-us-gov:iam::123456789012:role/cdk-abcdefghij-image-publishing-role-123456789012-ap-southeast-7",
+	}
+	for i := 0; i < config.MaxModelPublishers; i++ {
+		roles = append(roles, "arn:aws-us-gov:iam::123456789012:role/"+long)
+	}
+	p := misusealarms.RegistryChangePattern("voicevault/abcdefghij/tts", roles)
+	assert.LessOrEqual(t, len(p), misusealarms.MaxPatternLength, p)
+	r := misusealarms.ForeignRegionPattern(slices.Repeat([]string{"ap-southeast-7"}, config.MaxAllowedRegions))
+	assert.LessOrEqual(t, len(r), misusealarms.MaxPatternLength)
 }
