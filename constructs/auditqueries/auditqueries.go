@@ -195,7 +195,7 @@ func New(scope constructs.Construct, id string, props Props) AuditQueries {
 			},
 		},
 	})
-	c.table.AddDependency(c.db)
+	c.table.AddResourceDependency(c.db, jsii.String("the table is created in the database"))
 
 	c.key = kmskey.New(c, "ResultsKey", kmskey.Props{
 		Alias:       strings.ReplaceAll(props.Name, "voicevault-", "voicevault/") + "/audit-results",
@@ -242,7 +242,7 @@ func New(scope constructs.Construct, id string, props Props) AuditQueries {
 
 	c.queries = EnvironmentQueries(c.scope)
 	for _, q := range c.queries {
-		namedQuery(c, q.Name, c.scope, c.wg.Name(), q).AddDependency(c.wg)
+		namedQuery(c, q.Name, c.scope, c.wg.Name(), q).AddResourceDependency(c.wg, jsii.String("the query is saved in the workgroup"))
 	}
 
 	workgroupARN := fmt.Sprintf("arn:%s:athena:%s:%s:workgroup/%s", partition, region, account, WorkGroupName(props.Name))
