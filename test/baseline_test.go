@@ -209,7 +209,7 @@ func TestEveryPlatformBucketButTheAccessLogBucketUsesKMSAndLogsToIt(t *testing.T
 			}
 		}
 		require.NotEmpty(t, target, "%s: the access-log bucket", name)
-		assert.Len(t, buckets, 3, "%s: access logs, trail, config", name)
+		assert.Len(t, buckets, 4, "%s: access logs, trail, config, audit query results", name)
 		for id, b := range buckets {
 			p := b["Properties"].(obj)
 			assert.Equal(t, "Retain", b["DeletionPolicy"], "%s %s", name, id)
@@ -248,7 +248,7 @@ func TestAlarmsAndFindingRulesNotifyTheAlarmTopic(t *testing.T) {
 			topic = id
 		}
 		alarms := r.Resources(t, name, "AWS::CloudWatch::Alarm")
-		assert.Len(t, alarms, len(cisalarms.Filters), name)
+		assert.Len(t, alarms, len(cisalarms.Filters)+3, "%s: the CIS alarms and the three misuse alarms", name)
 		for id, a := range alarms {
 			assert.Equal(t, arr{obj{"Ref": topic}}, a["Properties"].(obj)["AlarmActions"], "%s %s", name, id)
 		}
