@@ -40,6 +40,7 @@ type Environment struct {
 	Tags             Tags       `yaml:"tags"`             // Default: none beyond the mandatory tags.
 	Deployment       Deployment `yaml:"deployment"`       // Default: standard deployment settings.
 	Ingress          Ingress    `yaml:"ingress"`          // Required: HTTPS needs a certificate, or an explicit plainHttp (see Ingress).
+	Monitoring       Monitoring `yaml:"monitoring"`       // Default: see Monitoring (allowed regions, misuse alarm thresholds).
 	dedicatedTo      string     // Set by Validate: the tenant name when this environment is dedicated.
 }
 
@@ -359,7 +360,22 @@ const (
 
 // BootstrapRoleName is the name of a role `cdk bootstrap --qualifier` created in e's account and region.
 func BootstrapRoleName(e *Environment, kind string) string {
-	return "cdk-" + e.Deployment.Qualifier + "-" + kind + "-" + e.Account + "-" + e.Region
+	return BootstrapRoleNameIn(e, kind, e.Region)
+}
+
+// BootstrapRoleNameIn is BootstrapRoleName in another of e's bootstrap regions (BootstrapRegions).
+func BootstrapRoleNameIn(e *Environment, kind, region string) string {
+	return "cdk-" + e.Deployment.Qualifier + "-" + kind + "-" + e.Account + "-" + region
+}
+
+// BootstrapRegions are the regions e's stacks are deployed to through the bootstrap of its
+// qualifier: its own, and CostRegion when it has an <env>-costs stack there. Each needs the
+// same `cdk bootstrap` (BootstrapArgs names them all).
+func (e *Environment) BootstrapRegions() []string {
+	if e.HasCostsStack() {
+		return []string{e.Region, CostRegion}
+	}
+	return []string{e.Region}
 }
 
 // ToolkitStackName is the stack `cdk bootstrap` creates for e's qualifier: one per qualifier, so
@@ -376,18 +392,22 @@ func ExecutionPolicyARNs(e *Environment) []string {
 }
 
 // BootstrapArgs are the arguments of the `cdk bootstrap` an administrator runs once for e, after
-// deploying its delivery stack (whose policies the bootstrap names). The staging bucket gets a
-// customer-managed key.
+// deploying its delivery stack (whose policies the bootstrap names): one command for every region
+// of BootstrapRegions (us-east-1 too when e has a costs stack), with the same qualifier, policies
+// and boundary. The staging bucket gets a customer-managed key.
 func BootstrapArgs(e *Environment) []string {
-	return []string{
-		"bootstrap", "aws://" + e.Account + "/" + e.Region,
+	args := []string{"bootstrap"}
+	for _, r := range e.BootstrapRegions() {
+		args = append(args, "aws://"+e.Account+"/"+r)
+	}
+	return append(args,
 		"--qualifier", e.Deployment.Qualifier,
 		"--toolkit-stack-name", ToolkitStackName(e),
 		"--cloudformation-execution-policies", strings.Join(ExecutionPolicyARNs(e), ","),
 		"--custom-permissions-boundary", BoundaryPolicyName(e.Name),
 		"--bootstrap-customer-key",
 		"--termination-protection",
-	}
+	)
 }
 
 // Partition is the AWS partition of e's region.

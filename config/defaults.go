@@ -64,6 +64,7 @@ func (e *Environment) applyDefaults() {
 	if e.LogRetentionDays == 0 {
 		e.LogRetentionDays = DefaultLogRetentionDays
 	}
+	e.Monitoring.applyDefaults(e.Region)
 	if e.Deployment.Qualifier == "" {
 		e.Deployment.Qualifier = DefaultQualifier
 	}

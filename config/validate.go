@@ -244,6 +244,7 @@ func (e *Environment) validate(ck *checker, p string) {
 	}
 	validateTags(ck, p+".tags", e.Tags)
 	e.Deployment.validate(ck, p+".deployment")
+	e.Monitoring.validate(ck, p+".monitoring", e.Region, e.Account)
 }
 
 func (d *Deployment) validate(ck *checker, p string) {

@@ -32,7 +32,7 @@ vv_assembly() {
     # The environment's stacks (vv_load) must be in it: an assembly of another deployment file
     # would otherwise fail later, stack by stack, or deploy something else.
     local s
-    for s in ${VV_PLATFORM_STACK:-} ${VV_TENANT_STACKS:-} ${VV_DELIVERY_STACK:-}; do
+    for s in ${VV_PLATFORM_STACK:-} ${VV_COSTS_STACK:-} ${VV_TENANT_STACKS:-} ${VV_DELIVERY_STACK:-}; do
       if [ ! -f "$ASSEMBLY/$s.template.json" ]; then
         echo "$(basename "$0"): ASSEMBLY=$ASSEMBLY has no stack $s of $CONFIG: synthesized from another deployment file?" >&2
         exit 2

@@ -18,6 +18,7 @@ import (
 type Deployment struct {
 	Platforms  map[string]*Platform // by environment name
 	Tenants    []*Tenant            // in file order
+	Costs      map[string]*Costs    // by environment name; environments outside us-east-1 with cost anomaly alerts on
 	Deliveries map[string]*Delivery // by environment name; every environment has one
 }
 
@@ -50,13 +51,17 @@ func NewApp(cfg *config.Config, opts AppOptions) (awscdk.App, *Deployment) {
 	return app, d
 }
 
-// Build adds the stacks of cfg to app: platforms first, then the tenants that depend on them,
-// then each environment's delivery stack (its execution policy covers the others' resources).
+// Build adds the stacks of cfg to app: platforms first (with their <env>-costs stack in us-east-1
+// where the environment is elsewhere), then the tenants that depend on them, then each
+// environment's delivery stack (its execution policy covers the others' resources).
 func Build(app awscdk.App, cfg *config.Config) *Deployment {
-	d := &Deployment{Platforms: map[string]*Platform{}, Deliveries: map[string]*Delivery{}}
+	d := &Deployment{Platforms: map[string]*Platform{}, Costs: map[string]*Costs{}, Deliveries: map[string]*Delivery{}}
 	for i := range cfg.Environments {
 		env := &cfg.Environments[i]
 		d.Platforms[env.Name] = NewPlatform(app, env, cfg.TenantsIn(env.Name))
+		if env.HasCostsStack() {
+			d.Costs[env.Name] = NewCosts(app, env)
+		}
 	}
 	for _, t := range cfg.Tenants {
 		p := d.Platforms[t.Environment]
@@ -67,6 +72,9 @@ func Build(app awscdk.App, cfg *config.Config) *Deployment {
 		// Every environment: its roles carry the boundary this stack creates, with or without
 		// a GitHub workflow to deploy them.
 		deployed := []awscdk.Stack{d.Platforms[env.Name].Stack}
+		if c, ok := d.Costs[env.Name]; ok {
+			deployed = append(deployed, c.Stack)
+		}
 		for _, t := range d.Tenants {
 			if t.Platform.Env.Name == env.Name {
 				deployed = append(deployed, t.Stack)

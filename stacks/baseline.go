@@ -1,15 +1,14 @@
 package stacks
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/accesslogs"
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
+	"github.com/voicevault/voicevault/constructs/auditqueries"
 	"github.com/voicevault/voicevault/constructs/cisalarms"
 	"github.com/voicevault/voicevault/constructs/costanomaly"
 	"github.com/voicevault/voicevault/constructs/findingrules"
+	"github.com/voicevault/voicevault/constructs/misusealarms"
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/threatdetection"
 	"github.com/voicevault/voicevault/constructs/trail"
@@ -24,7 +23,9 @@ type Baseline struct {
 	ThreatDetection threatdetection.ThreatDetection // Services.GuardDuty
 	Posture         posture.Posture                 // Security Hub, Config, Access Analyzer, Macie (each switched) + Config rules
 	FindingRules    findingrules.FindingRules       // always: findings reach the account even when an organization runs the services
-	CostAnomaly     costanomaly.CostAnomaly         // Services.CostAnomaly
+	CostAnomaly     costanomaly.CostAnomaly         // Services.CostAnomaly, in us-east-1 (elsewhere: the <env>-costs stack, costs.go)
+	MisuseAlarms    misusealarms.Alarms             // with the trail: they read its log group (monitoring.go)
+	AuditQueries    auditqueries.AuditQueries       // with the trail: the table is over its bucket (monitoring.go)
 }
 
 // addBaseline adds the security baseline to the platform stack: the access-log bucket, the
@@ -68,6 +69,8 @@ func addBaseline(p *Platform) {
 			Topic:           p.AlarmTopic,
 			AlarmNamePrefix: prefix + "-cis-",
 		})
+		p.Baseline = b
+		addAuditAndMisuse(p)
 	}
 	if config.Enabled(svc.GuardDuty) {
 		b.ThreatDetection = threatdetection.New(stack, "GuardDuty", threatdetection.Props{VolumeKey: p.Key})
@@ -86,15 +89,9 @@ func addBaseline(p *Platform) {
 		Topic:          p.AlarmTopic,
 		RuleNamePrefix: prefix + "-",
 	})
-	switch {
-	case !config.Enabled(svc.CostAnomaly):
-	case env.Region != costanomaly.Region:
-		// CloudFormation has Cost Explorer resources only in us-east-1: creating them here
-		// would fail the whole stack. Say so at synth rather than skip silently.
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("voicevault:costAnomalyRegion"), jsii.String(
-			"cost anomaly alerts are not created: environment region "+env.Region+" is not "+costanomaly.Region+
-				" (see docs/baseline.md); set services.costAnomaly: false to silence this"))
-	default:
+	if config.Enabled(svc.CostAnomaly) && !env.HasCostsStack() {
+		// In us-east-1 the alerts are part of the platform; elsewhere the <env>-costs stack holds
+		// them (costs.go): CloudFormation has Cost Explorer resources only in us-east-1.
 		b.AlarmTopic.AllowPublisher(alarmtopic.CostAlerts)
 		b.CostAnomaly = costanomaly.New(stack, "CostAnomaly", costanomaly.Props{
 			Name:     prefix,

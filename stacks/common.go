@@ -23,6 +23,8 @@ type stackSpec struct {
 	env         *config.Environment
 	tags        map[string]string // mandatory tags; extra tags are merged below them
 	extra       []config.Tags
+	// region is where the stack goes. Default: the environment's region.
+	region string
 	// adminDeployed marks a stack an administrator deploys before `cdk bootstrap` (the delivery
 	// stack): no bootstrap roles, no permissions boundary on its roles.
 	adminDeployed bool
@@ -37,14 +39,20 @@ func newStack(scope constructs.Construct, s stackSpec) awscdk.Stack {
 	if s.adminDeployed {
 		synth = awscdk.NewLegacyStackSynthesizer() // CLI credentials, no bootstrap roles; the template (< 51,200 bytes) is sent inline
 	}
+	region := s.region
+	if region == "" {
+		region = s.env.Region
+	}
 	stack := awscdk.NewStack(scope, jsii.String(s.name), &awscdk.StackProps{
 		Synthesizer:           synth,
 		StackName:             jsii.String(s.name),
 		Description:           jsii.String(s.description),
-		Env:                   &awscdk.Environment{Account: jsii.String(s.env.Account), Region: jsii.String(s.env.Region)},
+		Env:                   &awscdk.Environment{Account: jsii.String(s.env.Account), Region: jsii.String(region)},
 		TerminationProtection: jsii.Bool(config.Enabled(s.env.Deployment.TerminationProtection)),
 	})
-	answerAvailabilityZones(stack, s.env)
+	if region == s.env.Region {
+		answerAvailabilityZones(stack, s.env)
+	}
 	if s.adminDeployed {
 		// The CLI sends this template inline (< 51,200 bytes): the nag reports and the audit
 		// report list its suppressions, the template does not repeat them.

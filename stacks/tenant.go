@@ -11,6 +11,8 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/audiostore"
+	"github.com/voicevault/voicevault/constructs/auditqueries"
+	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/malwarescan"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
@@ -19,16 +21,18 @@ import (
 
 // Tenant is one tenant's stack: everything the tenant owns, Kubernetes objects included.
 type Tenant struct {
-	Stack     awscdk.Stack
-	Config    config.Tenant
-	Platform  *Platform
-	Key       awskms.Key               // tenant CMK: audio bucket, tenant logs
-	Cluster   awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
-	Audio     *audiostore.AudioStore   // the tenant's audio bucket
-	Malware   malwarescan.MalwareScan  // GuardDuty Malware Protection for S3 on the audio bucket
-	Identity  *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
-	Workload  *tenantworkload.Workload // namespace, guardrails and TTS deployment
-	TenantAPI                          // the API front door (tenant_api.go)
+	Stack        awscdk.Stack
+	Config       config.Tenant
+	Platform     *Platform
+	Key          awskms.Key               // tenant CMK: audio bucket, tenant logs
+	Cluster      awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
+	Audio        *audiostore.AudioStore   // the tenant's audio bucket
+	Malware      malwarescan.MalwareScan  // GuardDuty Malware Protection for S3 on the audio bucket
+	Identity     *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
+	Workload     *tenantworkload.Workload // namespace, guardrails and TTS deployment
+	TenantAPI                             // the API front door (tenant_api.go)
+	AuditQuery   auditqueries.Query       // the saved query of who touched this tenant's audio (with CloudTrail on)
+	DenialAlarms denialalarms.Alarms      // authorizer denial spikes by reason (monitoring.go)
 }
 
 // NewTenant builds the <env>-tenant-<name> stack. It is deployed after its platform stack and

@@ -77,6 +77,7 @@ func addAPI(tn *Tenant) {
 		keys = append(keys, authorizerfn.UsageKey{Caller: m.Caller, Key: m.Key})
 	}
 	tn.Authorizer.UseUsageKeys(keys)
+	addTenantMonitoring(tn, topic)
 
 	tn.WAF = waf.New(stack, "WAF", waf.Props{
 		Name:             "voicevault-" + env.Name + "-" + t.Name,

@@ -33,6 +33,9 @@ func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
 	var want []string
 	for _, e := range r.Config.Environments {
 		want = append(want, config.PlatformStackName(e.Name))
+		if e.HasCostsStack() {
+			want = append(want, config.CostsStackName(e.Name))
+		}
 		if e.Deployment.GitHub != nil {
 			want = append(want, config.DeliveryStackName(e.Name))
 		}
@@ -45,6 +48,8 @@ func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
 	assert.Contains(t, r.StackNames(), "prod-tenant-acme")
 	assert.Contains(t, r.StackNames(), "initech-tenant-initech")
 	assert.Contains(t, r.StackNames(), "prod-delivery")
+	assert.Contains(t, r.StackNames(), "prod-costs", "prod (eu-west-1) gets its cost anomaly alerts from us-east-1")
+	assert.NotContains(t, r.StackNames(), "initech-costs", "initech is in us-east-1: its platform holds them")
 }
 
 func TestExampleSynthHasNoUnsuppressedFindings(t *testing.T) {
@@ -73,7 +78,7 @@ func TestStacksTargetTheirEnvironmentWithTerminationProtection(t *testing.T) {
 		a, ok := manifest.Artifacts[name]
 		require.True(t, ok, name)
 		env := envOf(r.Config, name)
-		assert.Equal(t, "aws://"+env.Account+"/"+env.Region, a.Environment, name)
+		assert.Equal(t, "aws://"+env.Account+"/"+stackRegion(r.Config, name), a.Environment, name)
 		assert.Equal(t, name, a.DisplayName)
 		if a.Properties.StackName != "" { // the manifest omits stackName when it equals the artifact ID
 			assert.Equal(t, name, a.Properties.StackName)

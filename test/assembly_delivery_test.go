@@ -99,7 +99,7 @@ func assemblyWith(t *testing.T, stacks ...string) string {
 	return dir
 }
 
-var prodStacks = []string{"prod-platform", "prod-tenant-acme", "prod-tenant-globex", "prod-delivery"}
+var prodStacks = []string{"prod-platform", "prod-costs", "prod-tenant-acme", "prod-tenant-globex", "prod-delivery"}
 
 // TestDeployScriptSynthesizesAtMostOnce: scripts/deploy runs the delivery check, the platform and
 // the tenants on one assembly: the one ASSEMBLY names (no synth at all), else one it synthesizes.
@@ -145,14 +145,14 @@ func TestDiffScriptUsesTheGivenAssembly(t *testing.T) {
 	got := calls(t, log)
 	require.Len(t, got, 1)
 	assert.Contains(t, got[0], "--app "+given)
-	assert.Contains(t, got[0], "diff --method template --exclusively prod-platform prod-tenant-acme prod-tenant-globex prod-delivery")
+	assert.Contains(t, got[0], "diff --method template --exclusively prod-platform prod-costs prod-tenant-acme prod-tenant-globex prod-delivery")
 
 	modeless := assemblyWith(t, prodStacks...)
 	require.NoError(t, os.MkdirAll(filepath.Join(modeless, "asset.0123"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(modeless, "asset.0123", "bootstrap"), []byte("ELF"), 0o644))
 	for name, tc := range map[string]struct{ dir, want string }{
 		"not an assembly":         {t.TempDir(), "is not a cloud assembly"},
-		"another deployment file": {assemblyWith(t, "prod-platform", "prod-tenant-acme"), "has no stack prod-tenant-globex"},
+		"another deployment file": {assemblyWith(t, "prod-platform", "prod-costs", "prod-tenant-acme"), "has no stack prod-tenant-globex"},
 		"file modes lost":         {modeless, "asset.0123/bootstrap is not executable"},
 	} {
 		out, err = runScript(t, []string{"CDK_CLI=" + cli, "ASSEMBLY=" + tc.dir}, "diff", "prod")

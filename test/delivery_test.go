@@ -37,7 +37,7 @@ func deliveryEnvs(t *testing.T, r *cdktest.Result) []*config.Environment {
 func deployedStacks(r *cdktest.Result, e *config.Environment) []string {
 	var out []string
 	for _, name := range r.StackNames() {
-		if name == config.PlatformStackName(e.Name) || strings.HasPrefix(name, e.Name+"-tenant-") {
+		if name == config.PlatformStackName(e.Name) || name == config.CostsStackName(e.Name) || strings.HasPrefix(name, e.Name+"-tenant-") {
 			out = append(out, name)
 		}
 	}
@@ -246,7 +246,13 @@ func TestDiffRoleCannotAssumeTheDeployRole(t *testing.T) {
 	r := example(t)
 	for _, e := range deliveryEnvs(t, r) {
 		stack := config.DeliveryStackName(e.Name)
-		bootstrap := func(kind string) string { return e.IAMARN("role/" + config.BootstrapRoleName(e, kind)) }
+		bootstrap := func(kind string) []string { // in every bootstrap region (us-east-1 too with a costs stack)
+			var out []string
+			for _, region := range e.BootstrapRegions() {
+				out = append(out, e.IAMARN("role/"+config.BootstrapRoleNameIn(e, kind, region)))
+			}
+			return out
+		}
 		assumable := func(role map[string]any) []string {
 			var out []string
 			for _, p := range role["Policies"].([]any) {
@@ -264,10 +270,10 @@ func TestDiffRoleCannotAssumeTheDeployRole(t *testing.T) {
 			return out
 		}
 		diff := roleNamed(t, r, stack, config.DiffRoleName(e.Name))
-		assert.Equal(t, []string{bootstrap(config.BootstrapLookupRole)}, assumable(diff), "%s: the diff role assumes the lookup role only", e.Name)
+		assert.Equal(t, bootstrap(config.BootstrapLookupRole), assumable(diff), "%s: the diff role assumes the lookup role only", e.Name)
 		deploy := roleNamed(t, r, stack, config.DeployRoleName(e.Name))
-		assert.ElementsMatch(t, []string{bootstrap(config.BootstrapDeployRole), bootstrap(config.BootstrapFilePublishingRole),
-			bootstrap(config.BootstrapImagePublishingRole), bootstrap(config.BootstrapLookupRole)}, assumable(deploy))
+		assert.ElementsMatch(t, slices.Concat(bootstrap(config.BootstrapDeployRole), bootstrap(config.BootstrapFilePublishingRole),
+			bootstrap(config.BootstrapImagePublishingRole), bootstrap(config.BootstrapLookupRole)), assumable(deploy))
 		assert.NotContains(t, assumable(diff), e.IAMARN("role/"+config.DeployRoleName(e.Name)))
 	}
 }
@@ -313,8 +319,8 @@ func TestStacksDeployThroughTheQualifiedBootstrapRoles(t *testing.T) {
 		}
 		a := m.Artifacts[name]
 		q := e.Deployment.Qualifier
-		assert.Contains(t, a.Properties.AssumeRoleARN, ":role/cdk-"+q+"-deploy-role-"+e.Account+"-"+e.Region, name)
-		assert.Contains(t, a.Properties.CloudFormationExecutionRoleARN, ":role/cdk-"+q+"-cfn-exec-role-"+e.Account+"-"+e.Region, name)
+		assert.Contains(t, a.Properties.AssumeRoleARN, ":role/cdk-"+q+"-deploy-role-"+e.Account+"-"+stackRegion(r.Config, name), name)
+		assert.Contains(t, a.Properties.CloudFormationExecutionRoleARN, ":role/cdk-"+q+"-cfn-exec-role-"+e.Account+"-"+stackRegion(r.Config, name), name)
 		assert.Contains(t, string(r.TemplateBytes(t, name)), "/cdk-bootstrap/"+q+"/version", name)
 	}
 }

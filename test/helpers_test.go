@@ -23,11 +23,20 @@ func readJSON(t *testing.T, path string, v any) {
 func envOf(c *config.Config, stack string) *config.Environment {
 	for i := range c.Environments {
 		e := &c.Environments[i]
-		if stack == config.PlatformStackName(e.Name) || stack == config.DeliveryStackName(e.Name) || strings.HasPrefix(stack, e.Name+"-tenant-") {
+		if stack == config.PlatformStackName(e.Name) || stack == config.DeliveryStackName(e.Name) || stack == config.CostsStackName(e.Name) || strings.HasPrefix(stack, e.Name+"-tenant-") {
 			return e
 		}
 	}
 	return nil
+}
+
+// stackRegion is the region a stack deploys to: its environment's, but us-east-1 for a costs stack.
+func stackRegion(c *config.Config, stack string) string {
+	e := envOf(c, stack)
+	if stack == config.CostsStackName(e.Name) {
+		return config.CostRegion
+	}
+	return e.Region
 }
 
 // diff is a small line diff for golden failures: the first differing lines with context.

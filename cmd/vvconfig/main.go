@@ -80,13 +80,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, strings.Join(stacks, "\n"))
 	case "bootstrap":
 		fmt.Fprintln(stdout, strings.Join(config.BootstrapArgs(e), "\n"))
+		if e.HasCostsStack() {
+			fmt.Fprintf(stderr, "vvconfig: %s is bootstrapped in %s too, with the same qualifier, policies and boundary: its %s stack (cost anomaly alerts) deploys there\n",
+				e.Name, config.CostRegion, config.CostsStackName(e.Name))
+		}
 	default:
 		return fail("unknown command %q (env, stacks, bootstrap, matrix)", cmd)
 	}
 	return 0
 }
 
-// stacksOf lists the stacks of e: the platform then every tenant, or one tenant's stack.
+// stacksOf lists the stacks of e: the platform, its costs stack (outside us-east-1), then every
+// tenant; or one tenant's stack.
 func stacksOf(cfg *config.Config, e *config.Environment, tenant string) ([]string, error) {
 	var tenants []string
 	for _, t := range cfg.TenantsIn(e.Name) {
@@ -99,6 +104,9 @@ func stacksOf(cfg *config.Config, e *config.Environment, tenant string) ([]strin
 		return nil, fmt.Errorf("tenant %q is not in environment %s (one of: %s)", tenant, e.Name, strings.Join(tenants, ", "))
 	}
 	out := []string{config.PlatformStackName(e.Name)}
+	if e.HasCostsStack() {
+		out = append(out, config.CostsStackName(e.Name))
+	}
 	for _, t := range tenants {
 		out = append(out, config.TenantStackName(e.Name, t))
 	}
@@ -106,6 +114,10 @@ func stacksOf(cfg *config.Config, e *config.Environment, tenant string) ([]strin
 }
 
 func printEnv(w io.Writer, cfg *config.Config, e *config.Environment) {
+	costs := "" // the <env>-costs stack in us-east-1, when e has one
+	if e.HasCostsStack() {
+		costs = config.CostsStackName(e.Name)
+	}
 	var tenants []string
 	for _, t := range cfg.TenantsIn(e.Name) {
 		tenants = append(tenants, config.TenantStackName(e.Name, t.Name))
@@ -118,6 +130,7 @@ func printEnv(w io.Writer, cfg *config.Config, e *config.Environment) {
 		{"VV_TOOLKIT_STACK", config.ToolkitStackName(e)},
 		{"VV_PLATFORM_STACK", config.PlatformStackName(e.Name)},
 		{"VV_TENANT_STACKS", strings.Join(tenants, " ")},
+		{"VV_COSTS_STACK", costs},
 		{"VV_BOUNDARY_POLICY", config.BoundaryPolicyName(e.Name)},
 		{"VV_EXECUTION_POLICY_ARNS", strings.Join(config.ExecutionPolicyARNs(e), ",")},
 		{"VV_DELIVERY_STACK", config.DeliveryStackName(e.Name)}, // every environment has one (execution policies, boundary)

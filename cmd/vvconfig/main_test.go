@@ -25,7 +25,7 @@ func TestEnvPrintsShellAssignmentsFromTheConfig(t *testing.T) {
 	require.Equal(t, 0, code)
 	for _, want := range []string{
 		"VV_ACCOUNT='111111111111'", "VV_REGION='eu-west-1'", "VV_QUALIFIER='vvault'", "VV_TOOLKIT_STACK='CDKToolkit-vvault'",
-		"VV_PLATFORM_STACK='prod-platform'", "VV_TENANT_STACKS='prod-tenant-acme prod-tenant-globex'", "VV_DELIVERY_STACK='prod-delivery'",
+		"VV_PLATFORM_STACK='prod-platform'", "VV_TENANT_STACKS='prod-tenant-acme prod-tenant-globex'", "VV_COSTS_STACK='prod-costs'", "VV_DELIVERY_STACK='prod-delivery'",
 		"VV_GITHUB_ENVIRONMENT='production'", "VV_GITHUB_BRANCH='main'", "VV_DEPLOY_ROLE_ARN='arn:aws:iam::111111111111:role/vv-github-deploy-prod'",
 	} {
 		assert.Contains(t, out, want+"\n")
@@ -35,7 +35,9 @@ func TestEnvPrintsShellAssignmentsFromTheConfig(t *testing.T) {
 func TestStacksSelectsAnEnvironmentOrOneTenant(t *testing.T) {
 	out, _, code := vv(t, "stacks", "prod")
 	require.Equal(t, 0, code)
-	assert.Equal(t, "prod-platform\nprod-tenant-acme\nprod-tenant-globex\n", out)
+	assert.Equal(t, "prod-platform\nprod-costs\nprod-tenant-acme\nprod-tenant-globex\n", out, "prod (eu-west-1) has its cost alerts in prod-costs")
+	out, _, _ = vv(t, "stacks", "initech")
+	assert.Equal(t, "initech-platform\ninitech-tenant-initech\n", out, "initech is in us-east-1: no costs stack")
 	out, _, _ = vv(t, "stacks", "prod", "globex")
 	assert.Equal(t, "prod-tenant-globex\n", out)
 	_, errs, code := vv(t, "stacks", "prod", "initech")
@@ -44,10 +46,11 @@ func TestStacksSelectsAnEnvironmentOrOneTenant(t *testing.T) {
 }
 
 func TestBootstrapNamesTheExecutionPoliciesAndBoundary(t *testing.T) {
-	out, _, code := vv(t, "bootstrap", "prod")
+	out, errs, code := vv(t, "bootstrap", "prod")
 	require.Equal(t, 0, code)
 	args := strings.Split(strings.TrimSpace(out), "\n")
-	assert.Equal(t, []string{"bootstrap", "aws://111111111111/eu-west-1"}, args[:2])
+	assert.Equal(t, []string{"bootstrap", "aws://111111111111/eu-west-1", "aws://111111111111/us-east-1"}, args[:3], "the prod-costs stack deploys through the us-east-1 bootstrap")
+	assert.Contains(t, errs, "prod is bootstrapped in us-east-1 too, with the same qualifier")
 	flag := func(name string) string {
 		for i, a := range args {
 			if a == name && i+1 < len(args) {

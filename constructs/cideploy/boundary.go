@@ -33,8 +33,8 @@ var AuditActions = []string{
 // (access.Ceiling: service:* entries and single IAM/STS actions); the execution role's ceiling is
 // the services of its execution policy. Deny statements name actions.
 func BoundaryStatements(t Target, executionServices, runtime []string) []Statement {
-	exec := t.ExecutionRoleARN()
-	notExec := map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": {exec}}}
+	exec := t.ExecutionRoleARNs() // one per bootstrap region
+	notExec := map[string]map[string][]string{"ArnNotEquals": {"aws:PrincipalArn": exec}}
 	var services, actions []string
 	for _, a := range runtime {
 		if strings.HasSuffix(a, ":*") {
@@ -52,7 +52,7 @@ func BoundaryStatements(t Target, executionServices, runtime []string) []Stateme
 		{Sid: "CeilingRuntimeServices", Effect: "Allow", Actions: services, Resources: []string{"*"}},
 		{Sid: "CeilingRuntimeActions", Effect: "Allow", Actions: actions, Resources: []string{"*"}},
 		{Sid: "CeilingCloudFormationExecution", Effect: "Allow", Actions: deploy, Resources: []string{"*"},
-			Conditions: map[string]map[string][]string{"ArnEquals": {"aws:PrincipalArn": {exec}}}},
+			Conditions: map[string]map[string][]string{"ArnEquals": {"aws:PrincipalArn": exec}}},
 		{Sid: "DenyIAMUsersAndLongLivedCredentials", Effect: "Deny",
 			Actions: []string{"iam:AddUserToGroup", "iam:AttachUserPolicy", "iam:CreateAccessKey", "iam:CreateGroup", "iam:CreateLoginProfile",
 				"iam:CreateServiceSpecificCredential", "iam:CreateUser", "iam:PutUserPolicy", "iam:UpdateAccessKey", "iam:UpdateLoginProfile",

@@ -254,6 +254,13 @@ var Catalog = map[string]Service{
 		Dependencies:       []string{"ec2:RunInstances", "ec2:CreateTags"},
 		ServiceLinkedRoles: []string{"autoscaling.amazonaws.com"},
 	},
+	"athena": {
+		// The environment's audit workgroup and its saved queries (constructs/auditqueries).
+		Actions:   []string{"CreateWorkGroup", "DeleteWorkGroup", "GetWorkGroup", "UpdateWorkGroup", "CreateNamedQuery", "DeleteNamedQuery", "GetNamedQuery", "UpdateNamedQuery", "ListNamedQueries", "TagResource", "UntagResource", "ListTagsForResource"},
+		Resources: []string{"arn:{partition}:athena:{region}:{account}:workgroup/voicevault-{env}-*"},
+		// The workgroup handler checks its output location and key (registry schema of AWS::Athena::WorkGroup).
+		Dependencies: []string{"s3:GetBucketLocation", "kms:DescribeKey"},
+	},
 	"ce": {
 		Actions: []string{"CreateAnomalyMonitor", "UpdateAnomalyMonitor", "DeleteAnomalyMonitor", "GetAnomalyMonitors", "CreateAnomalySubscription", "UpdateAnomalySubscription", "DeleteAnomalySubscription", "GetAnomalySubscriptions", "TagResource", "UntagResource", "ListTagsForResource"},
 		Global:  true, // Cost Explorer answers in us-east-1 only
@@ -296,6 +303,15 @@ var Catalog = map[string]Service{
 	"guardduty": {
 		Actions:            []string{"Create*", "Update*", "Delete*", "Get*", "List*", "TagResource", "UntagResource"},
 		ServiceLinkedRoles: []string{"guardduty.amazonaws.com", "malware-protection.guardduty.amazonaws.com", "malware-protection-plan.guardduty.amazonaws.com"},
+	},
+	"glue": {
+		// The CloudTrail table of the audit queries: its database and tables only (no crawlers, no jobs).
+		Actions: []string{"CreateDatabase", "DeleteDatabase", "GetDatabase", "UpdateDatabase", "CreateTable", "DeleteTable", "GetTable", "UpdateTable", "GetTags", "TagResource", "UntagResource"},
+		Resources: []string{
+			"arn:{partition}:glue:{region}:{account}:catalog",
+			"arn:{partition}:glue:{region}:{account}:database/voicevault_{env_}_audit",
+			"arn:{partition}:glue:{region}:{account}:table/voicevault_{env_}_audit/*",
+		},
 	},
 	"kms": {
 		// CreateKey supports no resource-level permission. ScheduleKeyDeletion is absent: keys are

@@ -125,7 +125,7 @@ func (c *ciDeploy) addGitHubRoles(t Target) {
 	})
 	var bootstrapRoles []string
 	for _, kind := range []string{config.BootstrapDeployRole, config.BootstrapFilePublishingRole, config.BootstrapImagePublishingRole, config.BootstrapLookupRole} {
-		bootstrapRoles = append(bootstrapRoles, t.BootstrapRoleARN(kind))
+		bootstrapRoles = append(bootstrapRoles, t.BootstrapRoleARNs(kind)...) // the costs stack's us-east-1 bootstrap too
 	}
 	c.deploy = awsiam.NewRole(c, jsii.String("DeployRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(config.DeployRoleName(e.Name)),
@@ -153,7 +153,7 @@ func (c *ciDeploy) addGitHubRoles(t Target) {
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Sid:       jsii.String("AssumeTheLookupRole"),
 					Actions:   jsii.Strings("sts:AssumeRole"),
-					Resources: jsii.Strings(t.BootstrapRoleARN(config.BootstrapLookupRole)),
+					Resources: jsii.Strings(t.BootstrapRoleARNs(config.BootstrapLookupRole)...),
 				}),
 				readDeliveryStack,
 			}}),

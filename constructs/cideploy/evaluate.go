@@ -180,12 +180,12 @@ func (t Target) Scopes() []string {
 	var out []string
 	for _, spec := range Catalog {
 		for _, r := range spec.Resources {
-			out = append(out, t.expand(r))
+			out = append(out, t.expand(r)...)
 		}
 	}
 	for _, m := range Mechanics {
 		for _, r := range m.Resources {
-			out = append(out, t.expand(r))
+			out = append(out, t.expand(r)...)
 		}
 	}
 	for _, kind := range []string{"role", "policy", "instance-profile"} {
@@ -199,8 +199,8 @@ func (t Target) Scopes() []string {
 	out = append(out,
 		t.IAMARN("oidc-provider/oidc.eks."+t.Region+".amazonaws.com/id/*"),
 		t.IAMARN("role/aws-service-role/*"),
-		t.expand("arn:{partition}:kms:{region}:{account}:key/*"),
 	)
+	out = append(out, t.expand("arn:{partition}:kms:{region}:{account}:key/*")...)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

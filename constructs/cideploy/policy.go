@@ -19,18 +19,39 @@ const MaxManagedPolicySize = 6144
 // Target is the environment the delivery policies are scoped to; names come from config.
 type Target struct{ *config.Environment }
 
-// expand replaces the placeholders of Service.Resources and Mechanic.Resources.
-func (t Target) expand(s string) string {
-	return strings.NewReplacer("{partition}", t.Partition(), "{region}", t.Region, "{account}", t.Account, "{env}", t.Name, "{qualifier}", t.Deployment.Qualifier).Replace(s)
+// expand replaces the placeholders of Service.Resources and Mechanic.Resources, one result per
+// bootstrap region (config.Environment.BootstrapRegions) when s names {region}.
+func (t Target) expand(s string) []string {
+	var out []string
+	for _, region := range t.BootstrapRegions() {
+		v := strings.NewReplacer("{partition}", t.Partition(), "{region}", region, "{account}", t.Account, "{env}", t.Name, "{env_}", strings.ReplaceAll(t.Name, "-", "_"), "{qualifier}", t.Deployment.Qualifier).Replace(s)
+		out = appendNew(out, v)
+	}
+	return out
 }
 
-// BootstrapRoleARN is the ARN of a role `cdk bootstrap --qualifier` creates (config.Bootstrap*Role).
+// BootstrapRoleARN is the ARN of a role `cdk bootstrap --qualifier` creates (config.Bootstrap*Role)
+// in the environment's region.
 func (t Target) BootstrapRoleARN(kind string) string {
 	return t.IAMARN("role/" + config.BootstrapRoleName(t.Environment, kind))
 }
 
+// BootstrapRoleARNs are the ARNs of a bootstrap role in every bootstrap region.
+func (t Target) BootstrapRoleARNs(kind string) []string {
+	var out []string
+	for _, r := range t.BootstrapRegions() {
+		out = append(out, t.IAMARN("role/"+config.BootstrapRoleNameIn(t.Environment, kind, r)))
+	}
+	return out
+}
+
 // ExecutionRoleARN is the CloudFormation execution role of the target's bootstrap.
 func (t Target) ExecutionRoleARN() string { return t.BootstrapRoleARN(config.BootstrapExecutionRole) }
+
+// ExecutionRoleARNs are the CloudFormation execution roles of every bootstrap region.
+func (t Target) ExecutionRoleARNs() []string {
+	return t.BootstrapRoleARNs(config.BootstrapExecutionRole)
+}
 
 // BoundaryARN is the ARN of the permissions boundary policy.
 func (t Target) BoundaryARN() string { return t.IAMARN("policy/" + config.BoundaryPolicyName(t.Name)) }
@@ -119,7 +140,7 @@ func Services(stmts []Statement) []string {
 }
 
 func (t Target) inRegion() map[string]map[string][]string {
-	return map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": {t.Region}}}
+	return map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": t.BootstrapRegions()}}
 }
 
 // ExecutionStatements computes the CloudFormation execution policy for templates containing the
@@ -163,7 +184,7 @@ func ExecutionStatements(t Target, resourceTypes []string) ([]Statement, error) 
 		if len(spec.Resources) > 0 {
 			st.Resources = nil
 			for _, r := range spec.Resources {
-				st.Resources = append(st.Resources, t.expand(r))
+				st.Resources = append(st.Resources, t.expand(r)...)
 			}
 		} else if !spec.Global {
 			st.Conditions = t.inRegion()
@@ -180,7 +201,9 @@ func ExecutionStatements(t Target, resourceTypes []string) ([]Statement, error) 
 			linked = appendNew(linked, l)
 		}
 		if spec.KMSViaService {
-			via = appendNew(via, svc+"."+t.Region+".amazonaws.com")
+			for _, r := range t.BootstrapRegions() {
+				via = appendNew(via, svc+"."+r+".amazonaws.com")
+			}
 		}
 	}
 	if len(deps) > 0 {
@@ -192,7 +215,7 @@ func ExecutionStatements(t Target, resourceTypes []string) ([]Statement, error) 
 		out = append(out, Statement{
 			Sid: "DeployKeysOnlyThroughServices", Effect: "Allow",
 			Actions:    []string{"kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext"},
-			Resources:  []string{t.expand("arn:{partition}:kms:{region}:{account}:key/*")},
+			Resources:  t.expand("arn:{partition}:kms:{region}:{account}:key/*"),
 			Conditions: map[string]map[string][]string{"StringEquals": {"kms:ViaService": via}},
 		})
 	}
@@ -204,7 +227,7 @@ func ExecutionStatements(t Target, resourceTypes []string) ([]Statement, error) 
 	for _, m := range Mechanics {
 		st := Statement{Sid: "CloudFormationMechanics" + sidPart(m.Service), Effect: "Allow", Actions: m.Actions}
 		for _, r := range m.Resources {
-			st.Resources = append(st.Resources, t.expand(r))
+			st.Resources = append(st.Resources, t.expand(r)...)
 		}
 		out = append(out, st)
 	}

@@ -150,7 +150,8 @@ func TestDataReadsAreScopedToCDKAssets(t *testing.T) {
 	require.NoError(t, err)
 	for _, s := range stmts {
 		if s.Effect == "Allow" && slices.Contains(s.Actions, "s3:GetObject") {
-			assert.Equal(t, []string{"arn:aws:s3:::cdk-vvault-assets-111111111111-eu-west-1/*"}, s.Resources, s.Sid)
+			assert.Equal(t, []string{"arn:aws:s3:::cdk-vvault-assets-111111111111-eu-west-1/*", "arn:aws:s3:::cdk-vvault-assets-111111111111-us-east-1/*"}, s.Resources, s.Sid,
+				"the bootstrap buckets of the environment's region and of us-east-1 (its costs stack)")
 		}
 	}
 }
@@ -211,6 +212,23 @@ func TestIAMActionsAreScopedToTheEnvironmentsNames(t *testing.T) {
 	assert.ElementsMatch(t, []string{"DenyChangesToDeliveryAndBootstrap", "DenyRolesWithoutTheBoundary", "DenyBoundaryRemoval"}, denies)
 }
 
+func TestWithoutACostsStackOnlyTheEnvironmentsRegion(t *testing.T) {
+	off := false
+	tgt := target()
+	tgt.Services.CostAnomaly = &off
+	stmts, err := ExecutionStatements(tgt, fullPlatform)
+	require.NoError(t, err)
+	for _, s := range stmts {
+		if r, ok := s.Conditions["StringEquals"]["aws:RequestedRegion"]; ok {
+			assert.Equal(t, []string{"eu-west-1"}, r, s.Sid)
+		}
+		for _, res := range s.Resources {
+			assert.NotContains(t, res, "us-east-1", s.Sid)
+		}
+	}
+	assert.Equal(t, execRoles[:1], tgt.ExecutionRoleARNs())
+}
+
 func TestRegionalStatementsAreLimitedToTheRegion(t *testing.T) {
 	stmts, err := ExecutionStatements(target(), fullPlatform)
 	require.NoError(t, err)
@@ -222,9 +240,12 @@ func TestRegionalStatementsAreLimitedToTheRegion(t *testing.T) {
 		if Catalog[svc].Global {
 			continue
 		}
-		assert.Equal(t, []string{"eu-west-1"}, s.Conditions["StringEquals"]["aws:RequestedRegion"], "%s on * needs the region condition", s.Sid)
+		assert.Equal(t, []string{"eu-west-1", "us-east-1"}, s.Conditions["StringEquals"]["aws:RequestedRegion"], "%s on * needs the region condition (us-east-1: the costs stack)", s.Sid)
 	}
 }
+
+// execRoles are the execution roles of target's bootstraps: eu-west-1 and, for its costs stack, us-east-1.
+var execRoles = []string{"arn:aws:iam::111111111111:role/cdk-vvault-cfn-exec-role-111111111111-eu-west-1", "arn:aws:iam::111111111111:role/cdk-vvault-cfn-exec-role-111111111111-us-east-1"}
 
 func TestBoundaryDeniesEscalationAndTampering(t *testing.T) {
 	stmts, err := ExecutionStatements(target(), fullPlatform)
@@ -244,14 +265,14 @@ func TestBoundaryDeniesEscalationAndTampering(t *testing.T) {
 		assert.Contains(t, denied, a)
 	}
 	// Audit tampering is denied to every role but the execution role.
-	assert.Equal(t, []string{"arn:aws:iam::111111111111:role/cdk-vvault-cfn-exec-role-111111111111-eu-west-1"}, denied["cloudtrail:StopLogging"].Conditions["ArnNotEquals"]["aws:PrincipalArn"])
+	assert.Equal(t, execRoles, denied["cloudtrail:StopLogging"].Conditions["ArnNotEquals"]["aws:PrincipalArn"])
 	// The delivery policies and roles can't be changed by anything the boundary caps.
 	assert.Contains(t, denied["iam:Create*"].Resources, "arn:aws:iam::111111111111:policy/voicevault-prod-boundary")
 	assert.Contains(t, denied["iam:Update*"].Resources, "arn:aws:iam::111111111111:role/vv-github-deploy-prod")
 	// The execution role's ceiling is exactly its services, and only for that principal.
 	for _, s := range b {
 		if s.Sid == "CeilingCloudFormationExecution" {
-			assert.Equal(t, []string{"arn:aws:iam::111111111111:role/cdk-vvault-cfn-exec-role-111111111111-eu-west-1"}, s.Conditions["ArnEquals"]["aws:PrincipalArn"])
+			assert.Equal(t, execRoles, s.Conditions["ArnEquals"]["aws:PrincipalArn"])
 			assert.Len(t, s.Actions, len(Services(stmts)))
 		}
 		if s.Effect == "Allow" {

@@ -57,31 +57,33 @@ type Options struct {
 
 // Report is the whole evidence pack.
 type Report struct {
-	Title       string             `json:"title"`
-	Assembly    string             `json:"assembly"` // the directory read, as given
-	Summary     Summary            `json:"summary"`
-	Stacks      []StackInfo        `json:"stacks"`
-	Controls    []Control          `json:"controls"`
-	Keys        []Key              `json:"keys"`
-	Encryption  []EncryptionRow    `json:"encryption"`
-	Roles       []Role             `json:"roles"`
-	IAM         []IAMRow           `json:"iam"`
-	Violations  []PolicyViolation  `json:"policyViolations"`
-	APIs        []API              `json:"apis"`
-	Network     []ExposureRow      `json:"network"`
-	Trails      []Trail            `json:"trails"`
-	LogGroups   []LogGroup         `json:"logGroups"`
-	LogSources  []LogSource        `json:"logSources"`
-	Alarms      []Alarm            `json:"alarms"`
-	Services    []ServiceRow       `json:"monitoringServices"`
-	Buckets     []Bucket           `json:"buckets"`
-	Isolation   Isolation          `json:"isolation"`
-	Access      RuntimeAccess      `json:"runtimeAccess"`
-	NagSummary  []NagCount         `json:"nagSummary"`
-	NagFindings []NagFinding       `json:"nagFindings"` // unsuppressed and unknown rows
-	Suppress    []SuppressionRow   `json:"suppressions"`
-	Errors      []string           `json:"synthErrors"` // error annotations in the assembly
-	Validation  TemplateValidation `json:"templateValidation"`
+	Title      string            `json:"title"`
+	Assembly   string            `json:"assembly"` // the directory read, as given
+	Summary    Summary           `json:"summary"`
+	Stacks     []StackInfo       `json:"stacks"`
+	Controls   []Control         `json:"controls"`
+	Keys       []Key             `json:"keys"`
+	Encryption []EncryptionRow   `json:"encryption"`
+	Roles      []Role            `json:"roles"`
+	IAM        []IAMRow          `json:"iam"`
+	Violations []PolicyViolation `json:"policyViolations"`
+	APIs       []API             `json:"apis"`
+	Network    []ExposureRow     `json:"network"`
+	Trails     []Trail           `json:"trails"`
+	LogGroups  []LogGroup        `json:"logGroups"`
+	LogSources []LogSource       `json:"logSources"`
+	Alarms     []Alarm           `json:"alarms"`
+	// AuditQueries are the saved Athena queries over CloudTrail (queries.go).
+	AuditQueries []AuditQuery       `json:"auditQueries"`
+	Services     []ServiceRow       `json:"monitoringServices"`
+	Buckets      []Bucket           `json:"buckets"`
+	Isolation    Isolation          `json:"isolation"`
+	Access       RuntimeAccess      `json:"runtimeAccess"`
+	NagSummary   []NagCount         `json:"nagSummary"`
+	NagFindings  []NagFinding       `json:"nagFindings"` // unsuppressed and unknown rows
+	Suppress     []SuppressionRow   `json:"suppressions"`
+	Errors       []string           `json:"synthErrors"` // error annotations in the assembly
+	Validation   TemplateValidation `json:"templateValidation"`
 }
 
 // TemplateValidation is the result of the CDK's built-in CloudFormation template validation
@@ -155,6 +157,7 @@ func Build(a *assembly.Assembly, dir string, opts Options) (*Report, error) {
 	b.iam()
 	b.network()
 	b.logging()
+	b.auditQueries()
 	b.lifecycle()
 	b.isolation()
 	b.runtimeAccess()

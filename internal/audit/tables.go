@@ -166,6 +166,17 @@ func (r *Report) sections() []section {
 			}})
 	}
 
+	// Audit queries
+	{
+		var rows [][]cell
+		for _, q := range r.AuditQueries {
+			rows = append(rows, []cell{txt(q.Stack), mono(q.Name), txt(q.Answers), mono(q.WorkGroup), mono(q.Database), txt(q.Run), mono(q.SQL)})
+		}
+		out = append(out, section{ID: "audit-queries", Title: "Audit queries over CloudTrail (Athena)",
+			Intro:  "Saved queries an auditor runs as they are, in each environment's Athena workgroup (configuration enforced, results encrypted with the workgroup's KMS key, kept 30 days). Who may run them: a role with the managed policy voicevault-<env>-audit-queries attached (the workgroup, the CloudTrail table, the trail bucket's CloudTrail prefix and key, the results bucket and key), or an administrator. Each query looks back 90 days (its partition filter on day); copy it and change the number to look further, up to the trail bucket's retention.",
+			Tables: []table{{CSV: "audit-queries.csv", Head: []string{"Stack", "Query", "Answers", "Workgroup", "Database", "How to run", "SQL"}, Rows: rows}}})
+	}
+
 	// Data lifecycle
 	{
 		var rows [][]cell

@@ -1,0 +1,73 @@
+package stacks
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/auditqueries"
+	"github.com/voicevault/voicevault/constructs/denialalarms"
+	"github.com/voicevault/voicevault/constructs/misusealarms"
+)
+
+// addAuditAndMisuse adds, with the trail, the environment's Athena audit queries over its log
+// files and the misuse alarms over its log group (config.Monitoring).
+func addAuditAndMisuse(p *Platform) {
+	env, stack, b := p.Env, p.Stack, p.Baseline
+	m := env.Monitoring
+	prefix := "voicevault-" + env.Name
+	trusted := []string{
+		env.IAMARN("role/" + config.BootstrapRoleName(env, config.BootstrapExecutionRole)),
+		env.IAMARN("role/" + config.BootstrapRoleName(env, config.BootstrapImagePublishingRole)),
+	}
+	trusted = append(trusted, m.ModelPublisherRoleARNs...)
+	b.MisuseAlarms = misusealarms.New(stack, "MisuseAlarms", misusealarms.Props{
+		LogGroup:           b.Trail.LogGroup(),
+		Topic:              p.AlarmTopic,
+		AlarmNamePrefix:    prefix + "-misuse-",
+		AllowedRegions:     m.AllowedRegions,
+		RepositoryName:     ModelRepositoryName(env.Name),
+		TrustedRoleARNs:    trusted,
+		ForeignRegionCalls: m.ForeignRegionCalls,
+		AudioDeletes:       m.AudioDeletes,
+		RegistryChanges:    m.ModelRegistryChanges,
+		PeriodMinutes:      config.MisusePeriodMinutes,
+	})
+	b.AuditQueries = auditqueries.New(stack, "AuditQueries", auditqueries.Props{
+		Name:             prefix,
+		TrailBucket:      b.Trail.Bucket(),
+		TrailKey:         b.Trail.Key(),
+		AccessLogs:       p.AccessLogs,
+		AllowedRegions:   m.AllowedRegions,
+		AudioBuckets:     b.Trail.DataEventBuckets(),
+		LogRetentionDays: env.LogRetentionDays,
+	})
+}
+
+// AuditScope is what an environment's audit queries are scoped to; tenant stacks add their own
+// query with it (the platform stack holds the table and workgroup, named by derivation).
+func AuditScope(env *config.Environment) auditqueries.Scope {
+	return auditqueries.Scope{
+		Database:       auditqueries.DatabaseName("voicevault-" + env.Name),
+		Table:          auditqueries.TableName,
+		AllowedRegions: env.Monitoring.AllowedRegions,
+	}
+}
+
+// addTenantMonitoring adds the tenant's audit query (with CloudTrail on) and its authorizer
+// denial alarms.
+func addTenantMonitoring(tn *Tenant, topic awssns.ITopic) {
+	env, t, stack := tn.Platform.Env, tn.Config, tn.Stack
+	if config.Enabled(env.Services.CloudTrail) {
+		tn.AuditQuery = auditqueries.AddTenantQuery(stack, "AuditQuery", AuditScope(env),
+			auditqueries.WorkGroupName("voicevault-"+env.Name), t.Name, config.AudioBucketName(env, t.Name))
+	}
+	tn.DenialAlarms = denialalarms.New(stack, "AuthorizerDenialAlarms", denialalarms.Props{
+		LogGroup:        tn.Authorizer.LogGroup(),
+		Topic:           topic,
+		Tenant:          t.Name,
+		AlarmNamePrefix: "voicevault-" + env.Name + "-" + t.Name + "-authorizer-denials-",
+		Reasons:         env.Monitoring.DenialReasons,
+		Threshold:       env.Monitoring.AuthorizerDenials,
+		PeriodMinutes:   config.MisusePeriodMinutes,
+	})
+}
