@@ -133,6 +133,14 @@ var ManualHandlers = map[string]TypeHandlers{
 		Update: []string{"config:DescribeDeliveryChannels", "config:PutDeliveryChannel"},
 		Delete: []string{"config:DeleteDeliveryChannel", "config:DescribeDeliveryChannels"},
 	},
+	"AWS::Glue::Table": {
+		Source: SchemaSource{Doc: "https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-catalog-tables.html"},
+		Reason: "AWS::Glue::Table has no registry schema with handlers (an older, unpublished provider handles it); CloudFormation creates, reads, updates and deletes the table in its database of the Data Catalog",
+		Create: []string{"glue:CreateTable", "glue:GetDatabase", "glue:GetTable"},
+		Read:   []string{"glue:GetTable"},
+		Update: []string{"glue:GetTable", "glue:UpdateTable"},
+		Delete: []string{"glue:DeleteTable", "glue:GetTable"},
+	},
 }
 
 // customResourceHandlers: CloudFormation invokes a custom resource's provider function for each
