@@ -64,7 +64,7 @@ var DefaultDenialReasons = []string{"bad_signature", "alg_not_allowed", "unknown
 // reason.go; a test holds the two lists equal).
 var DenialReasons = []string{
 	"malformed_header", "oversized_header", "ambiguous_credentials", "bad_method_arn",
-	"malformed_token", "alg_not_allowed", "missing_kid", "unknown_kid", "jwks_unavailable", "key_mismatch",
+	"malformed_token", "alg_not_allowed", "unsupported_header", "wrong_type", "missing_kid", "unknown_kid", "jwks_unavailable", "key_mismatch",
 	"bad_signature", "expired", "not_yet_valid", "issued_in_future", "missing_claim", "wrong_issuer",
 	"wrong_audience", "invalid_claims", "missing_subject", "missing_tenant", "wrong_tenant",
 	"api_keys_disabled", "secret_unavailable", "invalid_api_key", "no_usage_key", "usage_key_unavailable",

@@ -222,7 +222,7 @@ func TestEveryPlatformBucketButTheAccessLogBucketUsesKMSAndLogsToIt(t *testing.T
 		for id, b := range buckets {
 			p := b["Properties"].(obj)
 			want := "RetainExceptOnCreate"
-			if p["ObjectLockEnabled"] == "Enabled" {
+			if p["ObjectLockEnabled"] == true {
 				want = "Retain" // the trail bucket: locked objects can't be deleted on rollback (package logbucket)
 			}
 			assert.Equal(t, want, b["DeletionPolicy"], "%s %s", name, id)

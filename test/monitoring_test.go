@@ -89,7 +89,7 @@ func TestMisuseAlarmsUseEachEnvironmentsAllowedRegionsAndThresholds(t *testing.T
 			n := 0
 			for _, a := range r.Resources(t, stack, "AWS::CloudWatch::Alarm") {
 				p := a["Properties"].(obj)
-				if p["Namespace"] != denialalarms.Namespace {
+				if p["Namespace"] != denialalarms.Namespace || p["MetricName"] != denialalarms.MetricName {
 					continue
 				}
 				n++

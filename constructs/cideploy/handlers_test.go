@@ -109,7 +109,8 @@ func TestHandlerGrantsAreScopedLikeTheirService(t *testing.T) {
 		case "DeployKeysOnlyThroughServices":
 			// ECR's handlers retire the grants they made, through ECR.
 			assert.Contains(t, s.Actions, "kms:RetireGrant")
-			assert.Equal(t, []string{"ecr.eu-west-1.amazonaws.com", "lambda.eu-west-1.amazonaws.com"}, s.Conditions["StringEquals"]["kms:ViaService"])
+			// In every bootstrap region of the target (its us-east-1 costs stack too).
+			assert.Equal(t, []string{"ecr.eu-west-1.amazonaws.com", "ecr.us-east-1.amazonaws.com", "lambda.eu-west-1.amazonaws.com", "lambda.us-east-1.amazonaws.com"}, s.Conditions["StringEquals"]["kms:ViaService"])
 		}
 	}
 }

@@ -103,15 +103,28 @@ const MalwareProtectionRoleName = "aws-service-role/malware-protection.guardduty
 // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonGuardDutyMalwareProtectionServiceRolePolicy.html
 func AllowMalwareScan(key awskms.Key) {
 	stack := awscdk.Stack_Of(key)
+	onlyTheRole := map[string]interface{}{
+		"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": "arn:" + *stack.Partition() + ":iam::" + *stack.Account() + ":role/" + MalwareProtectionRoleName},
+		"StringEquals": map[string]interface{}{"kms:CallerAccount": *stack.Account()},
+	}
 	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("GuardDutyMalwareScanOfVolumes"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
-		Actions:    jsii.Strings("kms:CreateGrant", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
+		Actions:    jsii.Strings("kms:DescribeKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
 		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]interface{}{
-			"ArnEquals":    map[string]interface{}{"aws:PrincipalArn": "arn:" + *stack.Partition() + ":iam::" + *stack.Account() + ":role/" + MalwareProtectionRoleName},
-			"StringEquals": map[string]interface{}{"kms:CallerAccount": *stack.Account()},
-		},
+		Conditions: &onlyTheRole,
+	}), jsii.Bool(false))
+	// Grants only for AWS resources (the scan's snapshot volumes): the key can't be lent.
+	grants := map[string]interface{}{"Bool": map[string]interface{}{"kms:GrantIsForAWSResource": "true"}}
+	for k, v := range onlyTheRole {
+		grants[k] = v
+	}
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("GuardDutyMalwareScanGrants"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountRootPrincipal()},
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &grants,
 	}), jsii.Bool(false))
 }
 

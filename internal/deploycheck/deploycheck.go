@@ -276,7 +276,8 @@ func Rollback(a *assembly.Assembly, in Inputs) []Finding {
 	for _, s := range a.Stacks {
 		for _, r := range s.Resources() {
 			add := func(msg string) { out = append(out, Finding{RuleRollbackClean, s.Name, r.ID, msg}) }
-			locked := r.Type == "AWS::S3::Bucket" && assembly.Get(r.Properties, "ObjectLockEnabled") == "Enabled"
+			lockOn, _ := assembly.Bool(r.Properties["ObjectLockEnabled"])
+			locked := r.Type == "AWS::S3::Bucket" && lockOn
 			switch {
 			case locked && r.Properties["BucketName"] != nil:
 				add("an Object Lock bucket with a fixed name: a failed first create leaves it (it can't be emptied) and the retry fails on the name; let CloudFormation generate it")

@@ -80,9 +80,9 @@ func TestRollback(t *testing.T) {
 		"DB": {"Type": "AWS::RDS::DBCluster", "Properties": {"DeletionProtection": true}},
 		"LT": {"Type": "AWS::EC2::LaunchTemplate", "Properties": {"LaunchTemplateData": {"DisableApiTermination": "true"}}},
 		"ALB2": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {"LoadBalancerAttributes": [{"Key": "deletion_protection.enabled", "Value": "false"}]}},
-		"Locked": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"ObjectLockEnabled": "Enabled"}},
-		"LockedDeleted": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {"ObjectLockEnabled": "Enabled"}},
-		"LockedNamed": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"ObjectLockEnabled": "Enabled", "BucketName": "fixed"}}
+		"Locked": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"ObjectLockEnabled": true}},
+		"LockedDeleted": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate", "Properties": {"ObjectLockEnabled": true}},
+		"LockedNamed": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Properties": {"ObjectLockEnabled": "true", "BucketName": "fixed"}}
 	}}`)
 	got := rules(Rollback(&assembly.Assembly{Stacks: []*assembly.Stack{s}}, Inputs{Retained: map[string]string{"p/Evidence": "object-locked evidence"}}))
 	assert.ElementsMatch(t, []string{"rollback-clean Kept", "rollback-clean ALB", "rollback-clean DNS", "rollback-clean DB", "rollback-clean LT",

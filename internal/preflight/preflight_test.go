@@ -327,6 +327,7 @@ func TestQuotasCountEveryEnvironmentOfTheAccountAndRegion(t *testing.T) {
     alarmEmail: secops@example.com
     deployment: {qualifier: vvstage}
     services: {guardDuty: false, securityHub: false, config: false, macie: false, accessAnalyzer: false}
+    ingress: {plainHttp: true}
 tenants:
 `, 1)
 	a := emptyAccount()
