@@ -260,6 +260,9 @@ var Catalog = map[string]Service{
 		Resources: []string{"arn:{partition}:athena:{region}:{account}:workgroup/voicevault-{env}-*"},
 		// The workgroup handler checks its output location and key (registry schema of AWS::Athena::WorkGroup).
 		Dependencies: []string{"s3:GetBucketLocation", "kms:DescribeKey"},
+		// The registry schema's create handler lists iam:CreateServiceLinkedRole: allowed for
+		// Athena's own service name only (the service-linked-role statement's condition).
+		ServiceLinkedRoles: []string{"athena.amazonaws.com"},
 	},
 	"ce": {
 		Actions: []string{"CreateAnomalyMonitor", "UpdateAnomalyMonitor", "DeleteAnomalyMonitor", "GetAnomalyMonitors", "CreateAnomalySubscription", "UpdateAnomalySubscription", "DeleteAnomalySubscription", "GetAnomalySubscriptions", "TagResource", "UntagResource", "ListTagsForResource"},
