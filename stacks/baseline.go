@@ -82,8 +82,9 @@ func addBaseline(p *Platform) {
 		ConfigRetentionDays: env.LogRetentionDays,
 	})
 	b.FindingRules = findingrules.New(stack, "FindingRules", findingrules.Props{
-		Topic:          p.AlarmTopic,
-		RuleNamePrefix: prefix + "-",
+		Topic:             p.AlarmTopic,
+		RuleNamePrefix:    prefix + "-",
+		ImageRepositories: []string{ModelRepositoryName(env.Name)},
 	})
 	switch {
 	case !config.Enabled(svc.CostAnomaly):

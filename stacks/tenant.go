@@ -90,6 +90,7 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		VPCCIDR:            env.VPCCIDR,
 		HTTPSEgress:        HTTPSEgress(env),
 		PodSecurityVersion: "v" + env.KubernetesVersion,
+		DedicatedNodes:     t.DedicatedGPUNodes != nil,
 	})
 	addAPI(tn)
 	return tn

@@ -204,8 +204,18 @@ func writePooled(example string, base *config.Config, n int, path string) error 
 		}
 		t["name"] = fmt.Sprintf("t%03d", i)
 		delete(t, "customDomain")
+		delete(t, "dedicatedGpuNodes") // the shared GPU nodes: the bench measures pooled tenants
 		tenants = append(tenants, t)
 	}
+	// The shared GPU node group must hold every clone's minimum replicas (config validation).
+	gpuNodes := map[string]any{}
+	if g, ok := envDoc["gpuNodes"].(map[string]any); ok {
+		for k, v := range g {
+			gpuNodes[k] = v
+		}
+	}
+	gpuNodes["maxSize"] = min(max(n*proto.Model.Replicas*proto.Model.GPUs, *env.GPUNodes.MaxSize), config.MaxNodeGroupSize)
+	envDoc["gpuNodes"] = gpuNodes
 	out["environments"] = []map[string]any{envDoc}
 	out["tenants"] = tenants
 	b, err := yaml.Marshal(out)
