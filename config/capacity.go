@@ -151,6 +151,10 @@ const (
 	NodeDaemonMemoryMiB = 768
 )
 
+// RolloutSurge is how many extra replicas a tenant's rolling update starts before it stops an old
+// one (the Deployment's maxSurge, with maxUnavailable 0): the node group needs room for them.
+const RolloutSurge = 1
+
 // KubeReservedMemoryMiB is the memory Bottlerocket reserves for the kubelet and container
 // runtime: 11 MiB per pod of max-pods plus 255 MiB (SourceReservations).
 func KubeReservedMemoryMiB(maxPods int) int { return 11*maxPods + 255 }
@@ -230,7 +234,7 @@ func (c *Config) validateCapacity(ck *checker, tenantIndex map[string]int) {
 	for ei := range c.Environments {
 		e := &c.Environments[ei]
 		var shared []string
-		need := 0
+		need, maxSurge, surgeTenant := 0, 0, ""
 		for _, t := range c.TenantsIn(e.Name) {
 			p := fmt.Sprintf("tenants[%d]", tenantIndex[t.Name])
 			nodes, field := e.GPUNodes, fmt.Sprintf("environments[%d].gpuNodes", ei)
@@ -241,24 +245,43 @@ func (c *Config) validateCapacity(ck *checker, tenantIndex map[string]int) {
 			if !ok {
 				continue
 			}
+			surge := RolloutSurge * t.Model.GPUs
 			if t.DedicatedGPUNodes != nil {
 				// The tenant's own node group holds its replicas alone.
-				if hold := *nodes.MaxSize * gpus; t.Model.Replicas*t.Model.GPUs > hold {
+				own := t.Model.Replicas * t.Model.GPUs
+				switch hold := *nodes.MaxSize * gpus; {
+				case own > hold:
 					ck.add(field+".maxSize", "tenant %q needs %d GPU(s) at its minimum replicas (%d × %d); %d node(s) × %d GPU(s) hold %d (raise maxSize or lower model.replicas)",
-						t.Name, t.Model.Replicas*t.Model.GPUs, t.Model.Replicas, t.Model.GPUs, *nodes.MaxSize, gpus, hold)
+						t.Name, own, t.Model.Replicas, t.Model.GPUs, *nodes.MaxSize, gpus, hold)
+				case own+surge > hold:
+					ck.add(field+".maxSize", "%d node(s) × %d GPU(s) hold %d GPU(s), all taken by tenant %q's minimum replicas: a rolling update starts %d more replica(s) (%d GPU(s)) before stopping one and would never finish (raise maxSize to at least %d)",
+						*nodes.MaxSize, gpus, hold, t.Name, RolloutSurge, surge, (own+surge+gpus-1)/gpus)
 				}
 				continue
 			}
 			need += t.Model.Replicas * t.Model.GPUs
+			maxSurge = max(maxSurge, surge)
+			if surge == maxSurge {
+				surgeTenant = t.Name
+			}
 			shared = append(shared, fmt.Sprintf("%s %d×%d", t.Name, t.Model.Replicas, t.Model.GPUs))
 		}
 		if len(shared) == 0 {
 			continue
 		}
 		perNode := minGPUs(e.GPUNodes.InstanceTypes)
-		if hold := *e.GPUNodes.MaxSize * perNode; perNode > 0 && need > hold {
-			ck.add(fmt.Sprintf("environments[%d].gpuNodes.maxSize", ei), "tenants need %d GPU(s) at their minimum replicas (%s; replicas × GPUs); %d node(s) × %d GPU(s) hold %d (raise maxSize to at least %d or lower model.replicas)",
+		if perNode == 0 {
+			continue
+		}
+		field := fmt.Sprintf("environments[%d].gpuNodes.maxSize", ei)
+		switch hold := *e.GPUNodes.MaxSize * perNode; {
+		case need > hold:
+			ck.add(field, "tenants need %d GPU(s) at their minimum replicas (%s; replicas × GPUs); %d node(s) × %d GPU(s) hold %d (raise maxSize to at least %d or lower model.replicas)",
 				need, strings.Join(shared, ", "), *e.GPUNodes.MaxSize, perNode, hold, (need+perNode-1)/perNode)
+		case need+maxSurge > hold:
+			// One rolling update at a time is the least the shared nodes must allow.
+			ck.add(field, "%d node(s) × %d GPU(s) hold %d GPU(s), and the tenants' minimum replicas take %d (%s): a rolling update of tenant %q starts %d more replica(s) (%d GPU(s)) before stopping one and would never finish (raise maxSize to at least %d)",
+				*e.GPUNodes.MaxSize, perNode, hold, need, strings.Join(shared, ", "), surgeTenant, RolloutSurge, maxSurge, (need+maxSurge+perNode-1)/perNode)
 		}
 	}
 }

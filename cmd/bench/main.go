@@ -207,14 +207,17 @@ func writePooled(example string, base *config.Config, n int, path string) error 
 		delete(t, "dedicatedGpuNodes") // the shared GPU nodes: the bench measures pooled tenants
 		tenants = append(tenants, t)
 	}
-	// The shared GPU node group must hold every clone's minimum replicas (config validation).
+	// The shared GPU node group must hold every clone's minimum replicas and a rolling update
+	// (config validation): 4-GPU nodes, as many as a node group may have. Node sizes do not change
+	// what is synthesized per tenant.
 	gpuNodes := map[string]any{}
 	if g, ok := envDoc["gpuNodes"].(map[string]any); ok {
 		for k, v := range g {
 			gpuNodes[k] = v
 		}
 	}
-	gpuNodes["maxSize"] = min(max(n*proto.Model.Replicas*proto.Model.GPUs, *env.GPUNodes.MaxSize), config.MaxNodeGroupSize)
+	gpuNodes["instanceTypes"] = []string{"g6.12xlarge"}
+	gpuNodes["maxSize"] = config.MaxNodeGroupSize
 	envDoc["gpuNodes"] = gpuNodes
 	out["environments"] = []map[string]any{envDoc}
 	out["tenants"] = tenants

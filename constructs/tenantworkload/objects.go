@@ -44,8 +44,9 @@ const (
 	DefaultModelCacheSize     = "10Gi"
 	DefaultTmpSize            = "1Gi"
 	DefaultPodSecurityVersion = "latest"
-	// RolloutSurge is how many extra pods a rolling update starts; the quota has room for them.
-	RolloutSurge = 1
+	// RolloutSurge is how many extra pods a rolling update starts; the quota has room for them,
+	// and config validation checks that the GPU nodes do.
+	RolloutSurge = config.RolloutSurge
 	// logHeadroom is the ephemeral storage a pod gets beyond its emptyDir volumes (container logs).
 	logHeadroom = "1Gi"
 )
