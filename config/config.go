@@ -162,18 +162,27 @@ type Tenant struct {
 	API                API           `yaml:"api"`                // Default: DefaultThrottle.
 	CustomDomain       *CustomDomain `yaml:"customDomain"`       // Default: none (the execute-api endpoint only).
 	Tags               Tags          `yaml:"tags"`               // Default: none beyond the mandatory tags.
+	// DedicatedGPUNodes gives a pooled tenant GPU nodes of its own in the shared cluster: a node
+	// group tainted and labelled voicevault.io/tenant=<name>, which only this tenant's pods
+	// tolerate and select. Omitted fields take the environment's gpuNodes values. Default: none
+	// (the environment's shared GPU nodes).
+	DedicatedGPUNodes *NodeGroup `yaml:"dedicatedGpuNodes"`
 }
 
 // Model is the TTS container the tenant runs.
 type Model struct {
-	Image      string `yaml:"image"`      // Required. Pinned by digest: repo@sha256:<64 hex>.
-	Replicas   int    `yaml:"replicas"`   // Default: 2.
-	Port       int    `yaml:"port"`       // Default: 8080.
-	GPUs       int    `yaml:"gpus"`       // Default: 1 per replica.
-	CPU        string `yaml:"cpu"`        // Default: "4" (request = limit).
-	Memory     string `yaml:"memory"`     // Default: "16Gi" (request = limit).
-	HealthPath string `yaml:"healthPath"` // Default: /healthz.
-	ReadyPath  string `yaml:"readyPath"`  // Default: /readyz.
+	Image    string `yaml:"image"`    // Required. Pinned by digest: repo@sha256:<64 hex>.
+	Replicas int    `yaml:"replicas"` // Default: 2. The minimum the tenant always runs.
+	// MinAvailable is the PodDisruptionBudget's minAvailable: replicas kept through voluntary
+	// disruptions (node drains, scale-in). Below replicas, or a drain could never proceed.
+	// Default: none: a budget of maxUnavailable 1 when replicas > 1, no budget for one replica.
+	MinAvailable *int   `yaml:"minAvailable"`
+	Port         int    `yaml:"port"`       // Default: 8080.
+	GPUs         int    `yaml:"gpus"`       // Default: 1 per replica.
+	CPU          string `yaml:"cpu"`        // Default: "3" (request = limit). Fits a g6.xlarge with its reservations.
+	Memory       string `yaml:"memory"`     // Default: "12Gi" (request = limit). Fits a g6.xlarge with its reservations.
+	HealthPath   string `yaml:"healthPath"` // Default: /healthz.
+	ReadyPath    string `yaml:"readyPath"`  // Default: /readyz.
 }
 
 // Authorizer configures the tenant's Lambda authorizer.
@@ -431,6 +440,20 @@ func (e *Environment) IAMARN(resource string) string {
 	return "arn:" + e.Partition() + ":iam::" + e.Account + ":" + resource
 }
 
+// ModelRepositoryName is the ECR repository of an environment's TTS model images. The platform
+// stack creates it; every tenant's model.image comes from it (validation).
+func ModelRepositoryName(env string) string { return "voicevault/" + env + "/tts" }
+
+// ModelImageRepository is e's model repository as an image reference without digest:
+// <account>.dkr.ecr.<region>.<dns suffix>/voicevault/<env>/tts.
+func (e *Environment) ModelImageRepository() string {
+	suffix := "amazonaws.com"
+	if e.Partition() == "aws-cn" {
+		suffix = "amazonaws.com.cn"
+	}
+	return e.Account + ".dkr.ecr." + e.Region + "." + suffix + "/" + ModelRepositoryName(e.Name)
+}
+
 // ServiceName is the Kubernetes Service (and Deployment) name of a tenant's TTS workload.
 const ServiceName = "tts"
 
@@ -448,4 +471,8 @@ const (
 	GPUTaintKey       = "nvidia.com/gpu"
 	GPUNodeLabelKey   = "voicevault.io/node-class"
 	GPUNodeLabelValue = "gpu"
+	// TenantNodeKey labels and taints (value: the tenant's name, effect NoSchedule) the GPU nodes
+	// of a tenant with dedicatedGpuNodes: only its pods tolerate the taint, and they select the
+	// label, so they run there and nowhere else.
+	TenantNodeKey = "voicevault.io/tenant"
 )

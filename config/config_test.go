@@ -30,7 +30,7 @@ tenants:
     owner: acme@example.com
     environment: prod
     model:
-      image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts` + digest + `
+      image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts` + digest + `
     authorizer:
       issuer: https://issuer.example.com
       audiences: [voice]
@@ -112,7 +112,7 @@ func TestDerivedListenerPriorityIsStableAndInRange(t *testing.T) {
 }
 
 func TestListenerPriorityCollisionIsReported(t *testing.T) {
-	second := "  - name: beta\n    owner: x@example.com\n    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.example.com/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n"
+	second := "  - name: beta\n    owner: x@example.com\n    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n"
 	src := strings.Replace(base, "    environment: prod", "    environment: prod\n    api: {listenerPriority: 7}", 1) + second
 	_, err := Parse("x.yaml", []byte(src))
 	require.Error(t, err)
@@ -120,7 +120,7 @@ func TestListenerPriorityCollisionIsReported(t *testing.T) {
 
 	// The same priority in two environments is fine: each has its own listener.
 	other := strings.Replace(src, "tenants:", "  - name: dev\n    account: \"222222222222\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::222222222222:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\ntenants:", 1)
-	other = strings.Replace(other, "    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: r.", "    environment: dev\n    api: {listenerPriority: 7}\n    model: {image: r.", 1)
+	other = strings.Replace(other, "    environment: prod\n    api: {listenerPriority: 7}\n    model: {image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts", "    environment: dev\n    api: {listenerPriority: 7}\n    model: {image: 222222222222.dkr.ecr.eu-west-1.amazonaws.com/voicevault/dev/tts", 1)
 	_, err = Parse("x.yaml", []byte(other))
 	require.NoError(t, err)
 }
@@ -208,7 +208,7 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"mapping where list belongs", "    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]", "    clusterAdminRoleArns: {a: b}", "environments[0].clusterAdminRoleArns: expected a list, got a mapping"},
 		{"text where number belongs", "    owner: acme@example.com", "    owner: acme@example.com\n    audioRetentionDays: ninety", `tenants[0].audioRetentionDays: "ninety" is not a whole number`},
 		{"word where boolean belongs", "      audiences: [voice]", "      audiences: [voice]\n      apiKeys: maybe", `tenants[0].authorizer.apiKeys: "maybe" is not true or false`},
-		{"duplicated tenant", "", "  - name: acme\n    owner: x@example.com\n    environment: prod\n    model: {image: r.example.com/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n", `tenants[1].name: "acme" is already the name of tenants[0]`},
+		{"duplicated tenant", "", "  - name: acme\n    owner: x@example.com\n    environment: prod\n    model: {image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n", `tenants[1].name: "acme" is already the name of tenants[0]`},
 		{"invalid tenant name", "  - name: acme", "  - name: Acme_Corp", `tenants[0].name: "Acme_Corp" is not a DNS-1123 label of at most 20 characters`},
 		{"tenant name too long", "  - name: acme", "  - name: acme-corporation-voice-lab", `is not a DNS-1123 label of at most 20`},
 		{"missing tenant name", "  - name: acme\n", "  - owner2: x\n", `unknown field "owner2"`},
@@ -219,7 +219,7 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"min greater than max nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 5, maxSize: 3}", "environments[0].gpuNodes.minSize: min size 5 can't be greater than max size 3"},
 		{"desired outside range", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 1, desiredSize: 9, maxSize: 3}", "environments[0].gpuNodes.desiredSize: desired size 9 must be between min size 1 and max size 3"},
 		{"negative min nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    systemNodes: {minSize: -1}", "environments[0].systemNodes.minSize: -1 is negative"},
-		{"non-GPU instance for GPU nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {instanceTypes: [m5.large]}", `environments[0].gpuNodes.instanceTypes[0]: "m5.large" is not an NVIDIA GPU instance type`},
+		{"non-GPU instance for GPU nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {instanceTypes: [m5.large]}", `environments[0].gpuNodes.instanceTypes[0]: "m5.large" is not an NVIDIA GPU instance type (one of: g4dn.xlarge`},
 		{"GPU instance for system nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    systemNodes: {instanceTypes: [g5.xlarge]}", `environments[0].systemNodes.instanceTypes[0]: "g5.xlarge" is a GPU instance type`},
 		{"bad instance type", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {instanceTypes: [big]}", `"big" is not an EC2 instance type`},
 		{"bad disk size", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {diskSizeGiB: 5}", "environments[0].gpuNodes.diskSizeGiB: 5 is out of range (20 to 2000)"},
@@ -251,9 +251,13 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"missing tenant owner", "    owner: acme@example.com\n", "", "tenants[0].owner: is required"},
 		{"bad sensitivity", "    environment: prod", "    environment: prod\n    dataSensitivity: secret", `tenants[0].dataSensitivity: "secret" is not a sensitivity (one of: biometric, confidential, internal)`},
 		{"bad isolation", "    environment: prod", "    environment: prod\n    isolation: shared", `tenants[0].isolation: "shared" is not an isolation mode (one of: pooled, dedicated)`},
-		{"dedicated tenant shares environment", "", "  - name: beta\n    owner: x@example.com\n    environment: prod\n    isolation: dedicated\n    model: {image: r.example.com/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n", `tenants[1].isolation: dedicated tenant "beta" shares environment "prod" with 1 other tenant(s)`},
-		{"image by tag", "/tts" + digest, "/tts:latest", `tenants[0].model.image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts:latest" is not pinned by digest`},
-		{"missing image", "    model:\n      image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts" + digest + "\n", "", "tenants[0].model.image: is required"},
+		{"dedicated tenant shares environment", "", "  - name: beta\n    owner: x@example.com\n    environment: prod\n    isolation: dedicated\n    model: {image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts" + digest + "}\n    authorizer: {issuer: https://i.example.com, audiences: [a], jwksUrl: https://i.example.com/k}\n", `tenants[1].isolation: dedicated tenant "beta" shares environment "prod" with 1 other tenant(s)`},
+		{"image by tag", "/tts" + digest, "/tts:latest", `tenants[0].model.image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts:latest" is not pinned by digest`},
+		{"missing image", "    model:\n      image: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts" + digest + "\n", "", "tenants[0].model.image: is required"},
+		{"image from a public registry", "111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts" + digest, "docker.io/library/tts" + digest, `tenants[0].model.image: "docker.io/library/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b" is not from environment "prod"'s model registry (allowed: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts@sha256:<64 hex>`},
+		{"image from another account's registry", "111111111111.dkr.ecr", "999999999999.dkr.ecr", `is not from environment "prod"'s model registry`},
+		{"image from another region's registry", "dkr.ecr.eu-west-1", "dkr.ecr.us-east-1", `is not from environment "prod"'s model registry`},
+		{"image from another repository", "voicevault/prod/tts", "voicevault/stage/tts", `is not from environment "prod"'s model registry`},
 		{"too many replicas", "    model:\n", "    model:\n      replicas: 50\n", "tenants[0].model.replicas: 50 is out of range (1 to 20)"},
 		{"privileged port", "    model:\n", "    model:\n      port: 80\n", "tenants[0].model.port: 80 is out of range (1024 to 65535"},
 		{"too many gpus", "    model:\n", "    model:\n      gpus: 9\n", "tenants[0].model.gpus: 9 is out of range (1 to 8)"},
@@ -310,6 +314,17 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"usage quota period in lower case", "    environment: prod", "    environment: prod\n    api: {usage: {quota: {limit: 5, period: day}}}", `tenants[0].api.usage.quota.period: "day" is not a quota period (one of: DAY, WEEK, MONTH)`},
 		{"usage quota without period", "    environment: prod", "    environment: prod\n    api: {usage: {quota: {limit: 5}}}", `tenants[0].api.usage.quota.period: "" is not a quota period (one of: DAY, WEEK, MONTH)`},
 		{"no tenants", "tenants:", "tenants: []\nx_tenants:", `x_tenants: unknown field`},
+		// Capacity (config/capacity.go): pods that can run, node groups that can hold them, drains that can proceed.
+		{"replica fits on no node type", "    model:\n", "    model:\n      cpu: \"8\"\n", `tenants[0].model: a replica of tenant "acme" (cpu 8 = 8000m, memory 12Gi = 12288 MiB, 1 GPU(s)) fits on no instance type of environments[0].gpuNodes: g6.xlarge allocates 3520m CPU, 13394 MiB, 1 GPU(s)`},
+		{"replica memory above every node type", "    model:\n", "    model:\n      memory: 16Gi\n", `tenants[0].model: a replica of tenant "acme" (cpu 3 = 3000m, memory 16Gi = 16384 MiB, 1 GPU(s)) fits on no instance type`},
+		{"more GPUs per replica than a node has", "    model:\n", "    model:\n      gpus: 2\n", `fits on no instance type of environments[0].gpuNodes: g6.xlarge allocates 3520m CPU, 13394 MiB, 1 GPU(s)`},
+		{"minimum replicas need more GPUs than the node group holds", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 1, maxSize: 1}", "environments[0].gpuNodes.maxSize: tenants need 2 GPU(s) at their minimum replicas (acme 2×1; replicas × GPUs); 1 node(s) × 1 GPU(s) hold 1 (raise maxSize to at least 2 or lower model.replicas)"},
+		{"no room for a rolling update on the shared nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 1, maxSize: 2}", `environments[0].gpuNodes.maxSize: 2 node(s) × 1 GPU(s) hold 2 GPU(s), and the tenants' minimum replicas take 2 (acme 2×1): a rolling update of tenant "acme" starts 1 more replica(s) (1 GPU(s)) before stopping one and would never finish (raise maxSize to at least 3)`},
+		{"no room for a rolling update on dedicated nodes", "    environment: prod", "    environment: prod\n    dedicatedGpuNodes: {minSize: 2, maxSize: 2}", `tenants[0].dedicatedGpuNodes.maxSize: 2 node(s) × 1 GPU(s) hold 2 GPU(s), all taken by tenant "acme"'s minimum replicas: a rolling update starts 1 more replica(s) (1 GPU(s)) before stopping one and would never finish (raise maxSize to at least 3)`},
+		{"pod disruption budget blocks every drain", "    model:\n", "    model:\n      minAvailable: 2\n", `tenants[0].model.minAvailable: 2 would block every node drain: the PodDisruptionBudget of tenant "acme" must let at least one of its 2 replica(s) go (allowed: 0 to 1)`},
+		{"GPU type outside the capacity table", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {instanceTypes: [gr6.4xlarge]}", `environments[0].gpuNodes.instanceTypes[0]: "gr6.4xlarge" is not in VoiceVault's GPU capacity table, so its pods can't be sized (one of: g4dn.xlarge,`},
+		{"dedicated GPU nodes too small", "    environment: prod", "    environment: prod\n    dedicatedGpuNodes: {minSize: 0, maxSize: 1}", `tenants[0].dedicatedGpuNodes.maxSize: tenant "acme" needs 2 GPU(s) at its minimum replicas (2 × 1); 1 node(s) × 1 GPU(s) hold 1`},
+		{"dedicated GPU nodes where the tenant has an environment", "    environment: prod", "    environment: prod\n    isolation: dedicated\n    dedicatedGpuNodes: {maxSize: 2}", `tenants[0].dedicatedGpuNodes: tenant "acme" has isolation: dedicated, whose environment's GPU nodes are all its own`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

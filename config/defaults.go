@@ -12,8 +12,8 @@ const (
 	DefaultReplicas           = 2
 	DefaultModelPort          = 8080
 	DefaultGPUsPerReplica     = 1
-	DefaultModelCPU           = "4"
-	DefaultModelMemory        = "16Gi"
+	DefaultModelCPU           = "3"    // a g6.xlarge (the default GPU type) allocates about 3.5 CPUs to pods
+	DefaultModelMemory        = "12Gi" // and about 13 GiB: see NodeAllocatable
 	DefaultHealthPath         = "/healthz"
 	DefaultReadyPath          = "/readyz"
 	DefaultTenantClaim        = "tenant"
@@ -40,7 +40,15 @@ func (c *Config) applyDefaults() {
 		c.Environments[i].applyDefaults()
 	}
 	for i := range c.Tenants {
-		c.Tenants[i].applyDefaults()
+		t := &c.Tenants[i]
+		t.applyDefaults()
+		if t.DedicatedGPUNodes != nil {
+			d := DefaultGPUNodes
+			if e, ok := c.Environment(t.Environment); ok {
+				d = e.GPUNodes
+			}
+			t.DedicatedGPUNodes.fill(d)
+		}
 	}
 }
 

@@ -60,7 +60,8 @@ var KubernetesVersions = []string{"1.31", "1.32", "1.33", "1.34", "1.35", "1.36"
 // Sensitivities are the allowed dataSensitivity labels, most sensitive first.
 var Sensitivities = []string{"biometric", "confidential", "internal"}
 
-// GPUInstanceFamilies are the NVIDIA instance families the Bottlerocket NVIDIA AMI runs on.
+// GPUInstanceFamilies are the NVIDIA instance families the Bottlerocket NVIDIA AMI runs on. Node
+// groups take the types of InstanceTable among them (capacity is computed from its rows).
 var GPUInstanceFamilies = []string{"g4dn", "g5", "g6", "g6e", "gr6", "p4d", "p4de", "p5", "p5e", "p5en", "p6-b200"}
 
 // MandatoryTagKeys are set by VoiceVault on every resource and cannot be overridden.
@@ -109,6 +110,12 @@ func (c *Config) validate() []Problem {
 			if n := len(AudioBucketName(e, t.Name)); n > 63 {
 				ck.add(p+".name", "audio bucket name %q is %d characters; S3 allows 63 (shorten the tenant or environment name)", AudioBucketName(e, t.Name), n)
 			}
+			// Only the environment's own registry: the repository its node roles alone may pull
+			// from, scanned on push, with immutable tags and a lifecycle that keeps tagged images.
+			valid := reAccount.MatchString(e.Account) && reRegion.MatchString(e.Region) // else reported on the environment
+			if repo := e.ModelImageRepository(); valid && reImageDigest.MatchString(t.Model.Image) && !strings.HasPrefix(t.Model.Image, repo+"@sha256:") {
+				ck.add(p+".model.image", "%q is not from environment %q's model registry (allowed: %s@sha256:<64 hex>; push the image there, see docs/tenant.md)", t.Model.Image, e.Name, repo)
+			}
 			if t.CustomDomain != nil && t.CustomDomain.CertificateARN != "" {
 				if r := arnRegion(t.CustomDomain.CertificateARN); r != e.Region {
 					ck.add(p+".customDomain.certificateArn", "certificate is in region %q; a regional API in %s needs a certificate from %s", r, e.Region, e.Region)
@@ -132,6 +139,7 @@ func (c *Config) validate() []Problem {
 	}
 	c.validateDelivery(ck)
 	c.validateSingletons(ck)
+	c.validateCapacity(ck, tenants)
 	// Isolation: a dedicated tenant is the only tenant of its environment.
 	for i := range c.Environments {
 		e := &c.Environments[i]
@@ -345,8 +353,12 @@ func (n *NodeGroup) validate(ck *checker, p string, gpu bool) {
 			continue
 		}
 		family := it[:strings.LastIndex(it, ".")]
-		if gpu && !slices.Contains(GPUInstanceFamilies, family) {
-			ck.add(fp, "%q is not an NVIDIA GPU instance type (families: %s)", it, strings.Join(GPUInstanceFamilies, ", "))
+		if spec, known := Instance(it); gpu && (!known || spec.GPUs == 0) {
+			if slices.Contains(GPUInstanceFamilies, family) {
+				ck.add(fp, "%q is not in VoiceVault's GPU capacity table, so its pods can't be sized (one of: %s)", it, strings.Join(GPUInstanceTypes(), ", "))
+			} else {
+				ck.add(fp, "%q is not an NVIDIA GPU instance type (one of: %s)", it, strings.Join(GPUInstanceTypes(), ", "))
+			}
 		}
 		if !gpu && slices.Contains(GPUInstanceFamilies, family) {
 			ck.add(fp, "%q is a GPU instance type; system nodes should not hold GPUs", it)
@@ -395,6 +407,15 @@ func (t *Tenant) validate(ck *checker, p string) {
 	}
 	if m.GPUs < 1 || m.GPUs > MaxGPUsPerPod {
 		ck.add(p+".model.gpus", "%d is out of range (1 to %d)", m.GPUs, MaxGPUsPerPod)
+	}
+	if ma := m.MinAvailable; ma != nil && (*ma < 0 || *ma >= m.Replicas) {
+		ck.add(p+".model.minAvailable", "%d would block every node drain: the PodDisruptionBudget of tenant %q must let at least one of its %d replica(s) go (allowed: 0 to %d)", *ma, t.Name, m.Replicas, max(m.Replicas-1, 0))
+	}
+	if d := t.DedicatedGPUNodes; d != nil {
+		d.validate(ck, p+".dedicatedGpuNodes", true)
+		if t.Isolation == IsolationDedicated {
+			ck.add(p+".dedicatedGpuNodes", "tenant %q has isolation: dedicated, whose environment's GPU nodes are all its own; remove dedicatedGpuNodes (allowed with isolation: pooled)", t.Name)
+		}
 	}
 	if !reQuantity.MatchString(m.CPU) {
 		ck.add(p+".model.cpu", "%q is not a Kubernetes CPU quantity (e.g. 4 or 3500m)", m.CPU)

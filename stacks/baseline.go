@@ -86,8 +86,9 @@ func addBaseline(p *Platform) {
 		ConfigRetentionDays: env.LogRetentionDays,
 	})
 	b.FindingRules = findingrules.New(stack, "FindingRules", findingrules.Props{
-		Topic:          p.AlarmTopic,
-		RuleNamePrefix: prefix + "-",
+		Topic:             p.AlarmTopic,
+		RuleNamePrefix:    prefix + "-",
+		ImageRepositories: []string{ModelRepositoryName(env.Name)},
 	})
 	if config.Enabled(svc.CostAnomaly) && !env.HasCostsStack() {
 		// In us-east-1 the alerts are part of the platform; elsewhere the <env>-costs stack holds

@@ -35,12 +35,13 @@ type Platform struct {
 	Baseline   *Baseline
 
 	// Network and cluster (platform_cluster.go).
-	Network       network.Network        // VPC, endpoints, flow logs
-	VPC           awsec2.Vpc             // = Network.VPC()
-	Cluster       cluster.Cluster        // EKS cluster, add-ons, access entries, kubectl provider
-	GPUNodes      nodegroup.NodeGroup    // Bottlerocket NVIDIA managed node group (tainted)
-	SystemNodes   nodegroup.NodeGroup    // Bottlerocket managed node group for add-ons and controllers
-	ModelRegistry modelregistry.Registry // ECR repository of the TTS model images
+	Network        network.Network                // VPC, endpoints, flow logs
+	VPC            awsec2.Vpc                     // = Network.VPC()
+	Cluster        cluster.Cluster                // EKS cluster, add-ons, access entries, kubectl provider
+	GPUNodes       nodegroup.NodeGroup            // Bottlerocket NVIDIA managed node group (tainted)
+	TenantGPUNodes map[string]nodegroup.NodeGroup // per tenant with dedicatedGpuNodes: its own GPU node group (tainted for it)
+	SystemNodes    nodegroup.NodeGroup            // Bottlerocket managed node group for add-ons and controllers
+	ModelRegistry  modelregistry.Registry         // ECR repository of the TTS model images
 }
 
 // NewPlatform builds the <env>-platform stack.

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
@@ -18,7 +19,7 @@ import (
 func LogGroupPrefix(env string) string { return "/voicevault/" + env + "/" }
 
 // ModelRepositoryName is the ECR repository of an environment's TTS model images.
-func ModelRepositoryName(env string) string { return "voicevault/" + env + "/tts" }
+func ModelRepositoryName(env string) string { return config.ModelRepositoryName(env) }
 
 // addNetworkAndCluster builds the private network, the EKS cluster with its node groups, the
 // model registry, and the SSM parameters tenant stacks read (contract.go).
@@ -54,8 +55,9 @@ func (p *Platform) addNetworkAndCluster() {
 			jsii.String("isolated by design: the network construct adds the STS, EKS, ECR, S3, Lambda and other endpoints the kubectl provider and nodes need"))
 	}
 
-	nodes := func(id string, gpu bool, g config.NodeGroup) nodegroup.NodeGroup {
+	nodes := func(id string, gpu bool, g config.NodeGroup, tenant string) nodegroup.NodeGroup {
 		ng := nodegroup.New(stack, id, nodegroup.Props{
+			Tenant:        tenant,
 			Cluster:       p.Cluster.Cluster(),
 			Subnets:       p.Network.PrivateSubnets(),
 			Key:           p.Key,
@@ -72,12 +74,22 @@ func (p *Platform) addNetworkAndCluster() {
 		}
 		return ng
 	}
-	p.SystemNodes = nodes("SystemNodes", false, env.SystemNodes)
-	p.GPUNodes = nodes("GPUNodes", true, env.GPUNodes)
+	p.SystemNodes = nodes("SystemNodes", false, env.SystemNodes, "")
+	p.GPUNodes = nodes("GPUNodes", true, env.GPUNodes, "")
 	// CoreDNS pods need a node to run on (the system nodes; the GPU nodes are tainted).
 	p.Cluster.CoreDNS().Node().AddDependency(p.SystemNodes.Nodegroup())
+	pullRoles := []awsiam.IRole{p.GPUNodes.Role(), p.SystemNodes.Role()}
+	// Pooled tenants with dedicatedGpuNodes get GPU nodes of their own, tainted for them.
+	p.TenantGPUNodes = map[string]nodegroup.NodeGroup{}
+	for _, t := range p.Tenants {
+		if t.DedicatedGPUNodes != nil {
+			ng := nodes("Tenant-"+t.Name+"-GPUNodes", true, *t.DedicatedGPUNodes, t.Name)
+			p.TenantGPUNodes[t.Name] = ng
+			pullRoles = append(pullRoles, ng.Role())
+		}
+	}
 
-	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: ModelRepositoryName(env.Name), Key: p.Key})
+	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: ModelRepositoryName(env.Name), Key: p.Key, PullRoles: pullRoles})
 
 	p.publishContract()
 }

@@ -101,6 +101,7 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		VPCCIDR:            env.VPCCIDR,
 		HTTPSEgress:        HTTPSEgress(env),
 		PodSecurityVersion: "v" + env.KubernetesVersion,
+		DedicatedNodes:     t.DedicatedGPUNodes != nil,
 	})
 	// EKS Pod Identity gives a pod credentials only if the association exists when the pod is
 	// admitted (the webhook injects the credentials endpoint then; EKS user guide, "Assign an IAM

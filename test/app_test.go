@@ -243,7 +243,7 @@ func TestBadInputExitsWithAShortMessage(t *testing.T) {
 		{"duplicated tenant", edit("  - name: globex", "  - name: acme"), `tenants[1].name: "acme" is already the name of tenants[0]`},
 		{"invalid tenant name", edit("  - name: globex", "  - name: Globex!"), `tenants[1].name: "Globex!" is not a DNS-1123 label`},
 		{"bad account id", edit(`account: "111111111111"`, `account: "11111"`), `environments[0].account: "11111" is not an AWS account ID`},
-		{"min greater than max", edit("      minSize: 1\n      desiredSize: 2\n      maxSize: 6", "      minSize: 7\n      desiredSize: 2\n      maxSize: 6"), "environments[0].gpuNodes.minSize: min size 7 can't be greater than max size 6"},
+		{"min greater than max", edit("      minSize: 1\n      desiredSize: 1\n      maxSize: 4", "      minSize: 7\n      desiredSize: 1\n      maxSize: 4"), "environments[0].gpuNodes.minSize: min size 7 can't be greater than max size 4"},
 		{"negative retention", edit("    audioRetentionDays: 90", "    audioRetentionDays: -3"), "tenants[0].audioRetentionDays: -3 is out of range"},
 		{"broken yaml", edit("tenants:", "tenants: ["), "not valid YAML"},
 		{"missing file", "", "not found"},

@@ -72,8 +72,8 @@ func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
 		"AWS::Config::ConfigurationRecorder": 1, "AWS::Config::DeliveryChannel": 1,
 		"AWS::AccessAnalyzer::Analyzer": 1, "AWS::Macie::Session": 1,
 		"AWS::CE::AnomalyMonitor": 1, "AWS::CE::AnomalySubscription": 1,
-		// always there
-		"AWS::Config::ConfigRule": len(posture.Rules), "AWS::Events::Rule": 3, "AWS::SNS::Topic": 1,
+		// always there; the event rules: GuardDuty, Security Hub and Macie findings, ECR image scans
+		"AWS::Config::ConfigRule": len(posture.Rules), "AWS::Events::Rule": 4, "AWS::SNS::Topic": 1,
 	}
 	with := func(over counts) counts {
 		c := counts{}

@@ -175,13 +175,28 @@ func TestClusterAdminsAreExactlyTheConfiguredRolesAndTheKubectlProvider(t *testi
 func TestNodeGroupsAreSizedFromTheConfig(t *testing.T) {
 	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
 		groups := r.Resources(t, stack, "AWS::EKS::Nodegroup")
-		require.Len(t, groups, 2)
+		gpuTaint := map[string]any{"Key": "nvidia.com/gpu", "Value": "true", "Effect": "NO_SCHEDULE"}
+		// Pooled tenants with dedicatedGpuNodes have a GPU node group of their own, tainted for them.
+		dedicated := map[string]config.Tenant{}
+		for _, tn := range r.Config.TenantsIn(env.Name) {
+			if tn.DedicatedGPUNodes != nil {
+				dedicated["Tenant"+tn.Name+"GPUNodes"] = tn
+			}
+		}
+		require.Len(t, groups, 2+len(dedicated))
 		for id, g := range groups {
 			p := props(g)
 			want, ami := env.SystemNodes, "BOTTLEROCKET_x86_64"
 			if strings.HasPrefix(id, "GPUNodes") {
 				want, ami = env.GPUNodes, "BOTTLEROCKET_x86_64_NVIDIA"
-				assert.Equal(t, []any{map[string]any{"Key": "nvidia.com/gpu", "Value": "true", "Effect": "NO_SCHEDULE"}}, p["Taints"])
+				assert.Equal(t, []any{gpuTaint}, p["Taints"])
+			}
+			for prefix, tn := range dedicated {
+				if strings.HasPrefix(id, prefix) {
+					want, ami = *tn.DedicatedGPUNodes, "BOTTLEROCKET_x86_64_NVIDIA"
+					assert.Equal(t, []any{gpuTaint, map[string]any{"Key": config.TenantNodeKey, "Value": tn.Name, "Effect": "NO_SCHEDULE"}}, p["Taints"], id)
+					assert.Equal(t, tn.Name, p["Labels"].(map[string]any)[config.TenantNodeKey], id)
+				}
 			}
 			assert.Equal(t, ami, p["AmiType"], id)
 			var types []string
@@ -203,6 +218,11 @@ func TestNodeGroupsAreSizedFromTheConfig(t *testing.T) {
 			if strings.HasPrefix(id, "GPUNodes") {
 				want = env.GPUNodes.DiskSizeGiB
 			}
+			for prefix, tn := range dedicated {
+				if strings.HasPrefix(id, prefix) {
+					want = tn.DedicatedGPUNodes.DiskSizeGiB
+				}
+			}
 			b, _ := json.Marshal(data["BlockDeviceMappings"])
 			assert.Contains(t, string(b), `"DeviceName":"/dev/xvdb","Ebs":{"DeleteOnTermination":true,"Encrypted":true,"KmsKeyId":{"Fn::GetAtt":["PlatformKey`, id)
 			assert.Contains(t, string(b), `"VolumeSize":`+jsonNumber(want), id)
@@ -218,6 +238,28 @@ func TestModelRegistryPerEnvironment(t *testing.T) {
 		assert.Equal(t, stacks.ModelRepositoryName(env.Name), props(repo)["RepositoryName"])
 		assert.Equal(t, "IMMUTABLE", props(repo)["ImageTagMutability"])
 		assert.Equal(t, "RetainExceptOnCreate", repo["DeletionPolicy"])
+		// Pulls by this environment's node roles only (every node group's role, the tenants' own
+		// GPU node groups included).
+		b, _ := json.Marshal(props(repo)["RepositoryPolicyText"])
+		nodeRoles := 0
+		for id := range r.Resources(t, stack, "AWS::IAM::Role") {
+			if strings.Contains(id, "NodesNodeRole") {
+				nodeRoles++
+				assert.Contains(t, string(b), `{"Fn::GetAtt":["`+id+`","Arn"]}`, id)
+			}
+		}
+		assert.Equal(t, len(r.Resources(t, stack, "AWS::EKS::Nodegroup")), nodeRoles)
+		assert.Contains(t, string(b), `"Effect":"Deny"`)
+		// Critical scan findings of this repository alarm.
+		found := false
+		for _, rule := range r.Resources(t, stack, "AWS::Events::Rule") {
+			pat, _ := json.Marshal(props(rule)["EventPattern"])
+			if strings.Contains(string(pat), `"ECR Image Scan"`) {
+				found = true
+				assert.Contains(t, string(pat), `"repository-name":["`+stacks.ModelRepositoryName(env.Name)+`"]`)
+			}
+		}
+		assert.True(t, found, "an ECR image scan rule")
 	})
 }
 

@@ -318,6 +318,9 @@ func TestDedicatedTenantRunsAloneInItsEnvironmentAndPooledTenantsShareTheirs(t *
 
 func TestTenantWorkloadRunsTheConfiguredModelHardenedOnGPUNodes(t *testing.T) {
 	r := example(t)
+	acme := r.Config.Tenants[0]
+	require.Equal(t, "acme", acme.Name)
+	require.NotNil(t, acme.DedicatedGPUNodes, "the example's pooled biometric tenant has GPU nodes of its own")
 	for _, ts := range tenants(t, r) {
 		objs := manifestObjects(t, r, ts.name)
 		m := ts.cfg.Model
@@ -335,8 +338,15 @@ func TestTenantWorkloadRunsTheConfiguredModelHardenedOnGPUNodes(t *testing.T) {
 		assert.Contains(t, dig(c, "image"), "@sha256:", ts.name)
 		assert.Equal(t, map[string]any{"nvidia.com/gpu": itoa(m.GPUs), "cpu": m.CPU, "memory": m.Memory, "ephemeral-storage": dig(c, "resources", "limits", "ephemeral-storage")}, dig(c, "resources", "limits"), ts.name)
 		assert.Equal(t, dig(c, "resources", "limits"), dig(c, "resources", "requests"), ts.name)
-		assert.Equal(t, map[string]any{config.GPUNodeLabelKey: config.GPUNodeLabelValue}, dig(pod, "nodeSelector"), ts.name)
-		assert.Equal(t, []any{map[string]any{"key": config.GPUTaintKey, "operator": "Exists", "effect": "NoSchedule"}}, dig(pod, "tolerations"), ts.name)
+		selector := map[string]any{config.GPUNodeLabelKey: config.GPUNodeLabelValue}
+		tolerations := []any{map[string]any{"key": config.GPUTaintKey, "operator": "Exists", "effect": "NoSchedule"}}
+		if ts.cfg.DedicatedGPUNodes != nil {
+			// Only the tenant's own GPU nodes: its label selected, its taint tolerated by value.
+			selector[config.TenantNodeKey] = ts.cfg.Name
+			tolerations = append(tolerations, map[string]any{"key": config.TenantNodeKey, "operator": "Equal", "value": ts.cfg.Name, "effect": "NoSchedule"})
+		}
+		assert.Equal(t, selector, dig(pod, "nodeSelector"), ts.name)
+		assert.Equal(t, tolerations, dig(pod, "tolerations"), ts.name)
 		assert.Equal(t, false, dig(pod, "automountServiceAccountToken"), ts.name)
 		assert.Equal(t, m.HealthPath, dig(c, "livenessProbe", "httpGet", "path"), ts.name)
 		assert.Equal(t, m.ReadyPath, dig(c, "readinessProbe", "httpGet", "path"), ts.name)

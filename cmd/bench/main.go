@@ -204,8 +204,21 @@ func writePooled(example string, base *config.Config, n int, path string) error 
 		}
 		t["name"] = fmt.Sprintf("t%03d", i)
 		delete(t, "customDomain")
+		delete(t, "dedicatedGpuNodes") // the shared GPU nodes: the bench measures pooled tenants
 		tenants = append(tenants, t)
 	}
+	// The shared GPU node group must hold every clone's minimum replicas and a rolling update
+	// (config validation): 4-GPU nodes, as many as a node group may have. Node sizes do not change
+	// what is synthesized per tenant.
+	gpuNodes := map[string]any{}
+	if g, ok := envDoc["gpuNodes"].(map[string]any); ok {
+		for k, v := range g {
+			gpuNodes[k] = v
+		}
+	}
+	gpuNodes["instanceTypes"] = []string{"g6.12xlarge"}
+	gpuNodes["maxSize"] = config.MaxNodeGroupSize
+	envDoc["gpuNodes"] = gpuNodes
 	out["environments"] = []map[string]any{envDoc}
 	out["tenants"] = tenants
 	b, err := yaml.Marshal(out)

@@ -1,5 +1,6 @@
 // Package findingrules forwards serious security findings to the alarm topic: one EventBridge
-// rule each for GuardDuty, Security Hub and Macie findings, filtered by severity.
+// rule each for GuardDuty, Security Hub and Macie findings, filtered by severity, and one for ECR
+// image scans of the model repositories that found a vulnerability of critical severity.
 //
 // The rules exist whether or not the environment creates the services itself: an account whose
 // GuardDuty or Security Hub is run by an organization's delegated administrator still receives
@@ -31,7 +32,13 @@ type Props struct {
 	// publish (alarmtopic does, for this account only): the rules add nothing to it.
 	Topic          awssns.ITopic
 	RuleNamePrefix string // Required. e.g. voicevault-prod-; the source follows.
+	// ImageRepositories are ECR repositories whose completed image scans with at least one
+	// CRITICAL finding alarm. Default: none (no image scan rule).
+	ImageRepositories []string
 }
+
+// ImageScanSeverity is the ECR scan severity whose findings alarm.
+const ImageScanSeverity = "CRITICAL"
 
 // FindingRules are the rules, by source.
 type FindingRules interface {
@@ -39,11 +46,13 @@ type FindingRules interface {
 	GuardDuty() awsevents.Rule
 	SecurityHub() awsevents.Rule
 	Macie() awsevents.Rule
+	// ImageScans is the ECR image scan rule, nil without Props.ImageRepositories.
+	ImageScans() awsevents.Rule
 }
 
 type findingRules struct {
 	constructs.Construct
-	guardDuty, securityHub, macie awsevents.Rule
+	guardDuty, securityHub, macie, imageScans awsevents.Rule
 }
 
 // New creates the three rules.
@@ -84,6 +93,22 @@ func New(scope constructs.Construct, id string, props Props) FindingRules {
 			DetailType: jsii.Strings("Macie Finding"),
 			Detail:     &map[string]interface{}{"severity": map[string]interface{}{"description": strs(MacieSeverities)}},
 		})
+	if len(props.ImageRepositories) > 0 {
+		// Basic scanning's event (https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html,
+		// "Event for an image scan completed"): detail.finding-severity-counts counts by severity.
+		c.imageScans = rule("ImageScans", "ecr-image-scan-critical", "Completed ECR scans of model images with CRITICAL findings to the alarm topic",
+			&awsevents.EventPattern{
+				Source:     jsii.Strings("aws.ecr"),
+				DetailType: jsii.Strings("ECR Image Scan"),
+				Detail: &map[string]interface{}{
+					"scan-status":     []interface{}{"COMPLETE"},
+					"repository-name": strs(props.ImageRepositories),
+					"finding-severity-counts": map[string]interface{}{
+						ImageScanSeverity: []interface{}{map[string]interface{}{"numeric": []interface{}{">", 0}}},
+					},
+				},
+			})
+	}
 	return c
 }
 
@@ -108,3 +133,4 @@ func strs(s []string) []interface{} {
 func (c *findingRules) GuardDuty() awsevents.Rule   { return c.guardDuty }
 func (c *findingRules) SecurityHub() awsevents.Rule { return c.securityHub }
 func (c *findingRules) Macie() awsevents.Rule       { return c.macie }
+func (c *findingRules) ImageScans() awsevents.Rule  { return c.imageScans }

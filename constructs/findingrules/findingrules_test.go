@@ -23,7 +23,7 @@ func template(t *testing.T) *cdktest.Template {
 	if tpl == nil {
 		stack := cdktest.NewStack(t)
 		at := alarmtopic.New(stack, "Alarms", alarmtopic.Props{TopicName: "alarms", KeyAlias: "test/alarms"})
-		findingrules.New(stack, "Findings", findingrules.Props{Topic: at.Topic(), RuleNamePrefix: "voicevault-test-"})
+		findingrules.New(stack, "Findings", findingrules.Props{Topic: at.Topic(), RuleNamePrefix: "voicevault-test-", ImageRepositories: []string{"voicevault/test/tts"}})
 		tpl = cdktest.StackTemplate(t, stack)
 	}
 	return tpl.With(t)
@@ -69,7 +69,7 @@ func TestMacieHighFindingsGoToTheAlarmTopic(t *testing.T) {
 }
 
 func TestFindingRulesAddNoUnconditionedPublisherToTheTopicPolicy(t *testing.T) {
-	assert.Len(t, rules(t), 3)
+	assert.Len(t, rules(t), 4)
 	for _, p := range template(t).Resources("AWS::SNS::TopicPolicy") {
 		for _, s := range p["Properties"].(obj)["PolicyDocument"].(obj)["Statement"].(arr) {
 			st := s.(obj)
@@ -78,4 +78,21 @@ func TestFindingRulesAddNoUnconditionedPublisherToTheTopicPolicy(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestCriticalImageScanFindingsGoToTheAlarmTopic: ECR's scan-complete event
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html) of the model
+// repository with a CRITICAL count above zero alarms.
+func TestCriticalImageScanFindingsGoToTheAlarmTopic(t *testing.T) {
+	r := rules(t)["voicevault-test-ecr-image-scan-critical"]
+	require.NotNil(t, r)
+	assert.Equal(t, obj{
+		"source":      arr{"aws.ecr"},
+		"detail-type": arr{"ECR Image Scan"},
+		"detail": obj{
+			"scan-status":             arr{"COMPLETE"},
+			"repository-name":         arr{"voicevault/test/tts"},
+			"finding-severity-counts": obj{"CRITICAL": arr{obj{"numeric": arr{">", float64(0)}}}},
+		},
+	}, r["EventPattern"])
 }

@@ -1,6 +1,7 @@
 // Package modelregistry creates the ECR repository that holds an environment's TTS model images:
-// immutable tags, scan on push, encrypted with a customer-managed key, a lifecycle that bounds
-// what is kept, retained when the stack is deleted.
+// immutable tags, scan on push, encrypted with a customer-managed key, pulls by the environment's
+// node roles only, a lifecycle that never expires a tagged image (the one a tenant runs), retained
+// when the stack is deleted.
 package modelregistry
 
 import (
@@ -14,18 +15,26 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Defaults of the lifecycle rules.
-const (
-	DefaultKeepImages        = 30 // tagged images kept (the oldest beyond this are expired)
-	DefaultUntaggedAfterDays = 7  // untagged images (failed or superseded pushes) expire after this
-)
+// DefaultUntaggedAfterDays is when untagged images (failed pushes, pushes without a tag) expire.
+// Tagged images never expire: tags are immutable, so an image keeps its tag for ever, and tenants
+// pin the digest of a tagged image (docs/tenant.md). A count-based rule ("keep the last N") would
+// expire the image of a tenant that has not upgraded for N releases; there is none.
+const DefaultUntaggedAfterDays = 7
+
+// PullActions are the ECR actions only an image pull needs (the manifest, then each layer's
+// download URL); only Props.PullRoles may call them. ecr:BatchCheckLayerAvailability is left out:
+// pushes call it too (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html).
+var PullActions = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}
 
 // Props configures the registry.
 type Props struct {
-	Name              string      // Required. Repository name, e.g. voicevault/prod/tts.
-	Key               awskms.IKey // Required. Encrypts the images.
-	KeepImages        int         // Default: DefaultKeepImages.
-	UntaggedAfterDays int         // Default: DefaultUntaggedAfterDays.
+	Name string      // Required. Repository name, e.g. voicevault/prod/tts.
+	Key  awskms.IKey // Required. Encrypts the images.
+	// PullRoles are the only principals that may pull images (the environment's node roles): the
+	// repository policy denies PullActions to every other principal, this account's included.
+	// Required.
+	PullRoles         []awsiam.IRole
+	UntaggedAfterDays int // Default: DefaultUntaggedAfterDays.
 }
 
 // Registry is the model image repository.
@@ -43,11 +52,8 @@ func (r *registry) Repository() awsecr.Repository { return r.repo }
 
 // New creates the repository.
 func New(scope constructs.Construct, id string, p Props) Registry {
-	if p.Name == "" || p.Key == nil {
-		panic(fmt.Errorf("model registry %q: name and key are required", id))
-	}
-	if p.KeepImages == 0 {
-		p.KeepImages = DefaultKeepImages
+	if p.Name == "" || p.Key == nil || len(p.PullRoles) == 0 {
+		panic(fmt.Errorf("model registry %q: name, key and pull roles are required", id))
 	}
 	if p.UntaggedAfterDays == 0 {
 		p.UntaggedAfterDays = DefaultUntaggedAfterDays
@@ -70,14 +76,21 @@ func New(scope constructs.Construct, id string, p Props) Registry {
 				TagStatus:    awsecr.TagStatus_UNTAGGED,
 				MaxImageAge:  awscdk.Duration_Days(jsii.Number(float64(p.UntaggedAfterDays))),
 			},
-			{
-				RulePriority:  jsii.Number(2),
-				Description:   jsii.String(fmt.Sprintf("keep the last %d images", p.KeepImages)),
-				TagStatus:     awsecr.TagStatus_ANY,
-				MaxImageCount: jsii.Number(float64(p.KeepImages)),
-			},
 		},
 	})
+	// Pulls by the node roles only. aws:PrincipalArn is the role's ARN for its sessions; a
+	// condition, not a principal list, so the policy does not depend on the roles' unique IDs.
+	roleARNs := make([]string, len(p.PullRoles))
+	for i, role := range p.PullRoles {
+		roleARNs[i] = *role.RoleArn()
+	}
+	r.repo.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("PullsByNodeRolesOnly"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(PullActions...),
+		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": roleARNs}},
+	}))
 	return r
 }
 

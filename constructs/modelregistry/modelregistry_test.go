@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
@@ -23,7 +24,10 @@ func example(t *testing.T) *cdktest.Template {
 	if shared == nil {
 		stack := cdktest.NewStackWith(t, nil)
 		key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
-		modelregistry.New(stack, "Models", modelregistry.Props{Name: "voicevault/test/tts", Key: key})
+		node := func(id string) awsiam.IRole {
+			return awsiam.NewRole(stack, jsii.String(id), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
+		}
+		modelregistry.New(stack, "Models", modelregistry.Props{Name: "voicevault/test/tts", Key: key, PullRoles: []awsiam.IRole{node("GPUNodeRole"), node("SystemNodeRole")}})
 		shared = cdktest.StackTemplate(t, stack)
 	}
 	return shared.With(t)
@@ -48,14 +52,17 @@ func TestRepositoryIsRetainedWithItsImages(t *testing.T) {
 	tpl.ResourceCountIs("Custom::ECRAutoDeleteImages", 0)
 }
 
-func TestLifecycleExpiresUntaggedImagesAndKeepsTheLastOnes(t *testing.T) {
+// TestLifecycleNeverExpiresATaggedImage: tenants run tagged images pinned by digest, and tags are
+// immutable, so a rule that can select a tagged image (tagStatus tagged or any, e.g. "keep the
+// last N") could expire a running model. Only untagged images expire
+// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html).
+func TestLifecycleNeverExpiresATaggedImage(t *testing.T) {
 	repos := example(t).Resources("AWS::ECR::Repository")
 	require.Len(t, repos, 1)
 	for _, r := range repos {
 		text := cdktest.Props(r)["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
 		var policy struct {
 			Rules []struct {
-				Priority  int `json:"rulePriority"`
 				Selection struct {
 					TagStatus   string `json:"tagStatus"`
 					CountType   string `json:"countType"`
@@ -65,13 +72,39 @@ func TestLifecycleExpiresUntaggedImagesAndKeepsTheLastOnes(t *testing.T) {
 			} `json:"rules"`
 		}
 		require.NoError(t, json.Unmarshal([]byte(text), &policy))
-		require.Len(t, policy.Rules, 2)
-		assert.Equal(t, "untagged", policy.Rules[0].Selection.TagStatus)
+		require.NotEmpty(t, policy.Rules)
+		for _, rule := range policy.Rules {
+			assert.Equal(t, "untagged", rule.Selection.TagStatus, "a rule that can select a tagged image: %s", text)
+		}
 		assert.Equal(t, "sinceImagePushed", policy.Rules[0].Selection.CountType)
 		assert.Equal(t, modelregistry.DefaultUntaggedAfterDays, policy.Rules[0].Selection.CountNumber)
-		assert.Equal(t, "any", policy.Rules[1].Selection.TagStatus)
-		assert.Equal(t, "imageCountMoreThan", policy.Rules[1].Selection.CountType)
-		assert.Equal(t, modelregistry.DefaultKeepImages, policy.Rules[1].Selection.CountNumber)
+	}
+}
+
+// TestOnlyTheNodeRolesMayPull: the repository policy denies every pull action to any principal
+// whose ARN is not one of the node roles (aws:PrincipalArn is the role ARN of a role session:
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+func TestOnlyTheNodeRolesMayPull(t *testing.T) {
+	tpl := example(t)
+	repos := tpl.Resources("AWS::ECR::Repository")
+	for _, r := range repos {
+		doc := cdktest.Props(r)["RepositoryPolicyText"].(map[string]any)
+		stmts := doc["Statement"].([]any)
+		require.Len(t, stmts, 1)
+		st := stmts[0].(map[string]any)
+		assert.Equal(t, "Deny", st["Effect"])
+		assert.Equal(t, map[string]any{"AWS": "*"}, st["Principal"])
+		assert.ElementsMatch(t, modelregistry.PullActions, st["Action"])
+		for _, push := range []string{"ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"} {
+			assert.NotContains(t, modelregistry.PullActions, push, "pushes stay possible")
+		}
+		arns := st["Condition"].(map[string]any)["ArnNotEquals"].(map[string]any)["aws:PrincipalArn"].([]any)
+		require.Len(t, arns, 2)
+		for i, role := range []string{"^GPUNodeRole", "^SystemNodeRole"} {
+			getAtt := arns[i].(map[string]any)["Fn::GetAtt"].([]any)
+			assert.Regexp(t, role, getAtt[0])
+			assert.Equal(t, "Arn", getAtt[1])
+		}
 	}
 }
 

@@ -63,7 +63,14 @@ type Props struct {
 	DiskSizeGiB   int      // Required. Size of the data volume.
 	// Labels are added to NodeClassLabel, which is "gpu" or "system" unless given here.
 	Labels map[string]string
+	// Tenant dedicates the nodes to one tenant: they are labelled and tainted
+	// TenantKey=<tenant>:NoSchedule, so that only that tenant's pods (which tolerate the taint and
+	// select the label) run on them. Default: none (shared nodes).
+	Tenant string
 }
+
+// TenantKey is the label and taint key of nodes dedicated to a tenant.
+const TenantKey = "voicevault.io/tenant"
 
 // NodeGroup is a managed node group with its launch template and role.
 type NodeGroup interface {
@@ -144,6 +151,14 @@ func New(scope constructs.Construct, id string, p Props) NodeGroup {
 	}
 	for _, k := range slices.Sorted(maps.Keys(p.Labels)) {
 		labels[k] = jsii.String(p.Labels[k])
+	}
+	if p.Tenant != "" {
+		labels[TenantKey] = jsii.String(p.Tenant)
+		tenant := &awseksv2.TaintSpec{Key: jsii.String(TenantKey), Value: jsii.String(p.Tenant), Effect: awseksv2.TaintEffect_NO_SCHEDULE}
+		if taints == nil {
+			taints = &[]*awseksv2.TaintSpec{}
+		}
+		*taints = append(*taints, tenant)
 	}
 	n.ng = awseksv2.NewNodegroup(n, jsii.String("NodeGroup"), &awseksv2.NodegroupProps{
 		Cluster:            p.Cluster,

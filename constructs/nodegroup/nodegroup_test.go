@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
 	"github.com/voicevault/voicevault/internal/cdktest"
 )
@@ -45,6 +46,10 @@ func example(t *testing.T) (*cdktest.Template, map[string]any) {
 		Cluster: cluster, Subnets: subnets, Key: key, GPU: true,
 		InstanceTypes: []string{"g6.xlarge", "p5.48xlarge"}, MinSize: 1, DesiredSize: 2, MaxSize: 4, DiskSizeGiB: 120,
 	})
+	nodegroup.New(stack, "Tenant-acme-GPUNodes", nodegroup.Props{
+		Cluster: cluster, Subnets: subnets, Key: key, GPU: true, Tenant: "acme",
+		InstanceTypes: []string{"g6.xlarge"}, MinSize: 0, MaxSize: 2, DiskSizeGiB: 100,
+	})
 	nodegroup.New(stack, "SystemNodes", nodegroup.Props{
 		Cluster: cluster, Subnets: subnets, Key: key,
 		InstanceTypes: []string{"m6i.large"}, MinSize: 2, MaxSize: 3, DiskSizeGiB: 50,
@@ -70,7 +75,7 @@ func nodegroupOf(t *testing.T, j map[string]any, prefix string) map[string]any {
 
 func launchTemplates(t *testing.T, j map[string]any) map[string]map[string]any {
 	lts := cdktest.ResourcesOf(j, "AWS::EC2::LaunchTemplate")
-	require.Len(t, lts, 2)
+	require.Len(t, lts, 3)
 	return lts
 }
 
@@ -98,8 +103,11 @@ func TestBothBottlerocketVolumesAreEncryptedWithTheKey(t *testing.T) {
 			assert.Contains(t, ebs["KmsKeyId"].(map[string]any)["Fn::GetAtt"].([]any)[0], "Key", "%s %s", id, dev)
 		}
 		want := 50.0
-		if strings.HasPrefix(id, "GPUNodes") {
+		switch {
+		case strings.HasPrefix(id, "GPUNodes"):
 			want = 120
+		case strings.HasPrefix(id, "Tenantacme"):
+			want = 100
 		}
 		assert.Equal(t, want, devices[nodegroup.DataDevice]["VolumeSize"], "%s data volume size", id)
 	}
@@ -137,6 +145,20 @@ func TestGPUNodesRunBottlerocketNVIDIAAndAreTaintedAndLabelled(t *testing.T) {
 	assert.NotContains(t, ng, "DiskSize", "disk size lives in the launch template")
 }
 
+// TestTenantGPUNodesAreTaintedAndLabelledForTheTenant: a pooled tenant's dedicated GPU nodes keep
+// the GPU taint and add the tenant's (only its pods tolerate it), with the label they select.
+func TestTenantGPUNodesAreTaintedAndLabelledForTheTenant(t *testing.T) {
+	ng := nodegroupOf(t, example2(t), "TenantacmeGPUNodes")
+	assert.Equal(t, "BOTTLEROCKET_x86_64_NVIDIA", ng["AmiType"])
+	assert.Equal(t, []any{
+		map[string]any{"Key": "nvidia.com/gpu", "Value": "true", "Effect": "NO_SCHEDULE"},
+		map[string]any{"Key": "voicevault.io/tenant", "Value": "acme", "Effect": "NO_SCHEDULE"},
+	}, ng["Taints"])
+	assert.Equal(t, map[string]any{"voicevault.io/node-class": "gpu", "voicevault.io/tenant": "acme"}, ng["Labels"])
+	assert.Equal(t, map[string]any{"MinSize": 0.0, "DesiredSize": 0.0, "MaxSize": 2.0}, ng["ScalingConfig"])
+	assert.Equal(t, config.TenantNodeKey, nodegroup.TenantKey)
+}
+
 func TestSystemNodesRunBottlerocketWithoutTaint(t *testing.T) {
 	ng := nodegroupOf(t, example2(t), "SystemNodes")
 	assert.Equal(t, "BOTTLEROCKET_x86_64", ng["AmiType"])
@@ -157,7 +179,7 @@ func TestNodeRolesCarryOnlyTheNodePolicies(t *testing.T) {
 		assert.JSONEq(t, `[{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonEKSWorkerNodePolicy"]]},{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonEC2ContainerRegistryPullOnly"]]}]`, string(raw), id)
 		assert.NotContains(t, props(r), "Policies", id)
 	}
-	assert.Equal(t, 2, roles, "one role per node group")
+	assert.Equal(t, 3, roles, "one role per node group")
 	for _, p := range cdktest.ResourcesOf(j, "AWS::IAM::Policy") {
 		raw, _ := json.Marshal(props(p)["Roles"])
 		assert.NotContains(t, string(raw), "NodeRole", "no inline policy on node roles")
@@ -180,7 +202,7 @@ func TestAutoScalingMayUseTheKeyForNodeVolumesThroughEC2Only(t *testing.T) {
 		map[string]any{"Sid": "EC2AutoScalingNodeVolumeGrants", "Effect": "Allow", "Principal": slr, "Resource": "*", "Action": "kms:CreateGrant",
 			"Condition": map[string]any{"StringEquals": via, "Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}},
 	})}})
-	// Two node groups on one key: the statements are there once.
+	// Three node groups on one key: the statements are there once.
 	for _, k := range cdktest.ResourcesOf(j, "AWS::KMS::Key") {
 		n := 0
 		for _, s := range props(k)["KeyPolicy"].(map[string]any)["Statement"].([]any) {

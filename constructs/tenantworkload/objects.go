@@ -44,10 +44,20 @@ const (
 	DefaultModelCacheSize     = "10Gi"
 	DefaultTmpSize            = "1Gi"
 	DefaultPodSecurityVersion = "latest"
-	// RolloutSurge is how many extra pods a rolling update starts; the quota has room for them.
-	RolloutSurge = 1
+	// RolloutSurge is how many extra pods a rolling update starts; the quota has room for them,
+	// and config validation checks that the GPU nodes do.
+	RolloutSurge = config.RolloutSurge
 	// logHeadroom is the ephemeral storage a pod gets beyond its emptyDir volumes (container logs).
 	logHeadroom = "1Gi"
+)
+
+// The model image's metrics contract (docs/tenant.md, "Model images"): Prometheus text on the
+// model port. Nothing scrapes them yet (no scraper is admitted by the network policies).
+const (
+	MetricsPath             = "/metrics"
+	MetricInferenceSeconds  = "voicevault_inference_duration_seconds" // histogram, by route
+	MetricInferenceRequests = "voicevault_inference_requests_total"   // counter, by route and outcome
+	MetricInferenceInFlight = "voicevault_inference_in_flight"        // gauge: requests on the GPU now
 )
 
 // NetworkPolicy names.
@@ -68,7 +78,7 @@ type Objects struct {
 	ServiceAccount  *corev1.ServiceAccount
 	Deployment      *appsv1.Deployment
 	Service         *corev1.Service
-	PDB             *policyv1.PodDisruptionBudget // nil for a single replica: a PDB would block every node drain
+	PDB             *policyv1.PodDisruptionBudget // nil for a single replica (or minAvailable 0): a PDB would block every node drain
 }
 
 // Guardrails are the namespace and what constrains it, in apply order: they exist before any pod.
@@ -230,16 +240,23 @@ func Build(props Props) (*Objects, error) {
 		},
 	}
 
-	if m.Replicas > 1 {
-		one := intstr.FromInt32(1)
-		o.PDB = &policyv1.PodDisruptionBudget{
+	// The budget lets at least one replica go, so a node drain can always proceed (config
+	// validation rejects a model.minAvailable of replicas or more).
+	budget := func(spec policyv1.PodDisruptionBudgetSpec) *policyv1.PodDisruptionBudget {
+		spec.Selector = &metav1.LabelSelector{MatchLabels: p.Selector()}
+		return &policyv1.PodDisruptionBudget{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
 			ObjectMeta: meta(p.Name),
-			Spec: policyv1.PodDisruptionBudgetSpec{
-				MaxUnavailable: &one,
-				Selector:       &metav1.LabelSelector{MatchLabels: p.Selector()},
-			},
+			Spec:       spec,
 		}
+	}
+	switch {
+	case m.MinAvailable != nil && *m.MinAvailable > 0:
+		keep := intstr.FromInt32(int32(*m.MinAvailable))
+		o.PDB = budget(policyv1.PodDisruptionBudgetSpec{MinAvailable: &keep})
+	case m.MinAvailable == nil && m.Replicas > 1:
+		one := intstr.FromInt32(1)
+		o.PDB = budget(policyv1.PodDisruptionBudgetSpec{MaxUnavailable: &one})
 	}
 	return o, nil
 }
@@ -380,10 +397,8 @@ func (p Props) deployment(meta metav1.ObjectMeta, perPod corev1.ResourceList, ca
 						FSGroup:        &id,
 						SeccompProfile: seccomp,
 					},
-					NodeSelector: map[string]string{GPUNodeLabelKey: GPUNodeLabelValue},
-					Tolerations: []corev1.Toleration{{
-						Key: GPUTaintKey, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule,
-					}},
+					NodeSelector: p.nodeSelector(),
+					Tolerations:  p.tolerations(),
 					TopologySpreadConstraints: []corev1.TopologySpreadConstraint{
 						// Zones: soft, because GPU capacity is not guaranteed in every zone.
 						spread("topology.kubernetes.io/zone", corev1.ScheduleAnyway),
@@ -423,6 +438,25 @@ func (p Props) deployment(meta metav1.ObjectMeta, perPod corev1.ResourceList, ca
 			},
 		},
 	}
+}
+
+// nodeSelector selects GPU nodes, and with DedicatedNodes only the tenant's own.
+func (p Props) nodeSelector() map[string]string {
+	sel := map[string]string{GPUNodeLabelKey: GPUNodeLabelValue}
+	if p.DedicatedNodes {
+		sel[config.TenantNodeKey] = p.Tenant
+	}
+	return sel
+}
+
+// tolerations tolerate the GPU taint, and with DedicatedNodes the tenant's own taint (its value
+// only: another tenant's dedicated nodes stay out of reach).
+func (p Props) tolerations() []corev1.Toleration {
+	out := []corev1.Toleration{{Key: GPUTaintKey, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
+	if p.DedicatedNodes {
+		out = append(out, corev1.Toleration{Key: config.TenantNodeKey, Operator: corev1.TolerationOpEqual, Value: p.Tenant, Effect: corev1.TaintEffectNoSchedule})
+	}
+	return out
 }
 
 func ptr[T any](v T) *T { return &v }

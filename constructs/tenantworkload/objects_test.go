@@ -2,7 +2,9 @@ package tenantworkload
 
 import (
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -341,6 +343,18 @@ func TestPodRunsOnGPUNodesAndRequestsItsGPUsAsALimit(t *testing.T) {
 	assert.Equal(t, config.GPUTaintKey, GPUTaintKey)
 }
 
+// TestDedicatedNodesPodsSelectAndTolerateOnlyTheTenantsNodes: with dedicated GPU nodes the pods
+// select the tenant's label and tolerate its taint by value (not Exists: another tenant's
+// dedicated nodes stay closed to them).
+func TestDedicatedNodesPodsSelectAndTolerateOnlyTheTenantsNodes(t *testing.T) {
+	pod := build(t, func(p *Props) { p.DedicatedNodes = true }).Deployment.Spec.Template.Spec
+	assert.Equal(t, map[string]string{"voicevault.io/node-class": "gpu", "voicevault.io/tenant": "acme"}, pod.NodeSelector)
+	assert.Equal(t, []corev1.Toleration{
+		{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: "voicevault.io/tenant", Operator: corev1.TolerationOpEqual, Value: "acme", Effect: corev1.TaintEffectNoSchedule},
+	}, pod.Tolerations)
+}
+
 func TestProbesUseTheModelHealthAndReadyPaths(t *testing.T) {
 	c := build(t, func(p *Props) { p.Model.HealthPath, p.Model.ReadyPath, p.Model.Port = "/live", "/ready", 9000 }).Deployment.Spec.Template.Spec.Containers[0]
 	for name, pr := range map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
@@ -394,6 +408,21 @@ func TestDisruptionBudgetOnlyWithMoreThanOneReplica(t *testing.T) {
 		assert.Equal(t, 1, o.PDB.Spec.MaxUnavailable.IntValue())
 		assert.Equal(t, o.Deployment.Spec.Selector.MatchLabels, o.PDB.Spec.Selector.MatchLabels)
 	}
+}
+
+func TestDisruptionBudgetMinAvailableLeavesOneReplicaToDrain(t *testing.T) {
+	two := 2
+	o := build(t, func(p *Props) { p.Model.Replicas, p.Model.MinAvailable = 3, &two })
+	require.NotNil(t, o.PDB)
+	assert.Equal(t, 2, o.PDB.Spec.MinAvailable.IntValue())
+	assert.Nil(t, o.PDB.Spec.MaxUnavailable)
+
+	zero := 0
+	assert.Nil(t, build(t, func(p *Props) { p.Model.MinAvailable = &zero }).PDB, "minAvailable 0: no budget")
+
+	_, err := Build(func() Props { p := testProps(); p.Model.Replicas, p.Model.MinAvailable = 2, &two; return p }())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "model minAvailable 2 would block every drain of 2 replica(s)")
 }
 
 func TestServiceIsClusterIPNamedForTheModelPort(t *testing.T) {
@@ -450,5 +479,17 @@ func TestBuildRejectsIncompleteProps(t *testing.T) {
 			_, err := Build(p)
 			assert.Error(t, err)
 		})
+	}
+}
+
+// TestDocsStateTheModelImageContract keeps docs/tenant.md's model image contract in step with the
+// values the workload uses.
+func TestDocsStateTheModelImageContract(t *testing.T) {
+	b, err := os.ReadFile("../../docs/tenant.md")
+	require.NoError(t, err)
+	doc := string(b)
+	for _, v := range []string{MetricsPath, MetricInferenceSeconds, MetricInferenceRequests, MetricInferenceInFlight,
+		config.DefaultHealthPath, config.DefaultReadyPath, strconv.Itoa(config.DefaultModelPort), TmpPath, ModelCachePath, strconv.Itoa(int(RunAsID))} {
+		assert.Contains(t, doc, v)
 	}
 }

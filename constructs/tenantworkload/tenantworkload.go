@@ -58,8 +58,12 @@ type Props struct {
 
 	// PodSecurityVersion pins the Pod Security Standard version (e.g. "v1.34"). Default: "latest".
 	PodSecurityVersion string
-	ModelCacheSize     string // Size limit of the model cache emptyDir. Default: DefaultModelCacheSize.
-	TmpSize            string // Size limit of the /tmp emptyDir. Default: DefaultTmpSize.
+	// DedicatedNodes runs the pods only on GPU nodes dedicated to the tenant (labelled and tainted
+	// config.TenantNodeKey=<tenant>): they select the label and tolerate the taint. Default: false
+	// (the environment's shared GPU nodes).
+	DedicatedNodes bool
+	ModelCacheSize string // Size limit of the model cache emptyDir. Default: DefaultModelCacheSize.
+	TmpSize        string // Size limit of the /tmp emptyDir. Default: DefaultTmpSize.
 }
 
 func (p Props) withDefaults() Props {
@@ -124,6 +128,8 @@ func (p Props) validate() error {
 		return fmt.Errorf("VPC CIDR %q is not a CIDR block", p.VPCCIDR)
 	case p.Model.Replicas < 1 || p.Model.GPUs < 1:
 		return fmt.Errorf("model replicas %d and GPUs %d must be at least 1", p.Model.Replicas, p.Model.GPUs)
+	case p.Model.MinAvailable != nil && (*p.Model.MinAvailable < 0 || *p.Model.MinAvailable >= p.Model.Replicas):
+		return fmt.Errorf("model minAvailable %d would block every drain of %d replica(s)", *p.Model.MinAvailable, p.Model.Replicas)
 	}
 	for _, c := range append(append([]string{}, p.IngressCIDRs...), p.DNSCIDRs...) {
 		if !validCIDR(c) {
