@@ -44,13 +44,13 @@ tenants:
   - name: acme
     owner: voice@acme.example
     environment: prod
-    model: {image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"}
+    model: {image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"}
     authorizer: {issuer: https://issuer.example.com, audiences: [voice], jwksUrl: https://issuer.example.com/jwks}
     customDomain: {domainName: voice.acme.example, certificateArn: ` + acmeARN + `}
   - name: globex
     owner: voice@globex.example
     environment: prod
-    model: {image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"}
+    model: {image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/prod/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"}
     authorizer: {issuer: https://issuer.example.com, audiences: [voice], jwksUrl: https://issuer.example.com/jwks}
 `
 
