@@ -44,10 +44,10 @@ func TestAuditPackOfTheExample(t *testing.T) {
 	for _, k := range rep.Keys {
 		assert.True(t, k.Rotation, "%s/%s rotates", k.Stack, k.ID)
 	}
+	// No control of the example fails (a companion stack in another Region, like prod-costs in
+	// us-east-1, is no environment of its own: it once failed MON-1 for having no trail).
 	for _, c := range rep.Controls {
-		if c.ID == "CPL-1" || c.ID == "CPL-2" || c.ID == "CPL-3" || c.ID == "IAM-1" || c.ID == "IAM-2" || c.ID == "ENC-1" || c.ID == "ENC-2" {
-			assert.NotEqual(t, audit.Fail, c.Status, "%s %s: %v", c.ID, c.Check, c.Failing)
-		}
+		assert.NotEqual(t, audit.Fail, c.Status, "%s %s: %v", c.ID, c.Check, c.Failing)
 	}
 	for _, n := range rep.NagSummary {
 		t.Logf("%-16s %-24s compliant %3d  non-compliant %d  suppressed %d  unknown %d", n.Pack, n.Stack, n.Compliant, n.NonCompliant, n.Suppressed, n.Unknown)

@@ -356,11 +356,17 @@ func (b *builder) services() {
 	}
 	sort.Strings(order)
 	for _, e := range order {
-		name := e
+		name := ""
 		for _, s := range envs[e] {
 			if k, env, _ := stackKind(s); k == "platform" {
 				name = env + " (" + e + ")"
 			}
+		}
+		if name == "" {
+			// No environment lives here, only a companion stack of one in another Region (the
+			// <env>-costs stack in us-east-1): the environment's multi-region trail and its
+			// account-level services watch it; it is not an environment of its own.
+			continue
 		}
 		for _, svc := range serviceTypes {
 			row := ServiceRow{Environment: name, Service: svc.name}
