@@ -270,7 +270,9 @@ func principalsOf(st map[string]any) map[string][]string {
 // one with DeletionPolicy Retain is left behind — with a fixed physical name, the next attempt
 // then fails on "already exists". DeletionPolicy RetainExceptOnCreate keeps resources on a later
 // stack deletion but removes them when their own first create rolls back (AWS CloudFormation user
-// guide, "DeletionPolicy attribute").
+// guide, "DeletionPolicy attribute"). An S3 Object Lock bucket is the exception: locked objects
+// can't be deleted, so CloudFormation could not remove it and the rollback would fail; it must be
+// Retain with a generated name (the rollback completes, a retry creates a new bucket).
 func Rollback(a *assembly.Assembly, in Inputs) []Finding {
 	var out []Finding
 	for _, s := range a.Stacks {
