@@ -279,6 +279,16 @@ func (c *Config) Environment(name string) (*Environment, bool) {
 	return nil, false
 }
 
+// Tenant returns the tenant named name.
+func (c *Config) Tenant(name string) (*Tenant, bool) {
+	for i := range c.Tenants {
+		if c.Tenants[i].Name == name {
+			return &c.Tenants[i], true
+		}
+	}
+	return nil, false
+}
+
 // TenantsIn returns the tenants placed in environment env, in file order.
 func (c *Config) TenantsIn(env string) []Tenant {
 	var out []Tenant

@@ -148,13 +148,8 @@ func parse(args []string, stderr io.Writer) (request, error) {
 	if err != nil {
 		return request{}, err
 	}
-	var t *config.Tenant
-	for i := range cfg.Tenants {
-		if cfg.Tenants[i].Name == *tenant {
-			t = &cfg.Tenants[i]
-		}
-	}
-	if t == nil {
+	t, ok := cfg.Tenant(*tenant)
+	if !ok {
 		return request{}, fmt.Errorf("tenant %q is not in %s", *tenant, *cfgPath)
 	}
 	if !t.Authorizer.APIKeys {

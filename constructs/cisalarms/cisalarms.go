@@ -6,13 +6,14 @@ package cisalarms
 import (
 	"fmt"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/constructs/logalarm"
 )
 
 // Filter is one monitored event class: a CloudWatch Logs filter pattern over CloudTrail events.
@@ -90,26 +91,12 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
 	action := awscloudwatchactions.NewSnsAction(props.Topic)
 	for _, f := range Filters {
-		mf := awslogs.NewMetricFilter(c, jsii.String(f.ID+"Filter"), &awslogs.MetricFilterProps{
-			LogGroup:        props.LogGroup,
-			FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(f.Pattern)),
-			MetricNamespace: jsii.String(ns),
-			MetricName:      jsii.String(f.ID),
-			MetricValue:     jsii.String("1"),
+		a := logalarm.New(c, f.ID, logalarm.Props{
+			LogGroup: props.LogGroup, Pattern: f.Pattern, Namespace: ns, MetricName: f.ID,
+			AlarmName:   props.AlarmNamePrefix + f.ID,
+			Description: f.Description + " (CIS monitoring control, Security Hub " + f.Control + ")",
+			Action:      action,
 		})
-		a := awscloudwatch.NewAlarm(c, jsii.String(f.ID+"Alarm"), &awscloudwatch.AlarmProps{
-			AlarmName:        jsii.String(props.AlarmNamePrefix + f.ID),
-			AlarmDescription: jsii.String(f.Description + " (CIS monitoring control, Security Hub " + f.Control + ")"),
-			Metric: mf.Metric(&awscloudwatch.MetricOptions{
-				Statistic: jsii.String("Sum"),
-				Period:    awscdk.Duration_Minutes(jsii.Number(5)),
-			}),
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		a.AddAlarmAction(action)
 		c.alarms = append(c.alarms, a)
 	}
 	return c

@@ -9,13 +9,14 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/constructs/logalarm"
 )
 
 // Namespace is the CloudWatch metric namespace of the filters' metrics.
@@ -142,26 +143,14 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 		if len(f.Pattern) > MaxPatternLength {
 			panic(fmt.Errorf("misuse alarms %q: %s filter pattern is %d characters; CloudWatch Logs allows %d", id, f.ID, len(f.Pattern), MaxPatternLength))
 		}
-		mf := awslogs.NewMetricFilter(c, jsii.String(f.ID+"Filter"), &awslogs.MetricFilterProps{
-			LogGroup:        props.LogGroup,
-			FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(f.Pattern)),
-			MetricNamespace: jsii.String(Namespace),
-			MetricName:      jsii.String(f.ID),
-			MetricValue:     jsii.String("1"),
+		a := logalarm.New(c, f.ID, logalarm.Props{
+			LogGroup: props.LogGroup, Pattern: f.Pattern, Namespace: Namespace, MetricName: f.ID,
+			AlarmName:     props.AlarmNamePrefix + f.ID,
+			Description:   fmt.Sprintf("%s: %d or more in %d minutes (VoiceVault misuse detection; the audit queries say who and from where)", f.Description, f.Threshold, period),
+			Threshold:     f.Threshold,
+			PeriodMinutes: period,
+			Action:        action,
 		})
-		a := awscloudwatch.NewAlarm(c, jsii.String(f.ID+"Alarm"), &awscloudwatch.AlarmProps{
-			AlarmName:        jsii.String(props.AlarmNamePrefix + f.ID),
-			AlarmDescription: jsii.String(fmt.Sprintf("%s: %d or more in %d minutes (VoiceVault misuse detection; the audit queries say who and from where)", f.Description, f.Threshold, period)),
-			Metric: mf.Metric(&awscloudwatch.MetricOptions{
-				Statistic: jsii.String("Sum"),
-				Period:    awscdk.Duration_Minutes(jsii.Number(float64(period))),
-			}),
-			Threshold:          jsii.Number(float64(f.Threshold)),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		a.AddAlarmAction(action)
 		c.alarms = append(c.alarms, a)
 	}
 	return c

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/voicevault/voicevault/internal/assembly"
 )
 
 // exactServices are services whose actions a ceiling names one by one, never as service:*:
@@ -64,12 +66,12 @@ func Ceiling(flows []Flow, managedARNs []string, deployed []string) ([]string, e
 		if !ok {
 			return nil, fmt.Errorf("AWS managed policy %s has no pinned copy in internal/access/managed", arn)
 		}
-		for _, st := range asList(c.Document["Statement"]) {
+		for _, st := range assembly.List(c.Document["Statement"]) {
 			m, _ := st.(map[string]any)
 			if m["Effect"] != "Allow" {
 				continue
 			}
-			for _, a := range asList(m["Action"]) {
+			for _, a := range assembly.List(m["Action"]) {
 				action, _ := a.(string)
 				svc, _, _ := strings.Cut(action, ":")
 				if svc = strings.ToLower(svc); !ReadEverywhere[arn] || wanted[svc] || exactServices[svc] {
@@ -117,15 +119,4 @@ func BoundaryManagedPolicies() ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-func asList(v any) []any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case []any:
-		return x
-	default:
-		return []any{x}
-	}
 }
