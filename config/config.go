@@ -6,8 +6,9 @@ package config
 
 import (
 	"hash/fnv"
-	"strconv"
 	"strings"
+
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Config is the whole deployment file.
@@ -300,37 +301,10 @@ func (c *Config) TenantsIn(env string) []Tenant {
 	return out
 }
 
-// PlatformStackName is the stack name of an environment's shared platform.
-func PlatformStackName(env string) string { return env + "-platform" }
-
-// TenantStackName is the stack name of one tenant.
-func TenantStackName(env, tenant string) string { return env + "-tenant-" + tenant }
-
-// ClusterName is the EKS cluster name of an environment.
-func ClusterName(env string) string { return "voicevault-" + env }
-
-// AudioBucketName is the globally unique, deterministic name of a tenant's audio bucket.
-// The platform stack names it (CloudTrail data events, Macie) without a cross-stack reference.
-// APIKeySecretName is the name of a tenant's partner API key secret (constructs/authorizerfn
-// creates it under this name).
-func APIKeySecretName(e *Environment, tenant string) string {
-	return "voicevault/" + e.Name + "/tenant/" + tenant + "/api-keys"
+// Names is e's identity as the naming scheme (package naming) needs it.
+func (e *Environment) Names() naming.Env {
+	return naming.Env{Name: e.Name, Account: e.Account, Region: e.Region}
 }
-
-func AudioBucketName(e *Environment, tenant string) string {
-	return "vv-" + tenant + "-" + e.Name + "-" + e.Account + "-" + e.Region
-}
-
-// Namespace is the Kubernetes namespace of a tenant.
-func Namespace(tenant string) string { return "tenant-" + tenant }
-
-// AccessLogBucketName is the platform's S3 server-access-log bucket (tenant buckets log to it).
-func AccessLogBucketName(e *Environment) string {
-	return "vv-access-logs-" + e.Name + "-" + e.Account + "-" + e.Region
-}
-
-// AlarmTopicName is the name of the environment's alarm SNS topic; tenant alarms publish to it.
-func AlarmTopicName(env string) string { return "voicevault-" + env + "-alarms" }
 
 // DerivedListenerPriority is a tenant's default ingress listener rule priority: the FNV-1a hash of
 // its name mapped onto 1..MaxListenerPriority. It depends on the name alone, so adding, removing or
@@ -343,40 +317,6 @@ func DerivedListenerPriority(tenant string) int {
 	return int(h.Sum32()%MaxListenerPriority) + 1
 }
 
-// DeliveryStackName is the stack name of an environment's delivery stack (CI roles and policies).
-func DeliveryStackName(env string) string { return env + "-delivery" }
-
-// BoundaryPolicyName is the managed policy every role of the environment's stacks (and the
-// CloudFormation execution role) carries as its permissions boundary.
-func BoundaryPolicyName(env string) string { return "voicevault-" + env + "-boundary" }
-
-// ExecutionPolicyName is the n-th (from 1) managed policy of the CloudFormation execution role.
-func ExecutionPolicyName(env string, n int) string {
-	if n <= 1 {
-		return "voicevault-" + env + "-cfn-execution"
-	}
-	return "voicevault-" + env + "-cfn-execution-" + strconv.Itoa(n)
-}
-
-// ExecutionPolicyCount is how many execution policies the delivery stack creates: a managed
-// policy holds at most 6,144 characters, so the execution policy is spread over this many.
-const ExecutionPolicyCount = 5
-
-// DeployRoleName is the role GitHub Actions deploy jobs of env assume through OIDC.
-func DeployRoleName(env string) string { return "vv-github-deploy-" + env }
-
-// DiffRoleName is the role GitHub Actions pull-request jobs of env assume through OIDC.
-func DiffRoleName(env string) string { return "vv-github-diff-" + env }
-
-// Bootstrap role kinds, as in the names of the roles `cdk bootstrap` creates.
-const (
-	BootstrapDeployRole          = "deploy-role"
-	BootstrapFilePublishingRole  = "file-publishing-role"
-	BootstrapImagePublishingRole = "image-publishing-role"
-	BootstrapLookupRole          = "lookup-role"
-	BootstrapExecutionRole       = "cfn-exec-role"
-)
-
 // BootstrapRoleName is the name of a role `cdk bootstrap --qualifier` created in e's account and region.
 func BootstrapRoleName(e *Environment, kind string) string {
 	return BootstrapRoleNameIn(e, kind, e.Region)
@@ -384,7 +324,7 @@ func BootstrapRoleName(e *Environment, kind string) string {
 
 // BootstrapRoleNameIn is BootstrapRoleName in another of e's bootstrap regions (BootstrapRegions).
 func BootstrapRoleNameIn(e *Environment, kind, region string) string {
-	return "cdk-" + e.Deployment.Qualifier + "-" + kind + "-" + e.Account + "-" + region
+	return naming.BootstrapRole(e.Deployment.Qualifier, kind, e.Account, region)
 }
 
 // BootstrapRegions are the regions e's stacks are deployed to through the bootstrap of its
@@ -399,13 +339,13 @@ func (e *Environment) BootstrapRegions() []string {
 
 // ToolkitStackName is the stack `cdk bootstrap` creates for e's qualifier: one per qualifier, so
 // that two environments in one account and region keep separate bootstraps.
-func ToolkitStackName(e *Environment) string { return "CDKToolkit-" + e.Deployment.Qualifier }
+func ToolkitStackName(e *Environment) string { return naming.ToolkitStack(e.Deployment.Qualifier) }
 
 // ExecutionPolicyARNs are the ARNs of e's CloudFormation execution policies, in order.
 func ExecutionPolicyARNs(e *Environment) []string {
 	var out []string
-	for n := 1; n <= ExecutionPolicyCount; n++ {
-		out = append(out, e.IAMARN("policy/"+ExecutionPolicyName(e.Name, n)))
+	for n := 1; n <= naming.ExecutionPolicyCount; n++ {
+		out = append(out, e.IAMARN("policy/"+naming.ExecutionPolicy(e.Name, n)))
 	}
 	return out
 }
@@ -423,7 +363,7 @@ func BootstrapArgs(e *Environment) []string {
 		"--qualifier", e.Deployment.Qualifier,
 		"--toolkit-stack-name", ToolkitStackName(e),
 		"--cloudformation-execution-policies", strings.Join(ExecutionPolicyARNs(e), ","),
-		"--custom-permissions-boundary", BoundaryPolicyName(e.Name),
+		"--custom-permissions-boundary", naming.BoundaryPolicy(e.Name),
 		"--bootstrap-customer-key",
 		"--termination-protection",
 	)
@@ -450,10 +390,6 @@ func (e *Environment) IAMARN(resource string) string {
 	return "arn:" + e.Partition() + ":iam::" + e.Account + ":" + resource
 }
 
-// ModelRepositoryName is the ECR repository of an environment's TTS model images. The platform
-// stack creates it; every tenant's model.image comes from it (validation).
-func ModelRepositoryName(env string) string { return "voicevault/" + env + "/tts" }
-
 // ModelImageRepository is e's model repository as an image reference without digest:
 // <account>.dkr.ecr.<region>.<dns suffix>/voicevault/<env>/tts.
 func (e *Environment) ModelImageRepository() string {
@@ -461,28 +397,5 @@ func (e *Environment) ModelImageRepository() string {
 	if e.Partition() == "aws-cn" {
 		suffix = "amazonaws.com.cn"
 	}
-	return e.Account + ".dkr.ecr." + e.Region + "." + suffix + "/" + ModelRepositoryName(e.Name)
+	return e.Account + ".dkr.ecr." + e.Region + "." + suffix + "/" + naming.ModelRepository(e.Name)
 }
-
-// ServiceName is the Kubernetes Service (and Deployment) name of a tenant's TTS workload.
-const ServiceName = "tts"
-
-// WorkloadRoleName is the IAM role a tenant's TTS pods get through EKS Pod Identity. Named, so an
-// auditor (and internal/isolation) can tell whose role a policy names.
-func WorkloadRoleName(env, tenant string) string { return "voicevault-" + env + "-" + tenant + "-tts" }
-
-// KeyAlias is the alias (without "alias/") of a tenant's KMS key.
-func KeyAlias(env, tenant string) string { return "voicevault/" + env + "/tenant/" + tenant }
-
-// GPU node placement, shared by the platform's GPU node group (which sets them) and the tenant
-// workloads (which tolerate and select them): GPU nodes carry the taint
-// GPUTaintKey=true:NoSchedule and the label GPUNodeLabelKey=GPUNodeLabelValue.
-const (
-	GPUTaintKey       = "nvidia.com/gpu"
-	GPUNodeLabelKey   = "voicevault.io/node-class"
-	GPUNodeLabelValue = "gpu"
-	// TenantNodeKey labels and taints (value: the tenant's name, effect NoSchedule) the GPU nodes
-	// of a tenant with dedicatedGpuNodes: only its pods tolerate the taint, and they select the
-	// label, so they run there and nowhere else.
-	TenantNodeKey = "voicevault.io/tenant"
-)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/voicevault/voicevault/naming"
 )
 
 const digest = "@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"
@@ -167,17 +168,17 @@ func TestSecondEnvironmentInAnAccountMayReuseTheOIDCProvider(t *testing.T) {
 
 func TestDeliveryNames(t *testing.T) {
 	e := &Environment{Name: "prod", Account: "111111111111", Region: "eu-west-1", Deployment: Deployment{Qualifier: "vvault"}}
-	assert.Equal(t, "cdk-vvault-deploy-role-111111111111-eu-west-1", BootstrapRoleName(e, BootstrapDeployRole))
-	assert.Equal(t, "arn:aws:iam::111111111111:policy/voicevault-prod-cfn-execution", e.IAMARN("policy/"+ExecutionPolicyName("prod", 1)))
-	assert.Equal(t, "voicevault-prod-cfn-execution-2", ExecutionPolicyName("prod", 2))
-	assert.Equal(t, "voicevault-prod-boundary", BoundaryPolicyName("prod"))
-	assert.Equal(t, "prod-delivery", DeliveryStackName("prod"))
+	assert.Equal(t, "cdk-vvault-deploy-role-111111111111-eu-west-1", BootstrapRoleName(e, naming.BootstrapDeployRole))
+	assert.Equal(t, "arn:aws:iam::111111111111:policy/voicevault-prod-cfn-execution", e.IAMARN("policy/"+naming.ExecutionPolicy("prod", 1)))
+	assert.Equal(t, "voicevault-prod-cfn-execution-2", naming.ExecutionPolicy("prod", 2))
+	assert.Equal(t, "voicevault-prod-boundary", naming.BoundaryPolicy("prod"))
+	assert.Equal(t, "prod-delivery", naming.DeliveryStack("prod"))
 	for region, want := range map[string]string{"eu-west-1": "aws", "cn-north-1": "aws-cn", "us-gov-west-1": "aws-us-gov"} {
 		assert.Equal(t, want, (&Environment{Region: region}).Partition(), region)
 	}
 	// The longest bootstrap role name stays within IAM's 64 characters.
 	long := &Environment{Account: "111111111111", Region: "ap-southeast-3", Deployment: Deployment{Qualifier: strings.Repeat("q", 10)}}
-	assert.LessOrEqual(t, len(BootstrapRoleName(long, BootstrapImagePublishingRole)), 64)
+	assert.LessOrEqual(t, len(BootstrapRoleName(long, naming.BootstrapImagePublishingRole)), 64)
 }
 
 func TestExplicitZeroCacheTTLIsKept(t *testing.T) {
@@ -388,5 +389,5 @@ func TestUnreadableAndMalformedFiles(t *testing.T) {
 
 func TestAudioBucketNameFitsS3(t *testing.T) {
 	e := &Environment{Name: strings.Repeat("e", MaxEnvNameLen), Account: "111111111111", Region: "ap-southeast-3"}
-	assert.LessOrEqual(t, len(AudioBucketName(e, strings.Repeat("t", MaxTenantNameLen))), 63)
+	assert.LessOrEqual(t, len(e.Names().AudioBucket(strings.Repeat("t", MaxTenantNameLen))), 63)
 }

@@ -148,10 +148,6 @@ func (m *Monitoring) validate(ck *checker, p, region, account string) {
 	}
 }
 
-// CostsStackName is the stack name of an environment's cost anomaly alerts when the environment
-// is outside CostRegion.
-func CostsStackName(env string) string { return env + "-costs" }
-
 // CostRegion is the only region whose CloudFormation knows Cost Explorer (AWS::CE::*) resources.
 const CostRegion = "us-east-1"
 

@@ -107,8 +107,8 @@ func (c *Config) validate() []Problem {
 		case !ok:
 			ck.add(p+".environment", "%q is not a configured environment (one of: %s)", t.Environment, strings.Join(c.envNames(), ", "))
 		default:
-			if n := len(AudioBucketName(e, t.Name)); n > 63 {
-				ck.add(p+".name", "audio bucket name %q is %d characters; S3 allows 63 (shorten the tenant or environment name)", AudioBucketName(e, t.Name), n)
+			if n := len(e.Names().AudioBucket(t.Name)); n > 63 {
+				ck.add(p+".name", "audio bucket name %q is %d characters; S3 allows 63 (shorten the tenant or environment name)", e.Names().AudioBucket(t.Name), n)
 			}
 			// Only the environment's own registry: the repository its node roles alone may pull
 			// from, scanned on push, with immutable tags and a lifecycle that keeps tagged images.

@@ -12,6 +12,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/threatdetection"
 	"github.com/voicevault/voicevault/constructs/trail"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Baseline is the account/region security baseline of a platform stack. A field is nil when
@@ -34,17 +35,17 @@ type Baseline struct {
 func addBaseline(p *Platform) {
 	env, stack := p.Env, p.Stack
 	svc := env.Services
-	prefix := "voicevault-" + env.Name
+	prefix := naming.Prefix(env.Name)
 	b := &Baseline{}
 
 	p.AccessLogs = accesslogs.New(stack, "AccessLogs", accesslogs.Props{
-		BucketName:    config.AccessLogBucketName(env),
+		BucketName:    env.Names().AccessLogBucket(),
 		RetentionDays: env.LogRetentionDays,
 	})
 
 	b.AlarmTopic = alarmtopic.New(stack, "Alarms", alarmtopic.Props{
-		TopicName: config.AlarmTopicName(env.Name),
-		KeyAlias:  "voicevault/" + env.Name + "/alarms",
+		TopicName: naming.AlarmTopic(env.Name),
+		KeyAlias:  naming.KeyAlias(env.Name, "alarms"),
 		Email:     env.AlarmEmail,
 	})
 	p.AlarmTopic = b.AlarmTopic.Topic()
@@ -52,13 +53,13 @@ func addBaseline(p *Platform) {
 	if config.Enabled(svc.CloudTrail) {
 		buckets := make([]string, len(p.Tenants))
 		for i, t := range p.Tenants {
-			buckets[i] = config.AudioBucketName(env, t.Name)
+			buckets[i] = env.Names().AudioBucket(t.Name)
 		}
 		b.Trail = trail.New(stack, "Trail", trail.Props{
 			TrailName:           prefix,
-			KeyAlias:            "voicevault/" + env.Name + "/cloudtrail",
+			KeyAlias:            naming.KeyAlias(env.Name, "cloudtrail"),
 			AccessLogs:          p.AccessLogs,
-			LogGroupName:        "/voicevault/" + env.Name + "/cloudtrail",
+			LogGroupName:        naming.CloudTrailLogGroup(env.Name),
 			LogRetentionDays:    env.LogRetentionDays,
 			BucketRetentionDays: env.LogRetentionDays,
 			ObjectLockDays:      env.LogRetentionDays, // log files immutable for as long as they are kept
@@ -78,7 +79,7 @@ func addBaseline(p *Platform) {
 	b.Posture = posture.New(stack, "Posture", posture.Props{
 		Name:                prefix,
 		AccessLogs:          p.AccessLogs,
-		KeyAlias:            "voicevault/" + env.Name + "/config",
+		KeyAlias:            naming.KeyAlias(env.Name, "config"),
 		SecurityHub:         svc.SecurityHub,
 		ConfigRecorder:      svc.Config,
 		AccessAnalyzer:      svc.AccessAnalyzer,
@@ -88,7 +89,7 @@ func addBaseline(p *Platform) {
 	b.FindingRules = findingrules.New(stack, "FindingRules", findingrules.Props{
 		Topic:             p.AlarmTopic,
 		RuleNamePrefix:    prefix + "-",
-		ImageRepositories: []string{ModelRepositoryName(env.Name)},
+		ImageRepositories: []string{naming.ModelRepository(env.Name)},
 	})
 	if config.Enabled(svc.CostAnomaly) && !env.HasCostsStack() {
 		// In us-east-1 the alerts are part of the platform; elsewhere the <env>-costs stack holds

@@ -11,6 +11,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // ManagedBy is the value of the ManagedBy tag on every resource.
@@ -58,7 +59,7 @@ func newStack(scope constructs.Construct, s stackSpec) awscdk.Stack {
 		// report list its suppressions, the template does not repeat them.
 		compliance.SuppressionsOutOfTemplate(stack)
 	} else {
-		awsiam.PermissionsBoundary_Of(stack).Apply(awsiam.ManagedPolicy_FromManagedPolicyName(stack, jsii.String("PermissionsBoundary"), jsii.String(config.BoundaryPolicyName(s.env.Name))))
+		awsiam.PermissionsBoundary_Of(stack).Apply(awsiam.ManagedPolicy_FromManagedPolicyName(stack, jsii.String("PermissionsBoundary"), jsii.String(naming.BoundaryPolicy(s.env.Name))))
 	}
 	tags := awscdk.Tags_Of(stack)
 	for _, extra := range s.extra {

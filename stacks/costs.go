@@ -6,6 +6,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
 	"github.com/voicevault/voicevault/constructs/costanomaly"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Costs is the <env>-costs stack of an environment outside us-east-1: its cost anomaly monitor
@@ -22,14 +23,11 @@ type Costs struct {
 	CostAnomaly costanomaly.CostAnomaly
 }
 
-// CostAlertsTopicName is the name of the costs stack's topic.
-func CostAlertsTopicName(env string) string { return "voicevault-" + env + "-cost-alerts" }
-
 // NewCosts builds the <env>-costs stack for env (env.HasCostsStack()). It is deployed through the
 // us-east-1 bootstrap of the environment's qualifier (config.BootstrapRegions).
 func NewCosts(scope awscdk.App, env *config.Environment) *Costs {
 	stack := newStack(scope, stackSpec{
-		name:        config.CostsStackName(env.Name),
+		name:        naming.CostsStack(env.Name),
 		description: "VoiceVault cost anomaly alerts for environment " + env.Name + " (" + env.Region + "): Cost Explorer resources exist only in " + config.CostRegion,
 		env:         env,
 		region:      config.CostRegion,
@@ -44,13 +42,13 @@ func NewCosts(scope awscdk.App, env *config.Environment) *Costs {
 	})
 	c := &Costs{Stack: stack, Env: env}
 	c.AlarmTopic = alarmtopic.New(stack, "Alarms", alarmtopic.Props{
-		TopicName:  CostAlertsTopicName(env.Name),
-		KeyAlias:   "voicevault/" + env.Name + "/cost-alerts",
+		TopicName:  naming.CostAlertsTopic(env.Name),
+		KeyAlias:   naming.KeyAlias(env.Name, "cost-alerts"),
 		Email:      env.AlarmEmail,
 		Publishers: []string{alarmtopic.CostAlerts},
 	})
 	c.CostAnomaly = costanomaly.New(stack, "CostAnomaly", costanomaly.Props{
-		Name:     "voicevault-" + env.Name,
+		Name:     naming.Prefix(env.Name),
 		Topic:    c.AlarmTopic.Topic(),
 		TagKey:   "ManagedBy",
 		TagValue: ManagedBy,

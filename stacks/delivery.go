@@ -3,6 +3,7 @@ package stacks
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -11,6 +12,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cideploy"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Delivery is an environment's <env>-delivery stack: the limits of every deployment of the
@@ -29,7 +31,7 @@ type Delivery struct {
 // boundary lets the runtime flows of env through (flows: Flows).
 func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.Stack, flows []access.Flow) *Delivery {
 	stack := newStack(scope, stackSpec{
-		name:        config.DeliveryStackName(env.Name),
+		name:        naming.DeliveryStack(env.Name),
 		description: deliveryDescription(env),
 		env:         env,
 		tags: map[string]string{
@@ -43,13 +45,29 @@ func NewDelivery(scope awscdk.App, env *config.Environment, deployed []awscdk.St
 		adminDeployed: true,
 	})
 	d := &Delivery{Stack: stack, Env: env}
-	d.CIDeploy = cideploy.New(stack, "CIDeploy", cideploy.Props{Environment: env, ResourceTypes: ResourceTypes(deployed...), Flows: flows})
+	d.CIDeploy = cideploy.New(stack, "CIDeploy", cideploy.Props{Target: DeliveryTarget(env), ResourceTypes: ResourceTypes(deployed...), Flows: flows})
 	if env.Deployment.GitHub != nil {
 		awscdk.NewCfnOutput(stack, jsii.String("DeployRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DeployRole().RoleArn(), Description: jsii.String("role-to-assume of the deploy jobs")})
 		awscdk.NewCfnOutput(stack, jsii.String("DiffRoleArn"), &awscdk.CfnOutputProps{Value: d.CIDeploy.DiffRole().RoleArn(), Description: jsii.String("role-to-assume of the pull-request diff jobs")})
 	}
-	awscdk.NewCfnOutput(stack, jsii.String("BootstrapCommand"), &awscdk.CfnOutputProps{Value: jsii.String(cideploy.BootstrapCommand(env)), Description: jsii.String("run once, by an administrator, after this stack")})
+	awscdk.NewCfnOutput(stack, jsii.String("BootstrapCommand"), &awscdk.CfnOutputProps{Value: jsii.String(BootstrapCommand(env)), Description: jsii.String("run once, by an administrator, after this stack")})
 	return d
+}
+
+// DeliveryTarget is env as the delivery construct scopes its policies to it.
+func DeliveryTarget(env *config.Environment) cideploy.Target {
+	t := cideploy.Target{Name: env.Name, Account: env.Account, Region: env.Region, Partition: env.Partition(),
+		Qualifier: env.Deployment.Qualifier, BootstrapRegions: env.BootstrapRegions()}
+	if gh := env.Deployment.GitHub; gh != nil {
+		t.GitHub = &cideploy.GitHub{Repository: gh.Repository, Environment: gh.Environment, ExistingOIDCProvider: gh.ExistingOIDCProvider}
+	}
+	return t
+}
+
+// BootstrapCommand is the `cdk bootstrap` command line an administrator runs once per environment,
+// after deploying the delivery stack.
+func BootstrapCommand(env *config.Environment) string {
+	return "cdk " + strings.Join(config.BootstrapArgs(env), " ")
 }
 
 // ResourceTypes are the CloudFormation resource types in stacks, sorted.

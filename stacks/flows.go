@@ -20,6 +20,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/waf"
 	"github.com/voicevault/voicevault/internal/access"
 	"github.com/voicevault/voicevault/internal/assembly"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows returns the runtime flows of environment e: what each construct of its platform,
@@ -27,14 +28,14 @@ import (
 // IDs the stacks give them. It builds no construct: flows are plain values.
 func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	tenants := cfg.TenantsIn(e.Name)
-	platform := config.PlatformStackName(e.Name)
+	platform := naming.PlatformStack(e.Name)
 	at := func(stack, id string, t *config.Tenant, others []config.Tenant) access.Scope {
 		return access.Scope{Env: e, Tenant: t, Others: others, Stack: stack, ID: id}
 	}
 	key := access.In(platform, "PlatformKey")
 	eks := access.In(platform, "EKSCluster")
 	var out []access.Flow
-	out = append(out, network.Flows(at(platform, "Network", nil, nil), "/voicevault/"+e.Name+"/vpc/flow-logs", key)...)
+	out = append(out, network.Flows(at(platform, "Network", nil, nil), naming.FlowLogGroup(e.Name), key)...)
 	out = append(out, cluster.Flows(at(platform, "EKS", nil, nil), key)...)
 	for _, id := range []string{"SystemNodes", "GPUNodes"} {
 		out = append(out, nodegroup.Flows(at(platform, id, nil, tenants), key, eks, modelRepository(e, tenants))...)
@@ -42,7 +43,7 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	out = append(out, alarmtopic.Flows(at(platform, "Alarms", nil, nil))...)
 	svc := e.Services
 	if config.Enabled(svc.CloudTrail) {
-		out = append(out, trail.Flows(at(platform, "Trail", nil, nil), "voicevault-"+e.Name, "/voicevault/"+e.Name+"/cloudtrail")...)
+		out = append(out, trail.Flows(at(platform, "Trail", nil, nil), naming.Prefix(e.Name), naming.CloudTrailLogGroup(e.Name))...)
 	}
 	if config.Enabled(svc.GuardDuty) {
 		out = append(out, threatdetection.Flows(at(platform, "GuardDuty", nil, nil), key, eks)...)
@@ -50,7 +51,7 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	out = append(out, posture.Flows(at(platform, "Posture", nil, tenants), config.Enabled(svc.Config), config.Enabled(svc.Macie))...)
 	for i := range tenants {
 		t := &tenants[i]
-		stack := config.TenantStackName(e.Name, t.Name)
+		stack := naming.TenantStack(e.Name, t.Name)
 		var others []config.Tenant
 		for _, o := range tenants {
 			if o.Name != t.Name {
@@ -62,9 +63,9 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 		out = append(out, malwarescan.Flows(at(stack, "MalwareScan", t, others), tkey)...)
 		out = append(out, authorizerfn.Flows(at(stack, "Authorizer", t, others), tkey, access.RefIn(stack, "APIInteractiveMeterKey"))...)
 		out = append(out, apiedge.Flows(at(stack, "API", t, others), tkey)...)
-		out = append(out, waf.Flows(at(stack, "WAF", t, others), "voicevault-"+e.Name+"-"+t.Name, tkey)...)
+		out = append(out, waf.Flows(at(stack, "WAF", t, others), naming.TenantPrefix(e.Name, t.Name), tkey)...)
 	}
-	out = append(out, cideploy.Flows(at(config.DeliveryStackName(e.Name), "CIDeploy", nil, nil), tenants)...)
+	out = append(out, cideploy.Flows(at(naming.DeliveryStack(e.Name), "CIDeploy", nil, nil), DeliveryTarget(e), deliveryTenants(tenants))...)
 	return out
 }
 
@@ -89,9 +90,9 @@ func AccessModel(cfg *config.Config, stacks map[string]*assembly.Stack) ([]acces
 	for i := range cfg.Environments {
 		e := &cfg.Environments[i]
 		var mine []*assembly.Stack
-		names := []string{config.PlatformStackName(e.Name), config.DeliveryStackName(e.Name)}
+		names := []string{naming.PlatformStack(e.Name), naming.DeliveryStack(e.Name)}
 		for _, t := range cfg.TenantsIn(e.Name) {
-			names = append(names, config.TenantStackName(e.Name, t.Name))
+			names = append(names, naming.TenantStack(e.Name, t.Name))
 		}
 		for _, n := range names {
 			s, ok := stacks[n]
@@ -100,11 +101,19 @@ func AccessModel(cfg *config.Config, stacks map[string]*assembly.Stack) ([]acces
 			}
 			mine = append(mine, s)
 		}
-		m, err := access.NewModel(e.Account, e.Region, mine, []access.ExternalRole{cideploy.ExecutionRole(e)})
+		m, err := access.NewModel(e.Account, e.Region, mine, []access.ExternalRole{cideploy.ExecutionRole(DeliveryTarget(e))})
 		if err != nil {
 			return nil, fmt.Errorf("environment %s: %w", e.Name, err)
 		}
 		out = append(out, access.EnvFlows{Environment: e.Name, Model: m, Flows: Flows(cfg, e)})
 	}
 	return out, nil
+}
+
+func deliveryTenants(tenants []config.Tenant) []cideploy.Tenant {
+	out := make([]cideploy.Tenant, len(tenants))
+	for i, t := range tenants {
+		out[i] = cideploy.Tenant{Name: t.Name, APIKeys: t.Authorizer.APIKeys}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/auditqueries"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // addAuditAndMisuse adds, with the trail, the environment's Athena audit queries over its log
@@ -14,10 +15,10 @@ import (
 func addAuditAndMisuse(p *Platform) {
 	env, stack, b := p.Env, p.Stack, p.Baseline
 	m := env.Monitoring
-	prefix := "voicevault-" + env.Name
+	prefix := naming.Prefix(env.Name)
 	trusted := []string{
-		env.IAMARN("role/" + config.BootstrapRoleName(env, config.BootstrapExecutionRole)),
-		env.IAMARN("role/" + config.BootstrapRoleName(env, config.BootstrapImagePublishingRole)),
+		env.IAMARN("role/" + config.BootstrapRoleName(env, naming.BootstrapExecutionRole)),
+		env.IAMARN("role/" + config.BootstrapRoleName(env, naming.BootstrapImagePublishingRole)),
 	}
 	trusted = append(trusted, m.ModelPublisherRoleARNs...)
 	b.MisuseAlarms = misusealarms.New(stack, "MisuseAlarms", misusealarms.Props{
@@ -25,7 +26,7 @@ func addAuditAndMisuse(p *Platform) {
 		Topic:              p.AlarmTopic,
 		AlarmNamePrefix:    prefix + "-misuse-",
 		AllowedRegions:     m.AllowedRegions,
-		RepositoryName:     ModelRepositoryName(env.Name),
+		RepositoryName:     naming.ModelRepository(env.Name),
 		TrustedRoleARNs:    trusted,
 		ForeignRegionCalls: m.ForeignRegionCalls,
 		AudioDeletes:       m.AudioDeletes,
@@ -47,7 +48,7 @@ func addAuditAndMisuse(p *Platform) {
 // query with it (the platform stack holds the table and workgroup, named by derivation).
 func AuditScope(env *config.Environment) auditqueries.Scope {
 	return auditqueries.Scope{
-		Database:       auditqueries.DatabaseName("voicevault-" + env.Name),
+		Database:       auditqueries.DatabaseName(naming.Prefix(env.Name)),
 		Table:          auditqueries.TableName,
 		AllowedRegions: env.Monitoring.AllowedRegions,
 	}
@@ -59,13 +60,13 @@ func addTenantMonitoring(tn *Tenant, topic awssns.ITopic) {
 	env, t, stack := tn.Platform.Env, tn.Config, tn.Stack
 	if config.Enabled(env.Services.CloudTrail) {
 		tn.AuditQuery = auditqueries.AddTenantQuery(stack, "AuditQuery", AuditScope(env),
-			auditqueries.WorkGroupName("voicevault-"+env.Name), t.Name, config.AudioBucketName(env, t.Name))
+			auditqueries.WorkGroupName(naming.Prefix(env.Name)), t.Name, env.Names().AudioBucket(t.Name))
 	}
 	tn.DenialAlarms = denialalarms.New(stack, "AuthorizerDenialAlarms", denialalarms.Props{
 		LogGroup:        tn.Authorizer.LogGroup(),
 		Topic:           topic,
 		Tenant:          t.Name,
-		AlarmNamePrefix: "voicevault-" + env.Name + "-" + t.Name + "-authorizer-denials-",
+		AlarmNamePrefix: naming.Prefix(env.Name) + "-" + t.Name + "-authorizer-denials-",
 		Reasons:         env.Monitoring.DenialReasons,
 		Threshold:       env.Monitoring.AuthorizerDenials,
 		PeriodMinutes:   config.MisusePeriodMinutes,

@@ -18,6 +18,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Platform is an environment's shared stack and what its tenant stacks use from it.
@@ -51,7 +52,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 		tenantTag = d
 	}
 	spec := stackSpec{
-		name:        config.PlatformStackName(env.Name),
+		name:        naming.PlatformStack(env.Name),
 		description: "VoiceVault platform for environment " + env.Name + ": network, EKS GPU cluster, security baseline",
 		env:         env,
 		tags: map[string]string{
@@ -66,7 +67,7 @@ func NewPlatform(scope awscdk.App, env *config.Environment, tenants []config.Ten
 	stack := newStack(scope, spec)
 	p := &Platform{Stack: stack, Env: env, Tenants: tenants}
 	p.Key = kmskey.New(stack, "PlatformKey", kmskey.Props{
-		Alias:       "voicevault/" + env.Name + "/platform",
+		Alias:       naming.KeyAlias(env.Name, "platform"),
 		Description: "VoiceVault " + env.Name + " platform: EKS secrets, node volumes, platform logs",
 	})
 	p.addNetworkAndCluster()

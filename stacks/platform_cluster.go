@@ -12,20 +12,14 @@ import (
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/naming"
 )
-
-// LogGroupPrefix is the name prefix of the platform's own log groups (the EKS control-plane
-// group is /aws/eks/<cluster>/cluster, a name EKS fixes).
-func LogGroupPrefix(env string) string { return "/voicevault/" + env + "/" }
-
-// ModelRepositoryName is the ECR repository of an environment's TTS model images.
-func ModelRepositoryName(env string) string { return config.ModelRepositoryName(env) }
 
 // addNetworkAndCluster builds the private network, the EKS cluster with its node groups, the
 // model registry, and the SSM parameters tenant stacks read (contract.go).
 func (p *Platform) addNetworkAndCluster() {
 	env, stack := p.Env, p.Stack
-	prefix := LogGroupPrefix(env.Name)
+	prefix := naming.LogGroupPrefix(env.Name)
 	kmskey.AllowCloudWatchLogs(p.Key, prefix+"*")
 
 	p.Network = network.New(stack, "Network", network.Props{
@@ -33,14 +27,14 @@ func (p *Platform) addNetworkAndCluster() {
 		AZs:                env.AZs,
 		Egress:             env.Egress,
 		FlowLogKey:         p.Key,
-		FlowLogGroupName:   prefix + "vpc/flow-logs",
+		FlowLogGroupName:   naming.FlowLogGroup(env.Name),
 		HelperLogGroupName: prefix + "vpc/default-security-group-helper",
 		RetentionDays:      env.LogRetentionDays,
 	})
 	p.VPC = p.Network.VPC()
 
 	p.Cluster = cluster.New(stack, "EKS", cluster.Props{
-		Name:             config.ClusterName(env.Name),
+		Name:             naming.Cluster(env.Name),
 		Version:          env.KubernetesVersion,
 		VPC:              p.VPC,
 		Subnets:          p.Network.PrivateSubnets(),
@@ -89,7 +83,7 @@ func (p *Platform) addNetworkAndCluster() {
 		}
 	}
 
-	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: ModelRepositoryName(env.Name), Key: p.Key, PullRoles: pullRoles})
+	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: naming.ModelRepository(env.Name), Key: p.Key, PullRoles: pullRoles})
 
 	p.publishContract()
 }
@@ -97,14 +91,14 @@ func (p *Platform) addNetworkAndCluster() {
 // publishContract writes the platform values tenant stacks need as SSM parameters (no exports).
 func (p *Platform) publishContract() {
 	params := []struct{ id, key, value, what string }{
-		{"KubectlServiceTokenParam", ParamKubectlServiceToken, *p.Cluster.KubectlProvider().ServiceToken(), "service token of the in-VPC kubectl provider"},
-		{"KubectlRoleARNParam", ParamKubectlRoleARN, *p.Cluster.KubectlRole().RoleArn(), "role the kubectl provider acts as on the cluster (cluster-admin access entry)"},
-		{"VPCIDParam", ParamVPCID, *p.VPC.VpcId(), "VPC of the environment"},
-		{"ClusterSGIDParam", ParamClusterSGID, *p.Cluster.Cluster().ClusterSecurityGroupId(), "EKS cluster security group (nodes and pods)"},
+		{"KubectlServiceTokenParam", naming.ParamKubectlServiceToken, *p.Cluster.KubectlProvider().ServiceToken(), "service token of the in-VPC kubectl provider"},
+		{"KubectlRoleARNParam", naming.ParamKubectlRoleARN, *p.Cluster.KubectlRole().RoleArn(), "role the kubectl provider acts as on the cluster (cluster-admin access entry)"},
+		{"VPCIDParam", naming.ParamVPCID, *p.VPC.VpcId(), "VPC of the environment"},
+		{"ClusterSGIDParam", naming.ParamClusterSGID, *p.Cluster.Cluster().ClusterSecurityGroupId(), "EKS cluster security group (nodes and pods)"},
 	}
 	for _, x := range params {
 		awsssm.NewStringParameter(p.Stack, jsii.String(x.id), &awsssm.StringParameterProps{
-			ParameterName: jsii.String(ParamName(p.Env, x.key)),
+			ParameterName: jsii.String(naming.Param(p.Env.Name, x.key)),
 			StringValue:   jsii.String(x.value),
 			Description:   jsii.String("VoiceVault " + p.Env.Name + " platform: " + x.what),
 			Tier:          awsssm.ParameterTier_STANDARD,

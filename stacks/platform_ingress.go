@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/constructs/ingress"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // addIngress adds the environment's shared API ingress to the platform stack: the VPC link and
@@ -26,7 +26,7 @@ func addIngress(p *Platform) {
 		cert = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("IngressCertificate"), jsii.String(env.Ingress.CertificateARN))
 	}
 	p.Ingress = ingress.New(stack, "Ingress", ingress.Props{
-		Name:        "voicevault-" + env.Name,
+		Name:        naming.Prefix(env.Name),
 		VPC:         p.VPC,
 		Certificate: cert,
 		// The baseline's access-log bucket (SSE-S3): defined in this stack, so the CDK adds the
@@ -34,14 +34,14 @@ func addIngress(p *Platform) {
 		AccessLogBucket: p.AccessLogs,
 	})
 	for _, prm := range []struct{ id, key, value, what string }{
-		{"IngressListenerARNParam", ParamIngressListenerARN, *p.Ingress.Listener().ListenerArn(), "shared ingress listener ARN (tenant listener rules)"},
-		{"IngressLoadBalancerARNParam", ParamIngressLoadBalancerARN, *p.Ingress.LoadBalancer().LoadBalancerArn(), "shared ingress load balancer ARN (tenant API integration target)"},
-		{"IngressVPCLinkIDParam", ParamIngressVPCLinkID, *p.Ingress.VPCLink().VpcLinkId(), "shared API Gateway VPC link (V2) ID"},
-		{"IngressALBDNSParam", ParamIngressALBDNS, *p.Ingress.LoadBalancer().LoadBalancerDnsName(), "shared internal load balancer DNS name"},
-		{"IngressSecurityGroupIDParam", ParamIngressSecurityGroupID, *p.Ingress.SecurityGroup().SecurityGroupId(), "shared internal load balancer security group ID"},
+		{"IngressListenerARNParam", naming.ParamIngressListenerARN, *p.Ingress.Listener().ListenerArn(), "shared ingress listener ARN (tenant listener rules)"},
+		{"IngressLoadBalancerARNParam", naming.ParamIngressLoadBalancerARN, *p.Ingress.LoadBalancer().LoadBalancerArn(), "shared ingress load balancer ARN (tenant API integration target)"},
+		{"IngressVPCLinkIDParam", naming.ParamIngressVPCLinkID, *p.Ingress.VPCLink().VpcLinkId(), "shared API Gateway VPC link (V2) ID"},
+		{"IngressALBDNSParam", naming.ParamIngressALBDNS, *p.Ingress.LoadBalancer().LoadBalancerDnsName(), "shared internal load balancer DNS name"},
+		{"IngressSecurityGroupIDParam", naming.ParamIngressSecurityGroupID, *p.Ingress.SecurityGroup().SecurityGroupId(), "shared internal load balancer security group ID"},
 	} {
 		awsssm.NewStringParameter(stack, jsii.String(prm.id), &awsssm.StringParameterProps{
-			ParameterName: jsii.String(ParamName(env, prm.key)),
+			ParameterName: jsii.String(naming.Param(env.Name, prm.key)),
 			StringValue:   jsii.String(prm.value),
 			Description:   jsii.String("VoiceVault " + env.Name + ": " + prm.what),
 		})
@@ -75,7 +75,7 @@ func addAPIGatewayAccount(p *Platform) {
 				Actions: jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
 				Resources: jsii.Strings(
 					logs("API-Gateway-Execution-Logs_*"),
-					logs(apiedge.AccessLogGroupName("*", "*")+":*"),
+					logs(naming.APIAccessLogGroup("*", "*")+":*"),
 				),
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -98,7 +98,7 @@ func addAPIGatewayAccount(p *Platform) {
 func addWAFLogDelivery(p *Platform) {
 	env, stack := p.Env, p.Stack
 	awslogs.NewResourcePolicy(stack, jsii.String("WAFLogDelivery"), &awslogs.ResourcePolicyProps{
-		ResourcePolicyName: jsii.String("voicevault-" + env.Name + "-waf-logs"),
+		ResourcePolicyName: jsii.String(naming.Prefix(env.Name) + "-waf-logs"),
 		PolicyStatements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("WAFLogDelivery"),
 			Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("delivery.logs.amazonaws.com"), nil)},

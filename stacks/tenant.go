@@ -17,6 +17,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/malwarescan"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/tenantworkload"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Tenant is one tenant's stack: everything the tenant owns, Kubernetes objects included.
@@ -40,7 +41,7 @@ type Tenant struct {
 func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 	env := p.Env
 	stack := newStack(scope, stackSpec{
-		name:        config.TenantStackName(env.Name, t.Name),
+		name:        naming.TenantStack(env.Name, t.Name),
 		description: "VoiceVault tenant " + t.Name + " (" + string(t.Isolation) + ") in environment " + env.Name,
 		env:         env,
 		tags: map[string]string{
@@ -55,37 +56,37 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 	stack.AddStackDependency(p.Stack, jsii.String("tenant resources run on the platform's cluster and network"))
 	tn := &Tenant{Stack: stack, Config: t, Platform: p}
 	tn.Key = kmskey.New(stack, "TenantKey", kmskey.Props{
-		Alias:       config.KeyAlias(env.Name, t.Name),
+		Alias:       naming.TenantKeyAlias(env.Name, t.Name),
 		Description: "VoiceVault tenant " + t.Name + ": audio bucket and tenant logs",
 	})
 	tn.Cluster = importCluster(stack, env)
 
 	tn.Audio = audiostore.New(stack, "Audio", audiostore.Props{
-		BucketName:      config.AudioBucketName(env, t.Name),
+		BucketName:      env.Names().AudioBucket(t.Name),
 		Key:             tn.Key,
-		AccessLogBucket: awss3.Bucket_FromBucketName(stack, jsii.String("AccessLogBucket"), jsii.String(config.AccessLogBucketName(env))),
+		AccessLogBucket: awss3.Bucket_FromBucketName(stack, jsii.String("AccessLogBucket"), jsii.String(env.Names().AccessLogBucket())),
 		AccessLogPrefix: "audio/" + t.Name + "/",
 		RetentionDays:   t.AudioRetentionDays,
 	})
 
 	// New uploads are scanned for malware before anything reads them; the plan works with or
 	// without a GuardDuty detector in the account (organization-managed accounts included).
-	tn.Malware = malwarescan.New(stack, "MalwareScan", malwarescan.Props{Bucket: tn.Audio.Bucket(), BucketName: config.AudioBucketName(env, t.Name), Key: tn.Key})
+	tn.Malware = malwarescan.New(stack, "MalwareScan", malwarescan.Props{Bucket: tn.Audio.Bucket(), BucketName: env.Names().AudioBucket(t.Name), Key: tn.Key})
 	// Object data only from inside the environment's VPC (the pods, through the S3 gateway
 	// endpoint), or by the malware scanner and the environment's erasure roles (docs/tenant.md).
 	exempt := []*string{tn.Malware.Role().RoleArn()}
 	for _, arn := range env.ErasureRoleARNs {
 		exempt = append(exempt, jsii.String(arn))
 	}
-	tn.Audio.RestrictDataAccess(platformParam(stack, env, ParamVPCID), exempt...)
+	tn.Audio.RestrictDataAccess(platformParam(stack, env, naming.ParamVPCID), exempt...)
 
-	namespace := config.Namespace(t.Name)
+	namespace := naming.Namespace(t.Name)
 	tn.Identity = tenantidentity.New(stack, "Identity", tenantidentity.Props{
-		ClusterName:    config.ClusterName(env.Name),
+		ClusterName:    naming.Cluster(env.Name),
 		Namespace:      namespace,
-		ServiceAccount: config.ServiceName,
-		RoleName:       config.WorkloadRoleName(env.Name, t.Name),
-		Description:    "VoiceVault tenant " + t.Name + ": TTS pods (" + namespace + "/" + config.ServiceName + ") read and write the tenant's audio",
+		ServiceAccount: naming.ServiceName,
+		RoleName:       naming.WorkloadRole(env.Name, t.Name),
+		Description:    "VoiceVault tenant " + t.Name + ": TTS pods (" + namespace + "/" + naming.ServiceName + ") read and write the tenant's audio",
 	})
 	audioPolicy := tn.Audio.GrantReadWrite(tn.Identity.Role())
 
@@ -93,9 +94,9 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		Cluster:            tn.Cluster,
 		Tenant:             t.Name,
 		Namespace:          namespace,
-		Name:               config.ServiceName,
+		Name:               naming.ServiceName,
 		Model:              t.Model,
-		AudioBucketName:    config.AudioBucketName(env, t.Name),
+		AudioBucketName:    env.Names().AudioBucket(t.Name),
 		AudioKeyARN:        *tn.Key.KeyArn(),
 		Region:             env.Region,
 		VPCCIDR:            env.VPCCIDR,
@@ -116,12 +117,12 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 // service token the platform stack publishes in SSM (read at deploy time). Manifests need only
 // the service token; the provider's role matters only for Helm charts, which tenants do not use.
 func importCluster(stack awscdk.Stack, env *config.Environment) awseksv2.ICluster {
-	token := awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(ParamName(env, ParamKubectlServiceToken)), nil)
+	token := awsssm.StringParameter_ValueForStringParameter(stack, jsii.String(naming.Param(env.Name, naming.ParamKubectlServiceToken)), nil)
 	provider := awseksv2.KubectlProvider_FromKubectlProviderAttributes(stack, jsii.String("KubectlProvider"), &awseksv2.KubectlProviderAttributes{
 		ServiceToken: token,
 	})
 	return awseksv2.Cluster_FromClusterAttributes(stack, jsii.String("Cluster"), &awseksv2.ClusterAttributes{
-		ClusterName:     jsii.String(config.ClusterName(env.Name)),
+		ClusterName:     jsii.String(naming.Cluster(env.Name)),
 		KubectlProvider: provider,
 	})
 }

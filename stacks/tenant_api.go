@@ -16,6 +16,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/tenantroute"
 	"github.com/voicevault/voicevault/constructs/waf"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // TenantAPI is a tenant's API front door: authorizer, REST API, web ACL and ingress route.
@@ -33,13 +34,15 @@ func addAPI(tn *Tenant) {
 	t, env, stack := tn.Config, tn.Platform.Env, tn.Stack
 	param := func(key string) string { return platformParam(stack, env, key) }
 	topic := awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(
-		fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), env.Region, env.Account, config.AlarmTopicName(env.Name))))
+		fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), env.Region, env.Account, naming.AlarmTopic(env.Name))))
 
 	tn.Authorizer = authorizerfn.New(stack, "Authorizer", authorizerfn.Props{
 		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
-		Issuer: t.Authorizer.Issuer, Audiences: t.Authorizer.Audiences, JWKSURL: t.Authorizer.JWKSURL,
+		Name: naming.TenantPrefix(env.Name, t.Name), LogGroupName: naming.AuthorizerLogGroup(env.Name, t.Name),
+		SecretName: naming.APIKeySecret(env.Name, t.Name),
+		Issuer:     t.Authorizer.Issuer, Audiences: t.Authorizer.Audiences, JWKSURL: t.Authorizer.JWKSURL,
 		TenantClaim: t.Authorizer.TenantClaim, APIKeys: t.Authorizer.APIKeys, APIKeyMaxAgeDays: t.Authorizer.APIKeyMaxAgeDays,
-		SecretWriters:    []string{env.IAMARN("role/" + config.BootstrapRoleName(env, config.BootstrapExecutionRole))},
+		SecretWriters:    []string{env.IAMARN("role/" + config.BootstrapRoleName(env, naming.BootstrapExecutionRole))},
 		SecretOperators:  env.ClusterAdminRoleARNs,
 		LogRetentionDays: env.LogRetentionDays, AlarmTopic: topic,
 	})
@@ -48,7 +51,7 @@ func addAPI(tn *Tenant) {
 	if env.Ingress.TLS() {
 		backendURL = "https://" + env.Ingress.HostName
 	} else {
-		backendURL = "http://" + param(ParamIngressALBDNS)
+		backendURL = "http://" + param(naming.ParamIngressALBDNS)
 	}
 	var domain *apiedge.CustomDomain
 	if d := t.CustomDomain; d != nil {
@@ -56,6 +59,7 @@ func addAPI(tn *Tenant) {
 	}
 	tn.API = apiedge.New(stack, "API", apiedge.Props{
 		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
+		Name: naming.TenantPrefix(env.Name, t.Name), AccessLogGroupName: naming.APIAccessLogGroup(env.Name, t.Name),
 		Authorizer:                tn.Authorizer.Function(),
 		AuthorizerCacheTTLSeconds: *t.Authorizer.CacheTTLSeconds,
 		APIKeys:                   t.Authorizer.APIKeys,
@@ -63,7 +67,7 @@ func addAPI(tn *Tenant) {
 		Interactive: plan(t.API.Usage.RateLimit, t.API.Usage.BurstLimit, t.API.Usage.Quota),
 		Partners:    partners(t.Authorizer.Partners),
 		Backend: apiedge.Backend{
-			VPCLinkID: param(ParamIngressVPCLinkID), LoadBalancerARN: param(ParamIngressLoadBalancerARN),
+			VPCLinkID: param(naming.ParamIngressVPCLinkID), LoadBalancerARN: param(naming.ParamIngressLoadBalancerARN),
 			URL: backendURL, TenantHeader: ingress.TenantHeader,
 		},
 		CustomDomain:     domain,
@@ -80,7 +84,7 @@ func addAPI(tn *Tenant) {
 	addTenantMonitoring(tn, topic)
 
 	tn.WAF = waf.New(stack, "WAF", waf.Props{
-		Name:             "voicevault-" + env.Name + "-" + t.Name,
+		Name:             naming.TenantPrefix(env.Name, t.Name),
 		RateLimit:        t.WAF.RateLimit,
 		AllowedCIDRs:     t.WAF.AllowedCIDRs,
 		LogKey:           tn.Key,
@@ -90,34 +94,34 @@ func addAPI(tn *Tenant) {
 	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
 	// One key statement for every log group of the API front door, each named exactly.
 	kmskey.AllowCloudWatchLogs(tn.Key,
-		authorizerfn.LogGroupName(env.Name, t.Name),
-		apiedge.AccessLogGroupName(env.Name, t.Name),
+		naming.AuthorizerLogGroup(env.Name, t.Name),
+		naming.APIAccessLogGroup(env.Name, t.Name),
 		tn.API.ExecutionLogGroupName(),
 		waf.LogGroupName(tn.WAF.Name()),
 	)
 
-	albSG := param(ParamIngressSecurityGroupID)
+	albSG := param(naming.ParamIngressSecurityGroupID)
 	tn.Route = tenantroute.New(stack, "IngressRoute", tenantroute.Props{
 		Tenant: t.Name,
 		VPC: awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{
-			VpcId: jsii.String(param(ParamVPCID)), AvailabilityZones: jsii.Strings(env.AZs...),
+			VpcId: jsii.String(param(naming.ParamVPCID)), AvailabilityZones: jsii.Strings(env.AZs...),
 		}),
 		Listener: awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("IngressListener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
-			ListenerArn: jsii.String(param(ParamIngressListenerARN)),
+			ListenerArn: jsii.String(param(naming.ParamIngressListenerARN)),
 			SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("IngressSecurityGroup"), jsii.String(albSG),
 				&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false), AllowAllOutbound: jsii.Bool(false)}),
 		}),
 		LoadBalancerSecurityGroupID: albSG,
-		PodSecurityGroupID:          param(ParamClusterSGID),
+		PodSecurityGroupID:          param(naming.ParamClusterSGID),
 		HeaderName:                  ingress.TenantHeader,
 		Priority:                    t.API.ListenerPriority,
 		Port:                        t.Model.Port,
 		HealthCheckPath:             t.Model.ReadyPath,
 		ArrivalPrefix:               apiedge.BackendPathPrefix,
 		Cluster:                     tn.Cluster,
-		ClusterName:                 config.ClusterName(env.Name),
+		ClusterName:                 naming.Cluster(env.Name),
 		Namespace:                   tn.Workload.Namespace(),
-		ServiceName:                 config.ServiceName,
+		ServiceName:                 naming.ServiceName,
 	})
 	// The binding lives in the tenant's namespace: apply it after the namespace exists.
 	tn.Route.Binding().Node().AddDependency(tn.Workload.GuardrailsManifest())

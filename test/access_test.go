@@ -16,6 +16,7 @@ import (
 	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/audit"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
 )
 
@@ -188,7 +189,7 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 			}
 			doc := only(t, tpl, "AWS::S3::BucketPolicy")["PolicyDocument"].(map[string]any)
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": "Doctored", "Effect": "Allow", "Action": "s3:GetObject",
-				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + config.WorkloadRoleName("prod", "globex")},
+				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + naming.WorkloadRole("prod", "globex")},
 				"Resource":  "arn:aws:s3:::vv-acme-prod-111111111111-eu-west-1/*"})
 		}, "prod [deny] tenantidentity: TTS pods read tenant acme's voice — ${prod-tenant-globex/IdentityRole}", true},
 	}

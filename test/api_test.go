@@ -11,13 +11,13 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/apiedge"
-	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func tenantStacks(t *testing.T) map[string]config.Tenant {
 	out := map[string]config.Tenant{}
 	for _, tn := range example(t).Config.Tenants {
-		out[config.TenantStackName(tn.Environment, tn.Name)] = tn
+		out[naming.TenantStack(tn.Environment, tn.Name)] = tn
 	}
 	return out
 }
@@ -37,7 +37,7 @@ func TestNoTenantAPIMethodWithoutTheLambdaAuthorizer(t *testing.T) {
 		r.Template(t, name).ResourceCountIs("AWS::ApiGateway::Authorizer", 1)
 	}
 	for _, e := range r.Config.Environments {
-		assert.Empty(t, r.Resources(t, config.PlatformStackName(e.Name), "AWS::ApiGateway::Method"))
+		assert.Empty(t, r.Resources(t, naming.PlatformStack(e.Name), "AWS::ApiGateway::Method"))
 	}
 }
 
@@ -82,7 +82,7 @@ func TestEveryTenantStageHasItsOwnWebACL(t *testing.T) {
 func TestAPIGatewayAccountRoleIsSetOncePerEnvironment(t *testing.T) {
 	r := example(t)
 	for _, e := range r.Config.Environments {
-		r.Template(t, config.PlatformStackName(e.Name)).ResourceCountIs("AWS::ApiGateway::Account", 1)
+		r.Template(t, naming.PlatformStack(e.Name)).ResourceCountIs("AWS::ApiGateway::Account", 1)
 	}
 	for name := range tenantStacks(t) {
 		r.Template(t, name).ResourceCountIs("AWS::ApiGateway::Account", 0)
@@ -105,19 +105,19 @@ func TestTenantStacksReadTheIngressFromSSMNotExports(t *testing.T) {
 			}
 		}
 		env := envOf(r.Config, name)
-		for _, key := range []string{stacks.ParamIngressListenerARN, stacks.ParamIngressVPCLinkID, stacks.ParamIngressSecurityGroupID, stacks.ParamVPCID, stacks.ParamKubectlServiceToken} {
-			assert.Contains(t, defaults, stacks.ParamName(env, key), "%s reads %s", name, key)
+		for _, key := range []string{naming.ParamIngressListenerARN, naming.ParamIngressVPCLinkID, naming.ParamIngressSecurityGroupID, naming.ParamVPCID, naming.ParamKubectlServiceToken} {
+			assert.Contains(t, defaults, naming.Param(env.Name, key), "%s reads %s", name, key)
 		}
 		_ = tn
 	}
 	for _, e := range r.Config.Environments {
-		name := config.PlatformStackName(e.Name)
+		name := naming.PlatformStack(e.Name)
 		var names []any
 		for _, p := range r.Resources(t, name, "AWS::SSM::Parameter") {
 			names = append(names, p["Properties"].(map[string]any)["Name"])
 		}
-		for _, key := range []string{stacks.ParamIngressListenerARN, stacks.ParamIngressVPCLinkID, stacks.ParamIngressALBDNS, stacks.ParamIngressSecurityGroupID} {
-			assert.Contains(t, names, stacks.ParamName(&e, key), "%s publishes %s", name, key)
+		for _, key := range []string{naming.ParamIngressListenerARN, naming.ParamIngressVPCLinkID, naming.ParamIngressALBDNS, naming.ParamIngressSecurityGroupID} {
+			assert.Contains(t, names, naming.Param(e.Name, key), "%s publishes %s", name, key)
 		}
 	}
 }
@@ -125,7 +125,7 @@ func TestTenantStacksReadTheIngressFromSSMNotExports(t *testing.T) {
 func TestIngressListenerTLSFollowsTheEnvironment(t *testing.T) {
 	r := example(t)
 	for _, e := range r.Config.Environments {
-		tpl := r.Template(t, config.PlatformStackName(e.Name))
+		tpl := r.Template(t, naming.PlatformStack(e.Name))
 		tpl.ResourceCountIs("AWS::ElasticLoadBalancingV2::LoadBalancer", 1)
 		tpl.ResourceCountIs("AWS::ApiGatewayV2::VpcLink", 1)
 		if e.Ingress.TLS() {
@@ -178,7 +178,7 @@ func TestEachTenantBindsItsServiceToItsTargetGroup(t *testing.T) {
 			}
 		}
 		require.NotEmpty(t, binding, name)
-		for _, want := range []string{`eks.amazonaws.com/v1`, config.Namespace(tn.Name), `\"targetType\":\"ip\"`, `\"name\":\"` + config.ServiceName + `\"`} {
+		for _, want := range []string{`eks.amazonaws.com/v1`, naming.Namespace(tn.Name), `\"targetType\":\"ip\"`, `\"name\":\"` + naming.ServiceName + `\"`} {
 			assert.Contains(t, binding, want, name)
 		}
 		r.Template(t, name).HasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
@@ -243,7 +243,7 @@ func TestTenantAlarmsNotifyThePlatformTopic(t *testing.T) {
 			props := a["Properties"].(map[string]any)
 			metrics[props["MetricName"].(string)] = true
 			b, _ := json.Marshal(props["AlarmActions"])
-			assert.Contains(t, string(b), ":sns:"+e.Region+":"+e.Account+":"+config.AlarmTopicName(e.Name), "%s %s", name, id)
+			assert.Contains(t, string(b), ":sns:"+e.Region+":"+e.Account+":"+naming.AlarmTopic(e.Name), "%s %s", name, id)
 		}
 		for _, m := range []string{"5XXError", "Latency", "Errors", "Throttles", "BlockedRequests"} {
 			assert.True(t, metrics[m], "%s: alarm on %s", name, m)
@@ -283,10 +283,10 @@ func TestEveryTenantMetersEveryCallerWithAUsagePlan(t *testing.T) {
 			quota       *config.Quota
 		}
 		plans := map[string]want{
-			apiedge.APIName(tn.Environment, tn.Name) + "-interactive": {tn.API.Usage.RateLimit, tn.API.Usage.BurstLimit, tn.API.Usage.Quota},
+			naming.TenantPrefix(tn.Environment, tn.Name) + "-interactive": {tn.API.Usage.RateLimit, tn.API.Usage.BurstLimit, tn.API.Usage.Quota},
 		}
 		for _, p := range tn.Authorizer.Partners {
-			plans[apiedge.APIName(tn.Environment, tn.Name)+"-partner-"+p.ID] = want{p.RateLimit, p.BurstLimit, p.Quota}
+			plans[naming.TenantPrefix(tn.Environment, tn.Name)+"-partner-"+p.ID] = want{p.RateLimit, p.BurstLimit, p.Quota}
 			partners++
 		}
 		got := r.Resources(t, name, "AWS::ApiGateway::UsagePlan")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata/ from this synth")
@@ -32,16 +33,16 @@ func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
 	r := example(t)
 	var want []string
 	for _, e := range r.Config.Environments {
-		want = append(want, config.PlatformStackName(e.Name))
+		want = append(want, naming.PlatformStack(e.Name))
 		if e.HasCostsStack() {
-			want = append(want, config.CostsStackName(e.Name))
+			want = append(want, naming.CostsStack(e.Name))
 		}
 		if e.Deployment.GitHub != nil {
-			want = append(want, config.DeliveryStackName(e.Name))
+			want = append(want, naming.DeliveryStack(e.Name))
 		}
 	}
 	for _, tn := range r.Config.Tenants {
-		want = append(want, config.TenantStackName(tn.Environment, tn.Name))
+		want = append(want, naming.TenantStack(tn.Environment, tn.Name))
 	}
 	assert.ElementsMatch(t, want, r.StackNames())
 	assert.Contains(t, r.StackNames(), "prod-platform")
@@ -84,7 +85,7 @@ func TestStacksTargetTheirEnvironmentWithTerminationProtection(t *testing.T) {
 			assert.Equal(t, name, a.Properties.StackName)
 		}
 		if strings.Contains(name, "-tenant-") {
-			assert.Contains(t, a.Dependencies, config.PlatformStackName(env.Name), "%s deploys after its platform", name)
+			assert.Contains(t, a.Dependencies, naming.PlatformStack(env.Name), "%s deploys after its platform", name)
 		}
 		assert.True(t, a.Properties.TerminationProtection, "%s: termination protection", name)
 	}
@@ -132,7 +133,7 @@ func TestEveryTaggableResourceCarriesTheMandatoryTags(t *testing.T) {
 func TestTenantStacksAreTaggedWithTheirTenant(t *testing.T) {
 	r := example(t)
 	for _, tn := range r.Config.Tenants {
-		name := config.TenantStackName(tn.Environment, tn.Name)
+		name := naming.TenantStack(tn.Environment, tn.Name)
 		for id, key := range r.Resources(t, name, "AWS::KMS::Key") {
 			tags := key["Properties"].(map[string]any)["Tags"].([]any)
 			assert.Contains(t, tags, map[string]any{"Key": "Tenant", "Value": tn.Name}, "%s %s", name, id)

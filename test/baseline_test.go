@@ -17,6 +17,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/trail"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 )
 
 type obj = map[string]any
@@ -109,7 +110,7 @@ func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.result(t)
 			for _, typ := range slices.Sorted(maps.Keys(tc.want)) {
-				assert.Len(t, r.Resources(t, config.PlatformStackName(tc.env), typ), tc.want[typ], "%s %s", tc.env, typ)
+				assert.Len(t, r.Resources(t, naming.PlatformStack(tc.env), typ), tc.want[typ], "%s %s", tc.env, typ)
 			}
 		})
 	}
@@ -118,7 +119,7 @@ func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
 // dataEventBuckets returns the bucket names the platform trail's data-event selector names.
 func dataEventBuckets(t *testing.T, r *cdktest.Result, env string) []string {
 	t.Helper()
-	trails := r.Resources(t, config.PlatformStackName(env), "AWS::CloudTrail::Trail")
+	trails := r.Resources(t, naming.PlatformStack(env), "AWS::CloudTrail::Trail")
 	require.Len(t, trails, 1)
 	var names []string
 	for _, tr := range trails {
@@ -146,7 +147,7 @@ func tenantBuckets(r *cdktest.Result, env string) []string {
 	e, _ := r.Config.Environment(env)
 	var out []string
 	for _, tn := range r.Config.TenantsIn(env) {
-		out = append(out, config.AudioBucketName(e, tn.Name))
+		out = append(out, e.Names().AudioBucket(tn.Name))
 	}
 	return out
 }
@@ -173,10 +174,10 @@ func TestPlatformCreatesTheNamesTenantStacksImport(t *testing.T) {
 	r := example(t)
 	for i := range r.Config.Environments {
 		e := &r.Config.Environments[i]
-		stack := config.PlatformStackName(e.Name)
+		stack := naming.PlatformStack(e.Name)
 		tpl := r.Template(t, stack)
-		tpl.HasResourceProperties("AWS::S3::Bucket", obj{"BucketName": config.AccessLogBucketName(e)})
-		tpl.HasResourceProperties("AWS::SNS::Topic", obj{"TopicName": config.AlarmTopicName(e.Name)})
+		tpl.HasResourceProperties("AWS::S3::Bucket", obj{"BucketName": e.Names().AccessLogBucket()})
+		tpl.HasResourceProperties("AWS::SNS::Topic", obj{"TopicName": naming.AlarmTopic(e.Name)})
 		tpl.HasResourceProperties("AWS::SNS::Subscription", obj{"Protocol": "email", "Endpoint": e.AlarmEmail})
 		p := r.Deployment.Platforms[e.Name]
 		require.NotNil(t, p.AccessLogs)
@@ -188,7 +189,7 @@ func TestAccessLogBucketAcceptsTheEnvironmentsBucketsOnly(t *testing.T) {
 	r := example(t)
 	for i := range r.Config.Environments {
 		e := &r.Config.Environments[i]
-		stack := config.PlatformStackName(e.Name)
+		stack := naming.PlatformStack(e.Name)
 		for _, p := range r.Resources(t, stack, "AWS::S3::BucketPolicy") {
 			for _, s := range p["Properties"].(obj)["PolicyDocument"].(obj)["Statement"].(arr) {
 				st := s.(obj)
@@ -288,7 +289,7 @@ func TestAlarmTopicKeyServesOnlyThatEnvironmentsPublishers(t *testing.T) {
 		r := tc.result(t)
 		e, _ := r.Config.Environment(tc.env)
 		assert.Equal(t, tc.want, r.Deployment.Platforms[tc.env].Baseline.AlarmTopic.Publishers())
-		key := r.Resources(t, config.PlatformStackName(tc.env), "AWS::KMS::Key")[cdktest.LogicalID(t, r.Deployment.Platforms[tc.env].Baseline.AlarmTopic.Key())]
+		key := r.Resources(t, naming.PlatformStack(tc.env), "AWS::KMS::Key")[cdktest.LogicalID(t, r.Deployment.Platforms[tc.env].Baseline.AlarmTopic.Key())]
 		require.NotNil(t, key)
 		var got []string
 		for _, s := range key["Properties"].(obj)["KeyPolicy"].(obj)["Statement"].(arr) {

@@ -17,6 +17,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cideploy"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
 )
 
@@ -37,7 +38,7 @@ func deliveryEnvs(t *testing.T, r *cdktest.Result) []*config.Environment {
 func deployedStacks(r *cdktest.Result, e *config.Environment) []string {
 	var out []string
 	for _, name := range r.StackNames() {
-		if name == config.PlatformStackName(e.Name) || name == config.CostsStackName(e.Name) || strings.HasPrefix(name, e.Name+"-tenant-") {
+		if name == naming.PlatformStack(e.Name) || name == naming.CostsStack(e.Name) || strings.HasPrefix(name, e.Name+"-tenant-") {
 			out = append(out, name)
 		}
 	}
@@ -104,7 +105,7 @@ func TestExecutionPolicyCoversExactlyTheServicesTheTemplatesUse(t *testing.T) {
 			}
 		}
 		allowed := map[string]bool{}
-		for _, s := range policyStatements(t, r, config.DeliveryStackName(e.Name), "voicevault-"+e.Name+"-cfn-execution") {
+		for _, s := range policyStatements(t, r, naming.DeliveryStack(e.Name), "voicevault-"+e.Name+"-cfn-execution") {
 			if s["Effect"] == "Allow" {
 				for _, a := range strs(s["Action"]) {
 					allowed[serviceOfAction(a)] = true
@@ -161,7 +162,7 @@ func TestExecutionPolicyCoversExactlyTheServicesTheTemplatesUse(t *testing.T) {
 func TestExecutionPoliciesAreNotAdministratorAccess(t *testing.T) {
 	r := example(t)
 	for _, e := range deliveryEnvs(t, r) {
-		stack := config.DeliveryStackName(e.Name)
+		stack := naming.DeliveryStack(e.Name)
 		res := r.Resources(t, stack, "AWS::IAM::ManagedPolicy")
 		names := []string{}
 		for _, p := range res {
@@ -185,9 +186,9 @@ func TestExecutionPoliciesAreNotAdministratorAccess(t *testing.T) {
 			size := len(b)
 			assert.LessOrEqual(t, size, cideploy.MaxManagedPolicySize, "%s %s: managed policy size", stack, props["ManagedPolicyName"])
 		}
-		want := []string{config.BoundaryPolicyName(e.Name)}
-		for n := 1; n <= config.ExecutionPolicyCount; n++ {
-			want = append(want, config.ExecutionPolicyName(e.Name, n))
+		want := []string{naming.BoundaryPolicy(e.Name)}
+		for n := 1; n <= naming.ExecutionPolicyCount; n++ {
+			want = append(want, naming.ExecutionPolicy(e.Name, n))
 		}
 		assert.ElementsMatch(t, want, names, "%s: the policies cdk bootstrap names", stack)
 	}
@@ -196,8 +197,8 @@ func TestExecutionPoliciesAreNotAdministratorAccess(t *testing.T) {
 func TestIAMChangesByCloudFormationRequireTheBoundary(t *testing.T) {
 	r := example(t)
 	for _, e := range deliveryEnvs(t, r) {
-		boundary := e.IAMARN("policy/" + config.BoundaryPolicyName(e.Name))
-		stmts := policyStatements(t, r, config.DeliveryStackName(e.Name), "voicevault-"+e.Name+"-cfn-execution")
+		boundary := e.IAMARN("policy/" + naming.BoundaryPolicy(e.Name))
+		stmts := policyStatements(t, r, naming.DeliveryStack(e.Name), "voicevault-"+e.Name+"-cfn-execution")
 		var denyWithout, denyRemoval bool
 		for _, s := range stmts {
 			cond, _ := s["Condition"].(map[string]any)
@@ -222,10 +223,10 @@ func TestDeployRoleTrustsOnlyThisRepositoryAndGitHubEnvironment(t *testing.T) {
 	for _, e := range deliveryEnvs(t, r) {
 		gh := e.Deployment.GitHub
 		for name, sub := range map[string]string{
-			config.DeployRoleName(e.Name): "repo:" + gh.Repository + ":environment:" + gh.Environment,
-			config.DiffRoleName(e.Name):   "repo:" + gh.Repository + ":pull_request",
+			naming.DeployRole(e.Name): "repo:" + gh.Repository + ":environment:" + gh.Environment,
+			naming.DiffRole(e.Name):   "repo:" + gh.Repository + ":pull_request",
 		} {
-			role := roleNamed(t, r, config.DeliveryStackName(e.Name), name)
+			role := roleNamed(t, r, naming.DeliveryStack(e.Name), name)
 			trust := role["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
 			require.Len(t, trust, 1, "%s: one trust statement", name)
 			st := trust[0].(map[string]any)
@@ -245,7 +246,7 @@ func TestDeployRoleTrustsOnlyThisRepositoryAndGitHubEnvironment(t *testing.T) {
 func TestDiffRoleCannotAssumeTheDeployRole(t *testing.T) {
 	r := example(t)
 	for _, e := range deliveryEnvs(t, r) {
-		stack := config.DeliveryStackName(e.Name)
+		stack := naming.DeliveryStack(e.Name)
 		bootstrap := func(kind string) []string { // in every bootstrap region (us-east-1 too with a costs stack)
 			var out []string
 			for _, region := range e.BootstrapRegions() {
@@ -269,12 +270,12 @@ func TestDiffRoleCannotAssumeTheDeployRole(t *testing.T) {
 			}
 			return out
 		}
-		diff := roleNamed(t, r, stack, config.DiffRoleName(e.Name))
-		assert.Equal(t, bootstrap(config.BootstrapLookupRole), assumable(diff), "%s: the diff role assumes the lookup role only", e.Name)
-		deploy := roleNamed(t, r, stack, config.DeployRoleName(e.Name))
-		assert.ElementsMatch(t, slices.Concat(bootstrap(config.BootstrapDeployRole), bootstrap(config.BootstrapFilePublishingRole),
-			bootstrap(config.BootstrapImagePublishingRole), bootstrap(config.BootstrapLookupRole)), assumable(deploy))
-		assert.NotContains(t, assumable(diff), e.IAMARN("role/"+config.DeployRoleName(e.Name)))
+		diff := roleNamed(t, r, stack, naming.DiffRole(e.Name))
+		assert.Equal(t, bootstrap(naming.BootstrapLookupRole), assumable(diff), "%s: the diff role assumes the lookup role only", e.Name)
+		deploy := roleNamed(t, r, stack, naming.DeployRole(e.Name))
+		assert.ElementsMatch(t, slices.Concat(bootstrap(naming.BootstrapDeployRole), bootstrap(naming.BootstrapFilePublishingRole),
+			bootstrap(naming.BootstrapImagePublishingRole), bootstrap(naming.BootstrapLookupRole)), assumable(deploy))
+		assert.NotContains(t, assumable(diff), e.IAMARN("role/"+naming.DeployRole(e.Name)))
 	}
 }
 
@@ -296,7 +297,7 @@ func TestDeliveryStackDeploysWithoutBootstrap(t *testing.T) {
 	r := example(t)
 	m := manifest(t, r)
 	for _, e := range deliveryEnvs(t, r) {
-		name := config.DeliveryStackName(e.Name)
+		name := naming.DeliveryStack(e.Name)
 		a := m.Artifacts[name]
 		assert.Empty(t, a.Properties.AssumeRoleARN, name)
 		assert.Empty(t, a.Properties.CloudFormationExecutionRoleARN, name)
@@ -314,7 +315,7 @@ func TestStacksDeployThroughTheQualifiedBootstrapRoles(t *testing.T) {
 	m := manifest(t, r)
 	for _, name := range r.StackNames() {
 		e := envOf(r.Config, name)
-		if name == config.DeliveryStackName(e.Name) {
+		if name == naming.DeliveryStack(e.Name) {
 			continue
 		}
 		a := m.Artifacts[name]
@@ -392,14 +393,14 @@ func TestEveryRoleInPlatformAndTenantStacksCarriesTheBoundary(t *testing.T) {
 				continue
 			}
 			props := res["Properties"].(map[string]any)
-			if name == config.DeliveryStackName(e.Name) {
+			if name == naming.DeliveryStack(e.Name) {
 				assert.NotContains(t, props, "PermissionsBoundary", "%s %s: delivery roles are not the app's", name, id)
 				continue
 			}
 			if strings.HasPrefix(id, "BoundaryProbe") {
 				n++
 			}
-			assert.Equal(t, e.IAMARN("policy/"+config.BoundaryPolicyName(e.Name)), resolve(props["PermissionsBoundary"]), "%s %s", name, id)
+			assert.Equal(t, e.IAMARN("policy/"+naming.BoundaryPolicy(e.Name)), resolve(props["PermissionsBoundary"]), "%s %s", name, id)
 		}
 	}
 	assert.Equal(t, len(d.Platforms)+len(d.Tenants), n, "every probe role was checked (and every other role)")

@@ -12,6 +12,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/deploycheck"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // The example as CloudFormation and AWS meet it in a fresh account (package deploycheck). Each
@@ -141,13 +142,13 @@ func TestAnEnvironmentWithoutGitHubStillHasItsBoundary(t *testing.T) {
 	e, ok := v.Config.Environment("initech")
 	require.True(t, ok)
 	require.Nil(t, e.Deployment.GitHub)
-	delivery := v.JSON(t, config.DeliveryStackName("initech"))
+	delivery := v.JSON(t, naming.DeliveryStack("initech"))
 	boundaries, roles := 0, 0
 	for _, r := range delivery["Resources"].(map[string]any) {
 		r := r.(map[string]any)
 		switch r["Type"] {
 		case "AWS::IAM::ManagedPolicy":
-			if assembly.Get(r, "Properties", "ManagedPolicyName") == config.BoundaryPolicyName("initech") {
+			if assembly.Get(r, "Properties", "ManagedPolicyName") == naming.BoundaryPolicy("initech") {
 				boundaries++
 			}
 		case "AWS::IAM::Role", "AWS::IAM::OIDCProvider":
@@ -156,9 +157,9 @@ func TestAnEnvironmentWithoutGitHubStillHasItsBoundary(t *testing.T) {
 	}
 	assert.Equal(t, 1, boundaries, "the boundary every initech role names")
 	assert.Zero(t, roles, "no GitHub OIDC provider or roles without deployment.github")
-	for _, stack := range []string{config.PlatformStackName("initech"), config.TenantStackName("initech", "initech")} {
+	for _, stack := range []string{naming.PlatformStack("initech"), naming.TenantStack("initech", "initech")} {
 		for id, r := range v.Resources(t, stack, "AWS::IAM::Role") {
-			assert.Contains(t, assembly.Render(r["Properties"].(map[string]any)["PermissionsBoundary"]), config.BoundaryPolicyName("initech"), "%s/%s", stack, id)
+			assert.Contains(t, assembly.Render(r["Properties"].(map[string]any)["PermissionsBoundary"]), naming.BoundaryPolicy("initech"), "%s/%s", stack, id)
 		}
 	}
 }

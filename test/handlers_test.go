@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cideploy"
+	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/stacks"
 )
 
 // templateTypes returns the resource types of a parsed template, sorted.
@@ -71,12 +72,12 @@ func TestEveryTemplateResourceTypeHasHandlerPermissions(t *testing.T) {
 	// A doctored platform template with one more type.
 	e := deliveryEnvs(t, r)[0]
 	var doctored map[string]any
-	b, err := json.Marshal(r.JSON(t, config.PlatformStackName(e.Name)))
+	b, err := json.Marshal(r.JSON(t, naming.PlatformStack(e.Name)))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &doctored))
 	doctored["Resources"].(map[string]any)["Doctored"] = map[string]any{"Type": "AWS::EC2::TransitGateway", "Properties": map[string]any{}}
 	assert.Equal(t, []string{"AWS::EC2::TransitGateway"}, missingHandlerTypes(doctored))
-	_, err = cideploy.ExecutionStatements(cideploy.Target{Environment: e}, templateTypes(doctored))
+	_, err = cideploy.ExecutionStatements(stacks.DeliveryTarget(e), templateTypes(doctored))
 	require.Error(t, err, "the execution policy can't be computed for a type the catalog doesn't know")
 	assert.Contains(t, err.Error(), "resource type AWS::EC2::TransitGateway has no handler permissions")
 }
@@ -127,12 +128,12 @@ func TestEveryHandlerPermissionIsAllowedByTheDeliveryPolicies(t *testing.T) {
 		for _, typ := range types {
 			present[typ] = true
 		}
-		delivery := config.DeliveryStackName(e.Name)
+		delivery := naming.DeliveryStack(e.Name)
 		exec := statementsOf(t, policyStatements(t, r, delivery, "voicevault-"+e.Name+"-cfn-execution"))
-		boundary := statementsOf(t, policyStatements(t, r, delivery, config.BoundaryPolicyName(e.Name)))
+		boundary := statementsOf(t, policyStatements(t, r, delivery, naming.BoundaryPolicy(e.Name)))
 		require.NotEmpty(t, exec, e.Name)
 		require.NotEmpty(t, boundary, e.Name)
-		denied, err := cideploy.Target{Environment: e}.DeniedHandlerActions(exec, boundary, types)
+		denied, err := stacks.DeliveryTarget(e).DeniedHandlerActions(exec, boundary, types)
 		require.NoError(t, err)
 		actions := 0
 		for _, typ := range slices.Compact(slices.Sorted(slices.Values(types))) {
@@ -164,14 +165,14 @@ func TestPrivateDNSEndpointsCanAssociateTheirHostedZone(t *testing.T) {
 	r := example(t)
 	for _, e := range deliveryEnvs(t, r) {
 		private := 0
-		for _, res := range r.Resources(t, config.PlatformStackName(e.Name), "AWS::EC2::VPCEndpoint") {
+		for _, res := range r.Resources(t, naming.PlatformStack(e.Name), "AWS::EC2::VPCEndpoint") {
 			if res["Properties"].(map[string]any)["PrivateDnsEnabled"] == true {
 				private++
 			}
 		}
 		require.Positive(t, private, "%s: interface endpoints with private DNS", e.Name)
 		var route53 []string
-		for _, s := range policyStatements(t, r, config.DeliveryStackName(e.Name), "voicevault-"+e.Name+"-cfn-execution") {
+		for _, s := range policyStatements(t, r, naming.DeliveryStack(e.Name), "voicevault-"+e.Name+"-cfn-execution") {
 			for _, a := range strs(s["Action"]) {
 				if strings.HasPrefix(a, "route53:") && s["Effect"] == "Allow" {
 					route53 = append(route53, a)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func readJSON(t *testing.T, path string, v any) {
@@ -23,7 +24,7 @@ func readJSON(t *testing.T, path string, v any) {
 func envOf(c *config.Config, stack string) *config.Environment {
 	for i := range c.Environments {
 		e := &c.Environments[i]
-		if stack == config.PlatformStackName(e.Name) || stack == config.DeliveryStackName(e.Name) || stack == config.CostsStackName(e.Name) || strings.HasPrefix(stack, e.Name+"-tenant-") {
+		if stack == naming.PlatformStack(e.Name) || stack == naming.DeliveryStack(e.Name) || stack == naming.CostsStack(e.Name) || strings.HasPrefix(stack, e.Name+"-tenant-") {
 			return e
 		}
 	}
@@ -33,7 +34,7 @@ func envOf(c *config.Config, stack string) *config.Environment {
 // stackRegion is the region a stack deploys to: its environment's, but us-east-1 for a costs stack.
 func stackRegion(c *config.Config, stack string) string {
 	e := envOf(c, stack)
-	if stack == config.CostsStackName(e.Name) {
+	if stack == naming.CostsStack(e.Name) {
 		return config.CostRegion
 	}
 	return e.Region

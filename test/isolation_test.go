@@ -11,6 +11,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/internal/isolation"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func allTemplates(t *testing.T, r *cdktest.Result) map[string]map[string]any {
@@ -34,7 +35,7 @@ func TestNoTemplateNamesAnotherTenant(t *testing.T) {
 	}
 	// The check looked at every kind of document in every tenant stack.
 	for _, tn := range r.Config.Tenants {
-		stack := config.TenantStackName(tn.Environment, tn.Name)
+		stack := naming.TenantStack(tn.Environment, tn.Name)
 		got := rep.Checked[stack]
 		for kind, n := range map[string]int{
 			"AWS::IAM::ManagedPolicy PolicyDocument":         3, // pod identity, malware scan, API authorizer
@@ -57,7 +58,7 @@ func TestCheckerKnowsEachTenantsNamesAsTheyAppear(t *testing.T) {
 	r := example(t)
 	for _, id := range isolation.Identities(r.Config) {
 		tn := tenantNamed(r.Config, id.Tenant)
-		stack := config.TenantStackName(tn.Environment, tn.Name)
+		stack := naming.TenantStack(tn.Environment, tn.Name)
 		raw := string(r.TemplateBytes(t, stack))
 		for _, m := range id.Markers {
 			if m.What != "stack" { // a stack's name is in its manifest, not its template
@@ -88,7 +89,7 @@ func tenantNamed(c *config.Config, name string) config.Tenant {
 // cross-tenant reference could slip in, and requires the checker to report globex.
 func TestIsolationCheckFailsWhenATenantNamesAnother(t *testing.T) {
 	r := example(t)
-	globexBucket := "arn:aws:s3:::" + config.AudioBucketName(mustEnv(t, r.Config, "prod"), "globex")
+	globexBucket := "arn:aws:s3:::" + mustEnv(t, r.Config, "prod").Names().AudioBucket("globex")
 	cases := []struct {
 		name   string
 		doctor func(t *testing.T, tpl map[string]any)
@@ -110,11 +111,11 @@ func TestIsolationCheckFailsWhenATenantNamesAnother(t *testing.T) {
 		{"bucket policy trusts globex's role", func(t *testing.T, tpl map[string]any) {
 			doc := only(t, tpl, "AWS::S3::BucketPolicy")["PolicyDocument"].(map[string]any)
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Action": "s3:GetObject",
-				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + config.WorkloadRoleName("prod", "globex")}, "Resource": "*"})
+				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + naming.WorkloadRole("prod", "globex")}, "Resource": "*"})
 		}, "workload role"},
 		{"role trusts globex's namespace", func(t *testing.T, tpl map[string]any) {
 			c := onlyIn(t, tpl, "AWS::IAM::Role", "Identity")["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)["Condition"].(map[string]any)
-			c["StringEquals"].(map[string]any)["aws:RequestTag/kubernetes-namespace"] = config.Namespace("globex")
+			c["StringEquals"].(map[string]any)["aws:RequestTag/kubernetes-namespace"] = naming.Namespace("globex")
 		}, "namespace"},
 		{"manifest lands in globex's namespace", func(t *testing.T, tpl map[string]any) {
 			for _, res := range tpl["Resources"].(map[string]any) {
@@ -131,10 +132,10 @@ func TestIsolationCheckFailsWhenATenantNamesAnother(t *testing.T) {
 		{"policy uses globex's key alias", func(t *testing.T, tpl map[string]any) {
 			doc := onlyIn(t, tpl, "AWS::IAM::ManagedPolicy", "AudioReadWrite")["PolicyDocument"].(map[string]any)
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Effect": "Allow", "Action": "kms:Decrypt",
-				"Resource": "*", "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/" + config.KeyAlias("prod", "globex")}}})
+				"Resource": "*", "Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/" + naming.TenantKeyAlias("prod", "globex")}}})
 		}, "key alias"},
 		{"association binds globex's namespace", func(t *testing.T, tpl map[string]any) {
-			only(t, tpl, "AWS::EKS::PodIdentityAssociation")["Namespace"] = config.Namespace("globex")
+			only(t, tpl, "AWS::EKS::PodIdentityAssociation")["Namespace"] = naming.Namespace("globex")
 		}, "namespace"},
 		{"value imported from another stack", func(t *testing.T, tpl map[string]any) {
 			only(t, tpl, "AWS::EKS::PodIdentityAssociation")["RoleArn"] = map[string]any{"Fn::ImportValue": "SharedWorkloadRoleArn"}

@@ -15,6 +15,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
 	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func re(s string) assertions.Matcher { return assertions.Match_StringLikeRegexp(jsii.String(s)) }
@@ -25,7 +26,7 @@ func re(s string) assertions.Matcher { return assertions.Match_StringLikeRegexp(
 func TestEveryEnvironmentWithATrailHasTheAuditTableWorkGroupAndQueries(t *testing.T) {
 	r := example(t)
 	for _, e := range r.Config.Environments {
-		name := config.PlatformStackName(e.Name)
+		name := naming.PlatformStack(e.Name)
 		for _, tb := range r.Resources(t, name, "AWS::Glue::Table") {
 			p := tb["Properties"].(obj)["TableInput"].(obj)["Parameters"].(obj)
 			assert.Equal(t, "true", p["projection.enabled"], name)
@@ -47,14 +48,14 @@ func TestEveryEnvironmentWithATrailHasTheAuditTableWorkGroupAndQueries(t *testin
 			assert.True(t, names[q.Name], "%s: %s", name, q.Name)
 		}
 		for _, tn := range r.Config.TenantsIn(e.Name) {
-			stack := config.TenantStackName(e.Name, tn.Name)
+			stack := naming.TenantStack(e.Name, tn.Name)
 			qs := r.Resources(t, stack, "AWS::Athena::NamedQuery")
 			require.Len(t, qs, 1, stack)
 			for _, q := range qs {
 				p := q["Properties"].(obj)
 				assert.Equal(t, auditqueries.TenantQueryName(tn.Name), p["Name"])
 				assert.Equal(t, auditqueries.WorkGroupName("voicevault-"+e.Name), p["WorkGroup"])
-				assert.Contains(t, p["QueryString"], "'"+config.AudioBucketName(&e, tn.Name)+"'")
+				assert.Contains(t, p["QueryString"], "'"+e.Names().AudioBucket(tn.Name)+"'")
 			}
 		}
 	}
@@ -65,7 +66,7 @@ func TestEveryEnvironmentWithATrailHasTheAuditTableWorkGroupAndQueries(t *testin
 func TestMisuseAlarmsUseEachEnvironmentsAllowedRegionsAndThresholds(t *testing.T) {
 	r := example(t)
 	for _, e := range r.Config.Environments {
-		name := config.PlatformStackName(e.Name)
+		name := naming.PlatformStack(e.Name)
 		patterns := map[string]bool{}
 		for _, f := range r.Resources(t, name, "AWS::Logs::MetricFilter") {
 			patterns[f["Properties"].(obj)["FilterPattern"].(string)] = true
@@ -85,7 +86,7 @@ func TestMisuseAlarmsUseEachEnvironmentsAllowedRegionsAndThresholds(t *testing.T
 			assert.Contains(t, string(b), "AlarmsTopic", "%s notifies the alarm topic", suffix)
 		}
 		for _, tn := range r.Config.TenantsIn(e.Name) {
-			stack := config.TenantStackName(e.Name, tn.Name)
+			stack := naming.TenantStack(e.Name, tn.Name)
 			n := 0
 			for _, a := range r.Resources(t, stack, "AWS::CloudWatch::Alarm") {
 				p := a["Properties"].(obj)
@@ -95,7 +96,7 @@ func TestMisuseAlarmsUseEachEnvironmentsAllowedRegionsAndThresholds(t *testing.T
 				n++
 				assert.Equal(t, float64(e.Monitoring.AuthorizerDenials), p["Threshold"])
 				b, _ := json.Marshal(p["AlarmActions"])
-				assert.Contains(t, string(b), ":"+config.AlarmTopicName(e.Name), stack)
+				assert.Contains(t, string(b), ":"+naming.AlarmTopic(e.Name), stack)
 			}
 			assert.Equal(t, len(e.Monitoring.DenialReasons), n, stack)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/cdktest"
-	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // platforms calls f for each environment of the example with its platform stack name.
@@ -21,7 +21,7 @@ func platforms(t *testing.T, f func(t *testing.T, r *cdktest.Result, env *config
 	r := example(t)
 	for i := range r.Config.Environments {
 		env := &r.Config.Environments[i]
-		stack := config.PlatformStackName(env.Name)
+		stack := naming.PlatformStack(env.Name)
 		t.Run(env.Name, func(t *testing.T) { f(t, r, env, stack) })
 	}
 }
@@ -62,15 +62,15 @@ func TestPlatformPublishesTheTenantContractAsSSMParameters(t *testing.T) {
 			}
 		}
 		value := func(key string) string {
-			v, ok := params[stacks.ParamName(env, key)]
-			require.True(t, ok, "parameter %s", stacks.ParamName(env, key))
+			v, ok := params[naming.Param(env.Name, key)]
+			require.True(t, ok, "parameter %s", naming.Param(env.Name, key))
 			b, _ := json.Marshal(v)
 			return string(b)
 		}
-		assert.Contains(t, value(stacks.ParamKubectlServiceToken), "KubectlProviderframeworkonEvent")
-		assert.Contains(t, value(stacks.ParamKubectlRoleARN), "EKSKubectlRole")
-		assert.Contains(t, value(stacks.ParamVPCID), `{"Ref":"NetworkVPC`)
-		assert.Contains(t, value(stacks.ParamClusterSGID), "ClusterSecurityGroupId")
+		assert.Contains(t, value(naming.ParamKubectlServiceToken), "KubectlProviderframeworkonEvent")
+		assert.Contains(t, value(naming.ParamKubectlRoleARN), "EKSKubectlRole")
+		assert.Contains(t, value(naming.ParamVPCID), `{"Ref":"NetworkVPC`)
+		assert.Contains(t, value(naming.ParamClusterSGID), "ClusterSecurityGroupId")
 		// The typed fields tenant stacks use in-process are the same objects.
 		p := r.Deployment.Platforms[env.Name]
 		require.NotNil(t, p.VPC)
@@ -129,7 +129,7 @@ func TestEveryPlatformLogGroupIsEncryptedWithACustomerManagedKeyAndRetained(t *t
 			assert.EqualValues(t, env.LogRetentionDays, p["RetentionInDays"], id)
 			assert.Equal(t, "RetainExceptOnCreate", g["DeletionPolicy"], id)
 			name := p["LogGroupName"].(string)
-			assert.True(t, strings.HasPrefix(name, stacks.LogGroupPrefix(env.Name)) || name == "/aws/eks/"+config.ClusterName(env.Name)+"/cluster", name)
+			assert.True(t, strings.HasPrefix(name, naming.LogGroupPrefix(env.Name)) || name == "/aws/eks/"+naming.Cluster(env.Name)+"/cluster", name)
 		}
 		// Every Lambda function writes to one of these groups, not to a default /aws/lambda/... one.
 		for id, fn := range r.Resources(t, stack, "AWS::Lambda::Function") {
@@ -145,7 +145,7 @@ func TestEveryPlatformLogGroupIsEncryptedWithACustomerManagedKeyAndRetained(t *t
 func TestClusterIsPrivateEncryptedLoggedAndNamedFromTheConfig(t *testing.T) {
 	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
 		r.Template(t, stack).HasResourceProperties("AWS::EKS::Cluster", map[string]any{
-			"Name":               config.ClusterName(env.Name),
+			"Name":               naming.Cluster(env.Name),
 			"Version":            env.KubernetesVersion,
 			"ResourcesVpcConfig": assertions.Match_ObjectLike(&map[string]any{"EndpointPrivateAccess": true, "EndpointPublicAccess": false}),
 			"EncryptionConfig":   []any{map[string]any{"Provider": map[string]any{"KeyArn": map[string]any{"Fn::GetAtt": []any{assertions.Match_StringLikeRegexp(jsii.String("^PlatformKey")), "Arn"}}}, "Resources": []any{"secrets"}}},
@@ -194,8 +194,8 @@ func TestNodeGroupsAreSizedFromTheConfig(t *testing.T) {
 			for prefix, tn := range dedicated {
 				if strings.HasPrefix(id, prefix) {
 					want, ami = *tn.DedicatedGPUNodes, "BOTTLEROCKET_x86_64_NVIDIA"
-					assert.Equal(t, []any{gpuTaint, map[string]any{"Key": config.TenantNodeKey, "Value": tn.Name, "Effect": "NO_SCHEDULE"}}, p["Taints"], id)
-					assert.Equal(t, tn.Name, p["Labels"].(map[string]any)[config.TenantNodeKey], id)
+					assert.Equal(t, []any{gpuTaint, map[string]any{"Key": naming.TenantNodeKey, "Value": tn.Name, "Effect": "NO_SCHEDULE"}}, p["Taints"], id)
+					assert.Equal(t, tn.Name, p["Labels"].(map[string]any)[naming.TenantNodeKey], id)
 				}
 			}
 			assert.Equal(t, ami, p["AmiType"], id)
@@ -235,7 +235,7 @@ func jsonNumber(n int) string { b, _ := json.Marshal(n); return string(b) }
 func TestModelRegistryPerEnvironment(t *testing.T) {
 	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
 		repo := onlyResource(t, r, stack, "AWS::ECR::Repository")
-		assert.Equal(t, stacks.ModelRepositoryName(env.Name), props(repo)["RepositoryName"])
+		assert.Equal(t, naming.ModelRepository(env.Name), props(repo)["RepositoryName"])
 		assert.Equal(t, "IMMUTABLE", props(repo)["ImageTagMutability"])
 		assert.Equal(t, "RetainExceptOnCreate", repo["DeletionPolicy"])
 		// Pulls by this environment's node roles only (every node group's role, the tenants' own
@@ -256,7 +256,7 @@ func TestModelRegistryPerEnvironment(t *testing.T) {
 			pat, _ := json.Marshal(props(rule)["EventPattern"])
 			if strings.Contains(string(pat), `"ECR Image Scan"`) {
 				found = true
-				assert.Contains(t, string(pat), `"repository-name":["`+stacks.ModelRepositoryName(env.Name)+`"]`)
+				assert.Contains(t, string(pat), `"repository-name":["`+naming.ModelRepository(env.Name)+`"]`)
 			}
 		}
 		assert.True(t, found, "an ECR image scan rule")

@@ -14,6 +14,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
 )
 
@@ -25,7 +26,7 @@ func TestTrailLogFilesAreImmutableForTheLogRetention(t *testing.T) {
 	r := example(t)
 	cfg := r.Config
 	for _, env := range cfg.Environments {
-		stack := config.PlatformStackName(env.Name)
+		stack := naming.PlatformStack(env.Name)
 		trails := r.Resources(t, stack, "AWS::CloudTrail::Trail")
 		require.Len(t, trails, 1, stack)
 		var bucketID string
@@ -57,7 +58,7 @@ func TestTrailLogFilesAreImmutableForTheLogRetention(t *testing.T) {
 func tenantOfBucket(cfg *config.Config, stack, name string) bool {
 	env := envOf(cfg, stack)
 	for _, tn := range cfg.Tenants {
-		if env != nil && tn.Environment == env.Name && config.AudioBucketName(env, tn.Name) == name {
+		if env != nil && tn.Environment == env.Name && env.Names().AudioBucket(tn.Name) == name {
 			return true
 		}
 	}
@@ -73,8 +74,8 @@ func tenantOfBucket(cfg *config.Config, stack, name string) bool {
 func TestAudioDataOnlyFromTheVPCOrTheExemptRoles(t *testing.T) {
 	r := example(t)
 	for _, tn := range r.Config.Tenants {
-		env := envOf(r.Config, config.TenantStackName(tn.Environment, tn.Name))
-		stack := config.TenantStackName(tn.Environment, tn.Name)
+		env := envOf(r.Config, naming.TenantStack(tn.Environment, tn.Name))
+		stack := naming.TenantStack(tn.Environment, tn.Name)
 		tpl := r.JSON(t, stack)
 		params, _ := tpl["Parameters"].(map[string]any)
 		var vpcParam string
@@ -136,7 +137,7 @@ func TestTenantS3TrafficIsGovernedByThePlatformsEndpointPolicy(t *testing.T) {
 			continue
 		}
 		require.Equal(t, config.EgressNone, env.Egress, env.Name)
-		platform := config.PlatformStackName(env.Name)
+		platform := naming.PlatformStack(env.Name)
 		assert.Empty(t, r.Resources(t, platform, "AWS::EC2::NatGateway"), platform)
 		assert.Empty(t, r.Resources(t, platform, "AWS::EC2::InternetGateway"), platform)
 		gateways := 0
@@ -185,7 +186,7 @@ func TestIngressIsHTTPSByDefault(t *testing.T) {
 	r := example(t)
 	for _, env := range r.Config.Environments {
 		require.False(t, env.Ingress.PlainHTTP, env.Name)
-		listeners := r.Resources(t, config.PlatformStackName(env.Name), "AWS::ElasticLoadBalancingV2::Listener")
+		listeners := r.Resources(t, naming.PlatformStack(env.Name), "AWS::ElasticLoadBalancingV2::Listener")
 		require.Len(t, listeners, 1, env.Name)
 		for _, l := range listeners {
 			p := l["Properties"].(map[string]any)
@@ -204,7 +205,7 @@ func TestClusterAdminAccessIsTheConfiguredRolesAndTheKubectlRole(t *testing.T) {
 	readme := string(readFile(t, filepath.Join(cdktest.Root(), "README.md")))
 	assert.Contains(t, strings.Join(strings.Fields(readme), " "), "cluster-admin access entries only for `clusterAdminRoleArns` and the in-VPC kubectl provider's role")
 	for _, env := range r.Config.Environments {
-		stack := config.PlatformStackName(env.Name)
+		stack := naming.PlatformStack(env.Name)
 		var literal []string
 		var refs []string
 		for _, e := range r.Resources(t, stack, "AWS::EKS::AccessEntry") {
@@ -244,7 +245,7 @@ func TestTenantKeyPolicyNamesOnlyThePrincipalsThatUseIt(t *testing.T) {
 	}
 	require.Len(t, documented, 7, row) // the key policy's statements, each named once
 	for _, tn := range r.Config.Tenants {
-		stack := config.TenantStackName(tn.Environment, tn.Name)
+		stack := naming.TenantStack(tn.Environment, tn.Name)
 		for id, k := range r.Resources(t, stack, "AWS::KMS::Key") {
 			if !strings.HasPrefix(id, "TenantKey") {
 				continue
@@ -303,6 +304,6 @@ func TestDocumentedTemplateSizesAreTheGoldenTemplates(t *testing.T) {
 		seen[m[1]] = true
 	}
 	for _, tn := range example(t).Config.Tenants {
-		assert.True(t, seen[config.TenantStackName(tn.Environment, tn.Name)], "docs/tenant.md states the size of %s", tn.Name)
+		assert.True(t, seen[naming.TenantStack(tn.Environment, tn.Name)], "docs/tenant.md states the size of %s", tn.Name)
 	}
 }

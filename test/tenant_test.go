@@ -15,6 +15,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/audiostore"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
 )
 
@@ -31,7 +32,7 @@ func tenants(t *testing.T, r *cdktest.Result) []tenantStack {
 	var out []tenantStack
 	for _, tn := range r.Config.Tenants {
 		env, _ := r.Config.Environment(tn.Environment)
-		name := config.TenantStackName(env.Name, tn.Name)
+		name := naming.TenantStack(env.Name, tn.Name)
 		out = append(out, tenantStack{cfg: tn, env: env, name: name, props: func(typ string) map[string]any {
 			t.Helper()
 			res := withoutAPI(r.Resources(t, name, typ))
@@ -140,7 +141,7 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 	for _, ts := range tenants(t, r) {
 		key := ts.props("AWS::KMS::Key")
 		assert.Equal(t, true, key["EnableKeyRotation"], ts.name)
-		assert.Equal(t, "alias/"+config.KeyAlias(ts.env.Name, ts.cfg.Name), ts.props("AWS::KMS::Alias")["AliasName"], ts.name)
+		assert.Equal(t, "alias/"+naming.TenantKeyAlias(ts.env.Name, ts.cfg.Name), ts.props("AWS::KMS::Alias")["AliasName"], ts.name)
 		var data []any
 		for _, s := range key["KeyPolicy"].(map[string]any)["Statement"].([]any) {
 			sid, _ := s.(map[string]any)["Sid"].(string)
@@ -168,7 +169,7 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 		assert.Equal(t, "s3."+ts.env.Region+".amazonaws.com", dig(st, "Condition", "StringEquals", "kms:ViaService"), ts.name)
 		arn, ok := cdktest.Plain(dig(st, "Condition", "StringEquals", "kms:EncryptionContext:aws:s3:arn"))
 		assert.True(t, ok, ts.name)
-		assert.Equal(t, "arn:aws:s3:::"+config.AudioBucketName(ts.env, ts.cfg.Name), arn, ts.name)
+		assert.Equal(t, "arn:aws:s3:::"+ts.env.Names().AudioBucket(ts.cfg.Name), arn, ts.name)
 	}
 }
 
@@ -217,8 +218,8 @@ func TestTenantBucketFollowsItsTenantsConfiguration(t *testing.T) {
 	r := example(t)
 	for _, ts := range tenants(t, r) {
 		b := ts.props("AWS::S3::Bucket")
-		assert.Equal(t, config.AudioBucketName(ts.env, ts.cfg.Name), b["BucketName"], ts.name)
-		assert.Equal(t, map[string]any{"DestinationBucketName": config.AccessLogBucketName(ts.env), "LogFilePrefix": "audio/" + ts.cfg.Name + "/"}, b["LoggingConfiguration"], ts.name)
+		assert.Equal(t, ts.env.Names().AudioBucket(ts.cfg.Name), b["BucketName"], ts.name)
+		assert.Equal(t, map[string]any{"DestinationBucketName": ts.env.Names().AccessLogBucket(), "LogFilePrefix": "audio/" + ts.cfg.Name + "/"}, b["LoggingConfiguration"], ts.name)
 		assert.Equal(t, map[string]any{"Fn::GetAtt": []any{onlyID(t, r, ts.name, "AWS::KMS::Key"), "Arn"}}, dig(b, "BucketEncryption", "ServerSideEncryptionConfiguration", 0, "ServerSideEncryptionByDefault", "KMSMasterKeyID"), ts.name)
 		for _, rule := range dig(b, "LifecycleConfiguration", "Rules").([]any) {
 			if dig(rule, "Id") == audiostore.RuleRetention {
@@ -236,17 +237,17 @@ func TestWorkloadRoleIsAssumableOnlyByItsTenantsServiceAccountOnItsCluster(t *te
 	r := example(t)
 	for _, ts := range tenants(t, r) {
 		role := r.Resources(t, ts.name, "AWS::IAM::Role")[idWithPrefix(t, r, ts.name, "AWS::IAM::Role", "IdentityRole")]["Properties"].(map[string]any)
-		assert.Equal(t, config.WorkloadRoleName(ts.env.Name, ts.cfg.Name), role["RoleName"])
+		assert.Equal(t, naming.WorkloadRole(ts.env.Name, ts.cfg.Name), role["RoleName"])
 		assert.Equal(t, map[string]any{
 			"aws:SourceAccount":                         ts.env.Account,
-			"aws:RequestTag/eks-cluster-name":           config.ClusterName(ts.env.Name),
-			"aws:RequestTag/kubernetes-namespace":       config.Namespace(ts.cfg.Name),
-			"aws:RequestTag/kubernetes-service-account": config.ServiceName,
+			"aws:RequestTag/eks-cluster-name":           naming.Cluster(ts.env.Name),
+			"aws:RequestTag/kubernetes-namespace":       naming.Namespace(ts.cfg.Name),
+			"aws:RequestTag/kubernetes-service-account": naming.ServiceName,
 		}, dig(role, "AssumeRolePolicyDocument", "Statement", 0, "Condition", "StringEquals"), ts.name)
 		a := ts.props("AWS::EKS::PodIdentityAssociation")
-		assert.Equal(t, config.ClusterName(ts.env.Name), a["ClusterName"], ts.name)
-		assert.Equal(t, config.Namespace(ts.cfg.Name), a["Namespace"], ts.name)
-		assert.Equal(t, config.ServiceName, a["ServiceAccount"], ts.name)
+		assert.Equal(t, naming.Cluster(ts.env.Name), a["ClusterName"], ts.name)
+		assert.Equal(t, naming.Namespace(ts.cfg.Name), a["Namespace"], ts.name)
+		assert.Equal(t, naming.ServiceName, a["ServiceAccount"], ts.name)
 	}
 }
 
@@ -259,7 +260,7 @@ func TestTenantReachesItsPlatformByNameAndSSMWithoutExports(t *testing.T) {
 		params := tpl["Parameters"].(map[string]any)
 		var tokenParam string
 		for id, p := range params {
-			if dig(p, "Default") == stacks.ParamName(ts.env, stacks.ParamKubectlServiceToken) {
+			if dig(p, "Default") == naming.Param(ts.env.Name, naming.ParamKubectlServiceToken) {
 				assert.Equal(t, "AWS::SSM::Parameter::Value<String>", dig(p, "Type"))
 				tokenParam = id
 			}
@@ -268,11 +269,11 @@ func TestTenantReachesItsPlatformByNameAndSSMWithoutExports(t *testing.T) {
 		for id, m := range r.Resources(t, ts.name, "Custom::AWSCDK-EKS-KubernetesResource") {
 			p := m["Properties"].(map[string]any)
 			assert.Equal(t, map[string]any{"Ref": tokenParam}, p["ServiceToken"], id)
-			assert.Equal(t, config.ClusterName(ts.env.Name), p["ClusterName"], id)
+			assert.Equal(t, naming.Cluster(ts.env.Name), p["ClusterName"], id)
 		}
 	}
 	for _, e := range r.Config.Environments {
-		for name, o := range asMap(r.JSON(t, config.PlatformStackName(e.Name))["Outputs"]) {
+		for name, o := range asMap(r.JSON(t, naming.PlatformStack(e.Name))["Outputs"]) {
 			assert.Nil(t, dig(o, "Export"), "platform output %s must not be exported", name)
 		}
 	}
@@ -324,12 +325,12 @@ func TestTenantWorkloadRunsTheConfiguredModelHardenedOnGPUNodes(t *testing.T) {
 	for _, ts := range tenants(t, r) {
 		objs := manifestObjects(t, r, ts.name)
 		m := ts.cfg.Model
-		ns := object(objs, "Namespace", config.Namespace(ts.cfg.Name))
+		ns := object(objs, "Namespace", naming.Namespace(ts.cfg.Name))
 		require.NotNil(t, ns, ts.name)
 		assert.Equal(t, "restricted", dig(ns, "metadata", "labels", "pod-security.kubernetes.io/enforce"))
 		assert.Equal(t, "v"+ts.env.KubernetesVersion, dig(ns, "metadata", "labels", "pod-security.kubernetes.io/enforce-version"))
 
-		d := object(objs, "Deployment", config.ServiceName)
+		d := object(objs, "Deployment", naming.ServiceName)
 		require.NotNil(t, d, ts.name)
 		assert.EqualValues(t, m.Replicas, dig(d, "spec", "replicas"), ts.name)
 		pod := dig(d, "spec", "template", "spec")
@@ -338,12 +339,12 @@ func TestTenantWorkloadRunsTheConfiguredModelHardenedOnGPUNodes(t *testing.T) {
 		assert.Contains(t, dig(c, "image"), "@sha256:", ts.name)
 		assert.Equal(t, map[string]any{"nvidia.com/gpu": itoa(m.GPUs), "cpu": m.CPU, "memory": m.Memory, "ephemeral-storage": dig(c, "resources", "limits", "ephemeral-storage")}, dig(c, "resources", "limits"), ts.name)
 		assert.Equal(t, dig(c, "resources", "limits"), dig(c, "resources", "requests"), ts.name)
-		selector := map[string]any{config.GPUNodeLabelKey: config.GPUNodeLabelValue}
-		tolerations := []any{map[string]any{"key": config.GPUTaintKey, "operator": "Exists", "effect": "NoSchedule"}}
+		selector := map[string]any{naming.GPUNodeLabelKey: naming.GPUNodeLabelValue}
+		tolerations := []any{map[string]any{"key": naming.GPUTaintKey, "operator": "Exists", "effect": "NoSchedule"}}
 		if ts.cfg.DedicatedGPUNodes != nil {
 			// Only the tenant's own GPU nodes: its label selected, its taint tolerated by value.
-			selector[config.TenantNodeKey] = ts.cfg.Name
-			tolerations = append(tolerations, map[string]any{"key": config.TenantNodeKey, "operator": "Equal", "value": ts.cfg.Name, "effect": "NoSchedule"})
+			selector[naming.TenantNodeKey] = ts.cfg.Name
+			tolerations = append(tolerations, map[string]any{"key": naming.TenantNodeKey, "operator": "Equal", "value": ts.cfg.Name, "effect": "NoSchedule"})
 		}
 		assert.Equal(t, selector, dig(pod, "nodeSelector"), ts.name)
 		assert.Equal(t, tolerations, dig(pod, "tolerations"), ts.name)
@@ -359,22 +360,22 @@ func TestTenantWorkloadRunsTheConfiguredModelHardenedOnGPUNodes(t *testing.T) {
 		for _, e := range dig(c, "env").([]any) {
 			env[dig(e, "name").(string)] = dig(e, "value")
 		}
-		assert.Equal(t, config.AudioBucketName(ts.env, ts.cfg.Name), env["AUDIO_BUCKET"], ts.name)
+		assert.Equal(t, ts.env.Names().AudioBucket(ts.cfg.Name), env["AUDIO_BUCKET"], ts.name)
 		assert.Equal(t, "<token>", env["AUDIO_KMS_KEY_ARN"], "%s: the key's ARN, resolved at deploy time", ts.name)
 		assert.Equal(t, ts.env.Region, env["AWS_REGION"], ts.name)
 
-		q := object(objs, "ResourceQuota", config.ServiceName)
+		q := object(objs, "ResourceQuota", naming.ServiceName)
 		assert.Equal(t, itoa(m.Replicas+1), dig(q, "spec", "hard", "pods"), ts.name)
 		assert.Equal(t, itoa((m.Replicas+1)*m.GPUs), dig(q, "spec", "hard", "requests.nvidia.com/gpu"), ts.name)
 
-		svc := object(objs, "Service", config.ServiceName)
+		svc := object(objs, "Service", naming.ServiceName)
 		assert.Equal(t, "ClusterIP", dig(svc, "spec", "type"), ts.name)
 		assert.EqualValues(t, m.Port, dig(svc, "spec", "ports", 0, "port"), ts.name)
 
-		sa := object(objs, "ServiceAccount", config.ServiceName)
+		sa := object(objs, "ServiceAccount", naming.ServiceName)
 		assert.Equal(t, false, dig(sa, "automountServiceAccountToken"), ts.name)
 
-		pdb := object(objs, "PodDisruptionBudget", config.ServiceName)
+		pdb := object(objs, "PodDisruptionBudget", naming.ServiceName)
 		if m.Replicas > 1 {
 			assert.EqualValues(t, 1, dig(pdb, "spec", "maxUnavailable"), ts.name)
 		} else {
@@ -382,7 +383,7 @@ func TestTenantWorkloadRunsTheConfiguredModelHardenedOnGPUNodes(t *testing.T) {
 		}
 		for _, o := range objs {
 			if o["kind"] != "Namespace" {
-				assert.Equal(t, config.Namespace(ts.cfg.Name), dig(o, "metadata", "namespace"), "%s %s", ts.name, o["kind"])
+				assert.Equal(t, naming.Namespace(ts.cfg.Name), dig(o, "metadata", "namespace"), "%s %s", ts.name, o["kind"])
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 )
 
 var workflowPath = filepath.Join(cdktest.Root(), ".github", "workflows", "voicevault.yml")
@@ -248,7 +249,7 @@ func TestWorkflowUsesOnlyExistingScriptsTargetsAndMatrixFields(t *testing.T) {
 	cfg, err := config.Load(cdktest.ExampleConfig())
 	require.NoError(t, err)
 	for i, e := range cfg.Environments {
-		assert.Equal(t, e.IAMARN("role/"+config.DeployRoleName(e.Name)), m.Include[i]["deployRole"])
+		assert.Equal(t, e.IAMARN("role/"+naming.DeployRole(e.Name)), m.Include[i]["deployRole"])
 		assert.Equal(t, e.Deployment.GitHub.Environment, m.Include[i]["githubEnvironment"])
 	}
 }

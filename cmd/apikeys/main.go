@@ -41,6 +41,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/lambda/authorizer/authz"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func main() {
@@ -156,7 +157,7 @@ func parse(args []string, stderr io.Writer) (request, error) {
 		return request{}, fmt.Errorf("tenant %q has authorizer.apiKeys false in %s: it has no API key secret", *tenant, *cfgPath)
 	}
 	env, _ := cfg.Environment(t.Environment)
-	req.region, req.secret = env.Region, config.APIKeySecretName(env, t.Name)
+	req.region, req.secret = env.Region, naming.APIKeySecret(env.Name, t.Name)
 	if *secret != "" {
 		req.secret = *secret
 	}

@@ -20,8 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/authorizerfn"
 	"github.com/voicevault/voicevault/lambda/authorizer/authz"
+	"github.com/voicevault/voicevault/naming"
 )
 
 const (
@@ -305,8 +305,7 @@ func TestSecretNameMatchesTheConstruct(t *testing.T) {
 	cfg, err := config.Load(exampleConfig)
 	require.NoError(t, err)
 	env, _ := cfg.Environment("prod")
-	assert.Equal(t, authorizerfn.SecretName("prod", "acme"), config.APIKeySecretName(env, "acme"))
-	assert.Equal(t, secretName, config.APIKeySecretName(env, "acme"))
+	assert.Equal(t, secretName, naming.APIKeySecret(env.Name, "acme"))
 }
 
 type staticSecret string

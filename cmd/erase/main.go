@@ -109,7 +109,7 @@ func parse(args []string, stderr io.Writer) (request, error) {
 		return request{}, fmt.Errorf("tenant %q is not in %s", *tenant, *cfgPath)
 	}
 	env, _ := cfg.Environment(t.Environment)
-	bucket := config.AudioBucketName(env, t.Name)
+	bucket := env.Names().AudioBucket(t.Name)
 	req := request{region: env.Region, mode: erasure.Delete}
 	switch {
 	case *dryRun:

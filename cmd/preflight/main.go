@@ -28,6 +28,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/preflight"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr, nil)) }
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, opts *pre
 		}
 	}
 	if *lookup {
-		roleARN := e.IAMARN("role/" + config.BootstrapRoleName(e, config.BootstrapLookupRole))
+		roleARN := e.IAMARN("role/" + config.BootstrapRoleName(e, naming.BootstrapLookupRole))
 		stsCfg := o.AWS.Copy()
 		stsCfg.Region = e.Region
 		if o.Endpoint != "" {

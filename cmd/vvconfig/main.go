@@ -20,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -82,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, strings.Join(config.BootstrapArgs(e), "\n"))
 		if e.HasCostsStack() {
 			fmt.Fprintf(stderr, "vvconfig: %s is bootstrapped in %s too, with the same qualifier, policies and boundary: its %s stack (cost anomaly alerts) deploys there\n",
-				e.Name, config.CostRegion, config.CostsStackName(e.Name))
+				e.Name, config.CostRegion, naming.CostsStack(e.Name))
 		}
 	default:
 		return fail("unknown command %q (env, stacks, bootstrap, matrix)", cmd)
@@ -97,18 +98,18 @@ func stacksOf(cfg *config.Config, e *config.Environment, tenant string) ([]strin
 	for _, t := range cfg.TenantsIn(e.Name) {
 		tenants = append(tenants, t.Name)
 		if t.Name == tenant {
-			return []string{config.TenantStackName(e.Name, t.Name)}, nil
+			return []string{naming.TenantStack(e.Name, t.Name)}, nil
 		}
 	}
 	if tenant != "" {
 		return nil, fmt.Errorf("tenant %q is not in environment %s (one of: %s)", tenant, e.Name, strings.Join(tenants, ", "))
 	}
-	out := []string{config.PlatformStackName(e.Name)}
+	out := []string{naming.PlatformStack(e.Name)}
 	if e.HasCostsStack() {
-		out = append(out, config.CostsStackName(e.Name))
+		out = append(out, naming.CostsStack(e.Name))
 	}
 	for _, t := range tenants {
-		out = append(out, config.TenantStackName(e.Name, t))
+		out = append(out, naming.TenantStack(e.Name, t))
 	}
 	return out, nil
 }
@@ -116,11 +117,11 @@ func stacksOf(cfg *config.Config, e *config.Environment, tenant string) ([]strin
 func printEnv(w io.Writer, cfg *config.Config, e *config.Environment) {
 	costs := "" // the <env>-costs stack in us-east-1, when e has one
 	if e.HasCostsStack() {
-		costs = config.CostsStackName(e.Name)
+		costs = naming.CostsStack(e.Name)
 	}
 	var tenants []string
 	for _, t := range cfg.TenantsIn(e.Name) {
-		tenants = append(tenants, config.TenantStackName(e.Name, t.Name))
+		tenants = append(tenants, naming.TenantStack(e.Name, t.Name))
 	}
 	vars := [][2]string{
 		{"VV_ENV", e.Name},
@@ -128,20 +129,20 @@ func printEnv(w io.Writer, cfg *config.Config, e *config.Environment) {
 		{"VV_REGION", e.Region},
 		{"VV_QUALIFIER", e.Deployment.Qualifier},
 		{"VV_TOOLKIT_STACK", config.ToolkitStackName(e)},
-		{"VV_PLATFORM_STACK", config.PlatformStackName(e.Name)},
+		{"VV_PLATFORM_STACK", naming.PlatformStack(e.Name)},
 		{"VV_TENANT_STACKS", strings.Join(tenants, " ")},
 		{"VV_COSTS_STACK", costs},
-		{"VV_BOUNDARY_POLICY", config.BoundaryPolicyName(e.Name)},
+		{"VV_BOUNDARY_POLICY", naming.BoundaryPolicy(e.Name)},
 		{"VV_EXECUTION_POLICY_ARNS", strings.Join(config.ExecutionPolicyARNs(e), ",")},
-		{"VV_DELIVERY_STACK", config.DeliveryStackName(e.Name)}, // every environment has one (execution policies, boundary)
+		{"VV_DELIVERY_STACK", naming.DeliveryStack(e.Name)}, // every environment has one (execution policies, boundary)
 	}
 	if gh := e.Deployment.GitHub; gh != nil {
 		vars = append(vars,
 			[2]string{"VV_GITHUB_REPOSITORY", gh.Repository},
 			[2]string{"VV_GITHUB_ENVIRONMENT", gh.Environment},
 			[2]string{"VV_GITHUB_BRANCH", gh.Branch},
-			[2]string{"VV_DEPLOY_ROLE_ARN", e.IAMARN("role/" + config.DeployRoleName(e.Name))},
-			[2]string{"VV_DIFF_ROLE_ARN", e.IAMARN("role/" + config.DiffRoleName(e.Name))},
+			[2]string{"VV_DEPLOY_ROLE_ARN", e.IAMARN("role/" + naming.DeployRole(e.Name))},
+			[2]string{"VV_DIFF_ROLE_ARN", e.IAMARN("role/" + naming.DiffRole(e.Name))},
 		)
 	} else {
 		vars = append(vars, [2]string{"VV_GITHUB_REPOSITORY", ""})
@@ -174,8 +175,8 @@ func printMatrix(w io.Writer, cfg *config.Config, ref string) int {
 			Env:               e.Name,
 			Region:            e.Region,
 			GitHubEnvironment: gh.Environment,
-			DeployRole:        e.IAMARN("role/" + config.DeployRoleName(e.Name)),
-			DiffRole:          e.IAMARN("role/" + config.DiffRoleName(e.Name)),
+			DeployRole:        e.IAMARN("role/" + naming.DeployRole(e.Name)),
+			DiffRole:          e.IAMARN("role/" + naming.DiffRole(e.Name)),
 		})
 	}
 	b, _ := json.Marshal(m)

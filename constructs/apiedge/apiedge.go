@@ -130,8 +130,13 @@ type CustomDomain struct {
 
 // Props configures a tenant's API.
 type Props struct {
-	Environment string // Required. For names.
+	Environment string // Required. For descriptions.
 	Tenant      string // Required.
+	// Name is the REST API's name and the prefix of its usage plans' and alarms' names
+	// (naming.TenantPrefix). Required.
+	Name string
+	// AccessLogGroupName is the access log group's name (naming.APIAccessLogGroup). Required.
+	AccessLogGroupName string
 	// Key is the tenant CMK for the access and execution log groups; it must let CloudWatch Logs
 	// use it for AccessLogGroupName and ExecutionLogs' name (kmskey.AllowCloudWatchLogs). Required.
 	Key        awskms.IKey
@@ -207,14 +212,6 @@ func (a *apiEdge) Methods() []awsapigateway.Method             { return a.method
 func (a *apiEdge) Alarms() []awscloudwatch.Alarm               { return a.alarms }
 func (a *apiEdge) Meters() []Meter                             { return a.meters }
 
-// AccessLogGroupName is the tenant API's access log group.
-func AccessLogGroupName(env, tenant string) string {
-	return "/voicevault/" + env + "/tenant/" + tenant + "/api-access"
-}
-
-// APIName is the tenant's REST API name.
-func APIName(env, tenant string) string { return "voicevault-" + env + "-" + tenant }
-
 func (p Props) withDefaults() Props {
 	if p.LogRetentionDays == 0 {
 		p.LogRetentionDays = DefaultLogRetentionDays
@@ -257,8 +254,8 @@ func (pl Plan) validate(p Props, who string) error {
 func (p Props) validate() error {
 	b := p.Backend
 	switch {
-	case p.Environment == "" || p.Tenant == "" || p.Key == nil || p.Authorizer == nil:
-		return fmt.Errorf("environment, tenant, key and authorizer are required")
+	case p.Environment == "" || p.Tenant == "" || p.Name == "" || p.AccessLogGroupName == "" || p.Key == nil || p.Authorizer == nil:
+		return fmt.Errorf("environment, tenant, name, access log group name, key and authorizer are required")
 	case b.VPCLinkID == "" || b.LoadBalancerARN == "" || b.URL == "" || b.TenantHeader == "":
 		return fmt.Errorf("backend vpc link, listener, url and tenant header are required")
 	case !strings.HasPrefix(b.URL, "http://") && !strings.HasPrefix(b.URL, "https://"):
@@ -303,10 +300,10 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	a := &apiEdge{Construct: c}
-	name := APIName(p.Environment, p.Tenant)
+	name := p.Name
 
 	a.access = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(AccessLogGroupName(p.Environment, p.Tenant)),
+		LogGroupName:  jsii.String(p.AccessLogGroupName),
 		EncryptionKey: p.Key,
 		Retention:     retention.Days(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
@@ -503,7 +500,7 @@ func (a *apiEdge) meter(c constructs.Construct, p Props, id, caller, name, who s
 
 func (a *apiEdge) alarm(id string, p Props, suffix, what string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
 	al := awscloudwatch.NewAlarm(a.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String("voicevault-" + p.Environment + "-" + p.Tenant + "-" + suffix),
+		AlarmName:          jsii.String(p.Name + "-" + suffix),
 		AlarmDescription:   jsii.String("Tenant " + p.Tenant + " API: " + what + " in 2 of the last 3 five-minute periods"),
 		Metric:             metric,
 		Threshold:          jsii.Number(threshold),

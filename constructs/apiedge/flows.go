@@ -1,8 +1,8 @@
 package apiedge
 
 import (
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests that carry the tenant API's logs: API Gateway, through the
@@ -10,8 +10,8 @@ import (
 // encrypts with the tenant key. key is the tenant key (${STACK/ID}).
 func Flows(s access.Scope, key string) []access.Flow {
 	e, t := s.Env, s.Tenant
-	logging := access.In(config.PlatformStackName(e.Name), "APIGatewayLoggingRole")
-	accessLog := AccessLogGroupName(e.Name, t.Name)
+	logging := access.In(naming.PlatformStack(e.Name), "APIGatewayLoggingRole")
+	accessLog := naming.APIAccessLogGroup(e.Name, t.Name)
 	executionLog := "API-Gateway-Execution-Logs_" + s.RefOf("") + "/live"
 	out := []access.Flow{
 		{Owner: "apiedge", Name: "API Gateway writes the access log", Principal: logging, Action: "logs:PutLogEvents", Resource: s.LogStreamARN(accessLog, "abc"), Expect: access.Allow},

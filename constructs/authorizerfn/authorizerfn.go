@@ -70,8 +70,14 @@ const (
 
 // Props configures a tenant's authorizer function.
 type Props struct {
-	Environment string // Required. Environment name, for resource names.
+	Environment string // Required. Environment name, for descriptions.
 	Tenant      string // Required. The tenant this API serves (AUTHZ_TENANT).
+	// Name prefixes the alarms' names (naming.TenantPrefix). Required.
+	Name string
+	// LogGroupName is the function's log group (naming.AuthorizerLogGroup). Required.
+	LogGroupName string
+	// SecretName is the API key secret's name (naming.APIKeySecret). Required with API keys.
+	SecretName string
 	// Key is the tenant CMK: it encrypts the log group (the key must let CloudWatch Logs use it
 	// for LogGroupName: kmskey.AllowCloudWatchLogs, once per key) and the API key secret. Required.
 	Key         awskms.IKey
@@ -171,16 +177,6 @@ func (a *authorizerFn) UseUsageKeys(keys []UsageKey) {
 	}))
 }
 
-// LogGroupName is the authorizer's log group name.
-func LogGroupName(env, tenant string) string {
-	return "/voicevault/" + env + "/tenant/" + tenant + "/authorizer"
-}
-
-// SecretName is the name of the tenant's API key secret.
-func SecretName(env, tenant string) string {
-	return "voicevault/" + env + "/tenant/" + tenant + "/api-keys"
-}
-
 func (p Props) withDefaults() Props {
 	if p.ReservedConcurrency == 0 {
 		p.ReservedConcurrency = DefaultReservedConcurrency
@@ -202,10 +198,12 @@ func (p Props) withDefaults() Props {
 
 func (p Props) validate() error {
 	switch {
-	case p.Environment == "" || p.Tenant == "":
-		return fmt.Errorf("environment and tenant are required")
+	case p.Environment == "" || p.Tenant == "" || p.Name == "" || p.LogGroupName == "":
+		return fmt.Errorf("environment, tenant, name and log group name are required")
 	case p.Key == nil:
 		return fmt.Errorf("key is required")
+	case p.APIKeys && p.SecretName == "":
+		return fmt.Errorf("secret name is required with api keys")
 	case p.Issuer == "" || p.JWKSURL == "" || len(p.Audiences) == 0:
 		return fmt.Errorf("issuer, audiences and jwks url are required")
 	case p.ReservedConcurrency < 1:
@@ -240,7 +238,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 	stack := awscdk.Stack_Of(c)
 
 	a.logs = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(LogGroupName(p.Environment, p.Tenant)),
+		LogGroupName:  jsii.String(p.LogGroupName),
 		EncryptionKey: p.Key,
 		Retention:     retention.Days(p.LogRetentionDays),
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
@@ -360,7 +358,7 @@ func keyAgeAlarm(c constructs.Construct, p Props, logs awslogs.LogGroup) awsclou
 		Unit:          awscloudwatch.Unit_COUNT,
 	})
 	al := awscloudwatch.NewAlarm(c, jsii.String("APIKeyAgeAlarm"), &awscloudwatch.AlarmProps{
-		AlarmName: jsii.String("voicevault-" + p.Environment + "-" + p.Tenant + "-api-key-age"),
+		AlarmName: jsii.String(p.Name + "-api-key-age"),
 		AlarmDescription: jsii.String(fmt.Sprintf("Tenant %s: a partner API key the authorizer accepts is older than %d days; rotate it with go run ./cmd/apikeys -tenant %s rotate -partner <id>",
 			p.Tenant, p.APIKeyMaxAgeDays, p.Tenant)),
 		Metric:             metric,
@@ -380,7 +378,7 @@ func keyAgeAlarm(c constructs.Construct, p Props, logs awslogs.LogGroup) awsclou
 // from [A-Za-z0-9], which is valid base64 of 33 bytes) with an empty key list, so every API key
 // is denied until an operator adds hashes. The value never appears in the template.
 func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role awsiam.Role) awssecretsmanager.Secret {
-	name := SecretName(p.Environment, p.Tenant)
+	name := p.SecretName
 	secret := awssecretsmanager.NewSecret(c, jsii.String("APIKeys"), &awssecretsmanager.SecretProps{
 		SecretName:  jsii.String(name),
 		Description: jsii.String("VoiceVault tenant " + p.Tenant + ": HMAC-SHA256 hashes of partner API keys and their pepper"),
@@ -445,7 +443,7 @@ func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role a
 
 func alarm(scope constructs.Construct, id string, p Props, suffix, what string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
 	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String("voicevault-" + p.Environment + "-" + p.Tenant + "-" + suffix),
+		AlarmName:          jsii.String(p.Name + "-" + suffix),
 		AlarmDescription:   jsii.String("Tenant " + p.Tenant + ": " + what),
 		Metric:             metric,
 		Threshold:          jsii.Number(1),

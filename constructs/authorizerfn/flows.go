@@ -1,8 +1,8 @@
 package authorizerfn
 
 import (
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests of the tenant's Lambda authorizer: its logs, its usage-plan meter keys
@@ -12,7 +12,7 @@ import (
 func Flows(s access.Scope, key, meterKey string) []access.Flow {
 	e, t := s.Env, s.Tenant
 	role := s.Res("Role")
-	group := "/voicevault/" + e.Name + "/tenant/" + t.Name + "/authorizer"
+	group := naming.AuthorizerLogGroup(e.Name, t.Name)
 	out := []access.Flow{
 		{Owner: "authorizerfn", Name: "Lambda assumes the authorizer role", Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: role, Expect: access.Allow},
 		{Owner: "authorizerfn", Name: "the authorizer writes its logs", Principal: role, Action: "logs:PutLogEvents", Resource: s.LogStreamARN(group, "2026/12/02/[$LATEST]abc"), Expect: access.Allow},
@@ -31,7 +31,7 @@ func Flows(s access.Scope, key, meterKey string) []access.Flow {
 		)
 	}
 	for _, o := range s.Others {
-		other := config.TenantStackName(e.Name, o.Name)
+		other := naming.TenantStack(e.Name, o.Name)
 		out = append(out, access.Flow{Owner: "authorizerfn", Name: "the authorizer decrypts with tenant " + o.Name + "'s key through Secrets Manager", Principal: role, Action: "kms:Decrypt",
 			Resource: access.In(other, "TenantKey"), Context: map[string]string{"kms:ViaService": s.Via("secretsmanager"),
 				"kms:EncryptionContext:SecretARN": s.ARN("secretsmanager", "secret:voicevault/"+e.Name+"/tenant/"+o.Name+"/api-keys-"+access.SecretSuffix)},

@@ -65,9 +65,9 @@ func BoundaryStatements(t Target, executionServices, runtime []string) []Stateme
 			Conditions: map[string]map[string][]string{"StringNotEquals": {"iam:PermissionsBoundary": {t.BoundaryARN()}}}},
 		{Sid: "DenyAdministratorPolicies", Effect: "Deny", Actions: []string{"iam:AttachRolePolicy"}, Resources: []string{"*"},
 			Conditions: map[string]map[string][]string{"ArnEquals": {"iam:PolicyARN": {
-				"arn:" + t.Partition() + ":iam::aws:policy/AdministratorAccess",
-				"arn:" + t.Partition() + ":iam::aws:policy/IAMFullAccess",
-				"arn:" + t.Partition() + ":iam::aws:policy/PowerUserAccess",
+				"arn:" + t.partition() + ":iam::aws:policy/AdministratorAccess",
+				"arn:" + t.partition() + ":iam::aws:policy/IAMFullAccess",
+				"arn:" + t.partition() + ":iam::aws:policy/PowerUserAccess",
 			}}}},
 		{Sid: "DenyChangesToDeliveryAndBootstrap", Effect: "Deny", Actions: iamWriteVerbs, Resources: t.DeliveryARNs()},
 		{Sid: "DenyOrganizationsAndAccountSettings", Effect: "Deny", Actions: []string{"account:*", "organizations:*"}, Resources: []string{"*"}},

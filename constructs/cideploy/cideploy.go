@@ -19,15 +19,14 @@ package cideploy
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // GitHubIssuer is the OIDC issuer of GitHub Actions tokens.
@@ -38,9 +37,9 @@ const GitHubAudience = "sts.amazonaws.com"
 
 // Props configures an environment's delivery roles and policies.
 type Props struct {
-	// Environment is the VoiceVault environment. Required. Without Deployment.GitHub there is no
-	// OIDC provider and no deploy or diff role: only the execution policies and the boundary.
-	Environment *config.Environment
+	// Target is the VoiceVault environment. Required. Without GitHub there is no OIDC provider
+	// and no deploy or diff role: only the execution policies and the boundary.
+	Target Target
 	// ResourceTypes are the CloudFormation resource types of every stack deployed into the
 	// environment through the bootstrap roles. Required.
 	ResourceTypes []string
@@ -58,7 +57,7 @@ type CIDeploy interface {
 	DeployRole() awsiam.Role
 	// DiffRole is assumed by pull-request jobs; nil without deployment.github.
 	DiffRole() awsiam.Role
-	// ExecutionPolicies are the CloudFormation execution policies, config.ExecutionPolicyCount of them.
+	// ExecutionPolicies are the CloudFormation execution policies, naming.ExecutionPolicyCount of them.
 	ExecutionPolicies() []awsiam.ManagedPolicy
 	// Boundary is the permissions boundary policy.
 	Boundary() awsiam.ManagedPolicy
@@ -88,14 +87,13 @@ func (c *ciDeploy) ExecutionStatements() []Statement          { return c.execStm
 // becomes a synth error on the construct (the app then fails and names the type); the
 // policies are left out.
 func New(scope constructs.Construct, id string, props Props) CIDeploy {
-	e := props.Environment
-	if e == nil {
-		panic(fmt.Errorf("ci deploy %q: an environment is required", id))
+	t := props.Target
+	if t.Name == "" || t.Account == "" || t.Region == "" || t.Qualifier == "" {
+		panic(fmt.Errorf("ci deploy %q: an environment (name, account, region, qualifier) is required", id))
 	}
-	t := Target{e}
 	c := &ciDeploy{}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
-	if e.Deployment.GitHub != nil {
+	if t.GitHub != nil {
 		c.addGitHubRoles(t)
 	}
 	c.addPolicies(t, props.ResourceTypes, props.Flows)
@@ -104,7 +102,7 @@ func New(scope constructs.Construct, id string, props Props) CIDeploy {
 
 // addGitHubRoles adds the GitHub OIDC provider and the deploy and diff roles.
 func (c *ciDeploy) addGitHubRoles(t Target) {
-	e, gh := t.Environment, t.Environment.Deployment.GitHub
+	e, gh := t, t.GitHub
 
 	if gh.ExistingOIDCProvider {
 		c.provider = awsiam.OidcProviderNative_FromOidcProviderArn(c, jsii.String("GitHubOIDCProvider"), jsii.String(e.IAMARN("oidc-provider/"+GitHubIssuer)))
@@ -117,19 +115,19 @@ func (c *ciDeploy) addGitHubRoles(t Target) {
 		})
 	}
 
-	stackARN := fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", e.Partition(), e.Region, e.Account, config.DeliveryStackName(e.Name))
+	stackARN := fmt.Sprintf("arn:%s:cloudformation:%s:%s:stack/%s/*", e.partition(), e.Region, e.Account, naming.DeliveryStack(e.Name))
 	readDeliveryStack := awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ReadTheDeliveryStackForDiff"),
 		Actions:   jsii.Strings("cloudformation:DescribeStacks", "cloudformation:GetTemplate"),
 		Resources: jsii.Strings(stackARN),
 	})
 	var bootstrapRoles []string
-	for _, kind := range []string{config.BootstrapDeployRole, config.BootstrapFilePublishingRole, config.BootstrapImagePublishingRole, config.BootstrapLookupRole} {
+	for _, kind := range []string{naming.BootstrapDeployRole, naming.BootstrapFilePublishingRole, naming.BootstrapImagePublishingRole, naming.BootstrapLookupRole} {
 		bootstrapRoles = append(bootstrapRoles, t.BootstrapRoleARNs(kind)...) // the costs stack's us-east-1 bootstrap too
 	}
 	c.deploy = awsiam.NewRole(c, jsii.String("DeployRole"), &awsiam.RoleProps{
-		RoleName:    jsii.String(config.DeployRoleName(e.Name)),
-		Description: jsii.String(fmt.Sprintf("VoiceVault %s: GitHub Actions deploy jobs of %s in environment %s; may only assume the cdk-%s bootstrap roles", e.Name, gh.Repository, gh.Environment, e.Deployment.Qualifier)),
+		RoleName:    jsii.String(naming.DeployRole(e.Name)),
+		Description: jsii.String(fmt.Sprintf("VoiceVault %s: GitHub Actions deploy jobs of %s in environment %s; may only assume the cdk-%s bootstrap roles", e.Name, gh.Repository, gh.Environment, e.Qualifier)),
 		AssumedBy:   githubPrincipal(c.provider, DeploySubject(gh)),
 		// A platform deploy (EKS cluster, node groups) can outlast the default hour.
 		MaxSessionDuration: awscdk.Duration_Hours(jsii.Number(2)),
@@ -145,15 +143,15 @@ func (c *ciDeploy) addGitHubRoles(t Target) {
 		},
 	})
 	c.diff = awsiam.NewRole(c, jsii.String("DiffRole"), &awsiam.RoleProps{
-		RoleName:    jsii.String(config.DiffRoleName(e.Name)),
-		Description: jsii.String(fmt.Sprintf("VoiceVault %s: GitHub Actions pull-request jobs of %s; may only assume the read-only cdk-%s lookup role (cdk diff)", e.Name, gh.Repository, e.Deployment.Qualifier)),
+		RoleName:    jsii.String(naming.DiffRole(e.Name)),
+		Description: jsii.String(fmt.Sprintf("VoiceVault %s: GitHub Actions pull-request jobs of %s; may only assume the read-only cdk-%s lookup role (cdk diff)", e.Name, gh.Repository, e.Qualifier)),
 		AssumedBy:   githubPrincipal(c.provider, DiffSubject(gh)),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
 			"AssumeLookupRoleOnly": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{Statements: &[]awsiam.PolicyStatement{
 				awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 					Sid:       jsii.String("AssumeTheLookupRole"),
 					Actions:   jsii.Strings("sts:AssumeRole"),
-					Resources: jsii.Strings(t.BootstrapRoleARNs(config.BootstrapLookupRole)...),
+					Resources: jsii.Strings(t.BootstrapRoleARNs(naming.BootstrapLookupRole)...),
 				}),
 				readDeliveryStack,
 			}}),
@@ -163,21 +161,21 @@ func (c *ciDeploy) addGitHubRoles(t Target) {
 
 // addPolicies adds the CloudFormation execution policies and the permissions boundary.
 func (c *ciDeploy) addPolicies(t Target, resourceTypes []string, flows []access.Flow) {
-	e := t.Environment
+	e := t
 	stmts, err := ExecutionStatements(t, resourceTypes)
 	if err != nil {
 		awscdk.Annotations_Of(c).AddError(jsii.String("CloudFormation execution policy: " + err.Error()))
 		return
 	}
 	c.execStmts = stmts
-	parts, err := Pack(stmts, config.ExecutionPolicyCount, MaxManagedPolicySize)
+	parts, err := Pack(stmts, naming.ExecutionPolicyCount, MaxManagedPolicySize)
 	if err != nil {
 		awscdk.Annotations_Of(c).AddError(jsii.String("CloudFormation execution policy: " + err.Error()))
 		return
 	}
 	for i, part := range parts {
 		n := i + 1
-		c.exec = append(c.exec, managedPolicy(c, fmt.Sprintf("ExecutionPolicy%d", n), config.ExecutionPolicyName(e.Name, n),
+		c.exec = append(c.exec, managedPolicy(c, fmt.Sprintf("ExecutionPolicy%d", n), naming.ExecutionPolicy(e.Name, n),
 			fmt.Sprintf("VoiceVault %s: CloudFormation execution policy %d of %d (cdk bootstrap --cloudformation-execution-policies)", e.Name, n, len(parts)), part))
 	}
 	managed, err := access.BoundaryManagedPolicies()
@@ -193,23 +191,17 @@ func (c *ciDeploy) addPolicies(t Target, resourceTypes []string, flows []access.
 		awscdk.Annotations_Of(c).AddError(jsii.String(fmt.Sprintf("permissions boundary is %d characters; IAM allows %d", s, MaxManagedPolicySize)))
 		return
 	}
-	c.boundary = managedPolicy(c, "PermissionsBoundary", config.BoundaryPolicyName(e.Name),
+	c.boundary = managedPolicy(c, "PermissionsBoundary", naming.BoundaryPolicy(e.Name),
 		fmt.Sprintf("VoiceVault %s: permissions boundary of the CloudFormation execution role and of every role the %s stacks create", e.Name, e.Name), boundary)
 }
 
 // DeploySubject is the OIDC subject of a deploy job: the repository and the GitHub environment.
-func DeploySubject(gh *config.GitHub) string {
+func DeploySubject(gh *GitHub) string {
 	return "repo:" + gh.Repository + ":environment:" + gh.Environment
 }
 
 // DiffSubject is the OIDC subject of a pull-request job of the repository.
-func DiffSubject(gh *config.GitHub) string { return "repo:" + gh.Repository + ":pull_request" }
-
-// BootstrapCommand is the `cdk bootstrap` command line an administrator runs once per environment,
-// after deploying the delivery stack.
-func BootstrapCommand(e *config.Environment) string {
-	return "cdk " + strings.Join(config.BootstrapArgs(e), " ")
-}
+func DiffSubject(gh *GitHub) string { return "repo:" + gh.Repository + ":pull_request" }
 
 func githubPrincipal(provider awsiam.IOidcProvider, subject string) awsiam.IPrincipal {
 	return awsiam.NewOpenIdConnectPrincipal(provider, &map[string]interface{}{

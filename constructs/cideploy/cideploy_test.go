@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/internal/jsiiexit"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // TestMain shuts jsii down quietly. (internal/cdktest would import this package through stacks.)
@@ -38,9 +38,9 @@ func catch(f func()) (err error) {
 	return nil
 }
 
-func prodEnv() *config.Environment {
-	return &config.Environment{Name: "prod", Account: "111111111111", Region: "eu-west-1",
-		Deployment: config.Deployment{Qualifier: "vvault", GitHub: &config.GitHub{Repository: "acme/voice", Environment: "production", Branch: "main"}}}
+func prodEnv() Target {
+	return Target{Name: "prod", Account: "111111111111", Region: "eu-west-1", Qualifier: "vvault", BootstrapRegions: []string{"eu-west-1", "us-east-1"},
+		GitHub: &GitHub{Repository: "acme/voice", Environment: "production"}}
 }
 
 func synthDelivery(t *testing.T, types []string) (string, CIDeploy) {
@@ -53,7 +53,7 @@ func synthDelivery(t *testing.T, types []string) (string, CIDeploy) {
 			Env:         &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
 			Synthesizer: awscdk.NewLegacyStackSynthesizer(),
 		})
-		c = New(stack, "CIDeploy", Props{Environment: prodEnv(), ResourceTypes: types})
+		c = New(stack, "CIDeploy", Props{Target: prodEnv(), ResourceTypes: types})
 		app.Synth(nil)
 	}))
 	return dir, c
@@ -64,7 +64,7 @@ func synthDelivery(t *testing.T, types []string) (string, CIDeploy) {
 // administrator deploys the delivery stack.
 func TestFullDeliveryTemplateDeploysInline(t *testing.T) {
 	dir, c := synthDelivery(t, fullPlatform)
-	require.Len(t, c.ExecutionPolicies(), config.ExecutionPolicyCount)
+	require.Len(t, c.ExecutionPolicies(), naming.ExecutionPolicyCount)
 	raw, err := os.ReadFile(filepath.Join(dir, "prod-delivery.template.json"))
 	require.NoError(t, err)
 	var tpl map[string]any

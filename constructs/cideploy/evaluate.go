@@ -160,7 +160,7 @@ func (t Target) HandlerRequest(typ, action string, linkedService string) Request
 		"aws:RequestedRegion":     {region},
 		"aws:PrincipalArn":        {t.ExecutionRoleARN()},
 		"iam:PermissionsBoundary": {t.BoundaryARN()},
-		"iam:PolicyARN":           {"arn:" + t.Partition() + ":iam::aws:policy/AmazonEKSClusterPolicy"},
+		"iam:PolicyARN":           {"arn:" + t.partition() + ":iam::aws:policy/AmazonEKSClusterPolicy"},
 	}
 	if own, err := ServiceOf(typ); err == nil && svc == "kms" && own != "kms" && own != "" {
 		ctx["kms:ViaService"] = []string{own + "." + t.Region + ".amazonaws.com"}

@@ -1,19 +1,25 @@
 package cideploy
 
 import (
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // ExecutionRole is the CloudFormation execution role `cdk bootstrap` creates for the environment:
 // its policies are the delivery stack's execution policies, its boundary the environment's.
-func ExecutionRole(e *config.Environment) access.ExternalRole {
-	r := access.ExternalRole{ARN: Target{e}.ExecutionRoleARN(), Label: config.BootstrapRoleName(e, config.BootstrapExecutionRole),
-		Boundary: config.BoundaryPolicyName(e.Name)}
-	for n := 1; n <= config.ExecutionPolicyCount; n++ {
-		r.Policies = append(r.Policies, config.ExecutionPolicyName(e.Name, n))
+func ExecutionRole(e Target) access.ExternalRole {
+	r := access.ExternalRole{ARN: e.ExecutionRoleARN(), Label: naming.BootstrapRole(e.Qualifier, naming.BootstrapExecutionRole, e.Account, e.Region),
+		Boundary: naming.BoundaryPolicy(e.Name)}
+	for n := 1; n <= naming.ExecutionPolicyCount; n++ {
+		r.Policies = append(r.Policies, naming.ExecutionPolicy(e.Name, n))
 	}
 	return r
+}
+
+// Tenant is what the delivery flows need of a tenant.
+type Tenant struct {
+	Name    string
+	APIKeys bool // the tenant has an API key secret
 }
 
 // Flows are the requests the delivery roles must never succeed in: the GitHub deploy and diff
@@ -21,9 +27,9 @@ func ExecutionRole(e *config.Environment) access.ExternalRole {
 // (audio objects, decryption with a tenant key, a tenant's API key secret) — and the one
 // data-plane-adjacent call the execution role does make: encrypting a tenant's new API key
 // secret through Secrets Manager when it creates it. tenants are the environment's tenants.
-func Flows(s access.Scope, tenants []config.Tenant) []access.Flow {
-	e := s.Env
-	exec := Target{e}.ExecutionRoleARN()
+func Flows(s access.Scope, e Target, tenants []Tenant) []access.Flow {
+	exec := e.ExecutionRoleARN()
+	names := naming.Env{Name: e.Name, Account: e.Account, Region: e.Region}
 	roles := []struct{ name, arn string }{
 		{"the GitHub deploy role", s.Res("DeployRole")},
 		{"the GitHub diff role", s.Res("DiffRole")},
@@ -31,10 +37,10 @@ func Flows(s access.Scope, tenants []config.Tenant) []access.Flow {
 	}
 	var out []access.Flow
 	for _, t := range tenants {
-		stack := config.TenantStackName(e.Name, t.Name)
-		bucket := config.AudioBucketName(e, t.Name)
+		stack := naming.TenantStack(e.Name, t.Name)
+		bucket := names.AudioBucket(t.Name)
 		key := access.In(stack, "TenantKey")
-		secret := s.ARN("secretsmanager", "secret:voicevault/"+e.Name+"/tenant/"+t.Name+"/api-keys-"+access.SecretSuffix)
+		secret := s.ARN("secretsmanager", "secret:"+naming.APIKeySecret(e.Name, t.Name)+"-"+access.SecretSuffix)
 		for _, r := range roles {
 			out = append(out,
 				access.Flow{Owner: "cideploy", Name: r.name + " reads tenant " + t.Name + "'s audio", Principal: r.arn, Action: "s3:GetObject",
@@ -43,13 +49,13 @@ func Flows(s access.Scope, tenants []config.Tenant) []access.Flow {
 					Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}, Expect: access.Deny,
 					Why: "deploy roles never touch tenant data"},
 			)
-			if t.Authorizer.APIKeys {
+			if t.APIKeys {
 				out = append(out, access.Flow{Owner: "cideploy", Name: r.name + " decrypts tenant " + t.Name + "'s API key secret", Principal: r.arn, Action: "kms:Decrypt", Resource: key,
 					Context: map[string]string{"kms:ViaService": s.Via("secretsmanager"), "kms:EncryptionContext:SecretARN": secret}, Expect: access.Deny,
 					Why: "only the tenant's authorizer reads its API key secret"})
 			}
 		}
-		if t.Authorizer.APIKeys {
+		if t.APIKeys {
 			out = append(out, access.Flow{Owner: "cideploy", Name: "CloudFormation encrypts tenant " + t.Name + "'s new API key secret", Principal: exec, Action: "kms:GenerateDataKey", Resource: key,
 				Context: map[string]string{"kms:ViaService": s.Via("secretsmanager"), "kms:EncryptionContext:SecretARN": secret}, Expect: access.Allow})
 		}

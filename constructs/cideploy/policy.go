@@ -9,61 +9,105 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // MaxManagedPolicySize is IAM's limit on a managed policy document, in characters without
 // whitespace. The execution and boundary policies are checked against it at synth time.
 const MaxManagedPolicySize = 6144
 
-// Target is the environment the delivery policies are scoped to; names come from config.
-type Target struct{ *config.Environment }
+// Target is the environment the delivery policies are scoped to (stacks maps the configuration
+// onto it); names come from package naming.
+type Target struct {
+	Name      string // Required. The VoiceVault environment.
+	Account   string // Required.
+	Region    string // Required.
+	Partition string // Default: aws.
+	Qualifier string // Required. The `cdk bootstrap --qualifier` of the environment.
+	// BootstrapRegions are the regions deployed through the qualifier's bootstrap. Default: Region.
+	BootstrapRegions []string
+	// GitHub is the repository whose workflow deploys the environment. Default: none: no OIDC
+	// provider and no deploy or diff role, only the execution policies and the boundary.
+	GitHub *GitHub
+}
+
+// GitHub is the repository and GitHub environment whose jobs may deploy.
+type GitHub struct {
+	Repository           string // Required. owner/name.
+	Environment          string // Required. The GitHub environment whose protection rules gate deploys.
+	ExistingOIDCProvider bool   // Default: false: create the account's GitHub OIDC provider.
+}
+
+func (t Target) partition() string {
+	if t.Partition == "" {
+		return "aws"
+	}
+	return t.Partition
+}
+
+func (t Target) regions() []string {
+	if len(t.BootstrapRegions) == 0 {
+		return []string{t.Region}
+	}
+	return t.BootstrapRegions
+}
+
+// IAMARN is the ARN of an IAM resource (e.g. "role/x", "policy/y") in the target's account.
+func (t Target) IAMARN(resource string) string {
+	return "arn:" + t.partition() + ":iam::" + t.Account + ":" + resource
+}
 
 // expand replaces the placeholders of Service.Resources and Mechanic.Resources, one result per
-// bootstrap region (config.Environment.BootstrapRegions) when s names {region}.
+// bootstrap region when s names {region}.
 func (t Target) expand(s string) []string {
 	var out []string
-	for _, region := range t.BootstrapRegions() {
-		v := strings.NewReplacer("{partition}", t.Partition(), "{region}", region, "{account}", t.Account, "{env}", t.Name, "{env_}", strings.ReplaceAll(t.Name, "-", "_"), "{qualifier}", t.Deployment.Qualifier).Replace(s)
+	for _, region := range t.regions() {
+		v := strings.NewReplacer("{partition}", t.partition(), "{region}", region, "{account}", t.Account, "{env}", t.Name, "{env_}", strings.ReplaceAll(t.Name, "-", "_"), "{qualifier}", t.Qualifier).Replace(s)
 		out = appendNew(out, v)
 	}
 	return out
 }
 
-// BootstrapRoleARN is the ARN of a role `cdk bootstrap --qualifier` creates (config.Bootstrap*Role)
+// BootstrapRoleARN is the ARN of a role `cdk bootstrap --qualifier` creates (naming.Bootstrap*Role)
 // in the environment's region.
 func (t Target) BootstrapRoleARN(kind string) string {
-	return t.IAMARN("role/" + config.BootstrapRoleName(t.Environment, kind))
+	return t.IAMARN("role/" + naming.BootstrapRole(t.Qualifier, kind, t.Account, t.Region))
 }
 
 // BootstrapRoleARNs are the ARNs of a bootstrap role in every bootstrap region.
 func (t Target) BootstrapRoleARNs(kind string) []string {
 	var out []string
-	for _, r := range t.BootstrapRegions() {
-		out = append(out, t.IAMARN("role/"+config.BootstrapRoleNameIn(t.Environment, kind, r)))
+	for _, r := range t.regions() {
+		out = append(out, t.IAMARN("role/"+naming.BootstrapRole(t.Qualifier, kind, t.Account, r)))
 	}
 	return out
 }
 
 // ExecutionRoleARN is the CloudFormation execution role of the target's bootstrap.
-func (t Target) ExecutionRoleARN() string { return t.BootstrapRoleARN(config.BootstrapExecutionRole) }
+func (t Target) ExecutionRoleARN() string { return t.BootstrapRoleARN(naming.BootstrapExecutionRole) }
 
 // ExecutionRoleARNs are the CloudFormation execution roles of every bootstrap region.
 func (t Target) ExecutionRoleARNs() []string {
-	return t.BootstrapRoleARNs(config.BootstrapExecutionRole)
+	return t.BootstrapRoleARNs(naming.BootstrapExecutionRole)
 }
 
 // BoundaryARN is the ARN of the permissions boundary policy.
-func (t Target) BoundaryARN() string { return t.IAMARN("policy/" + config.BoundaryPolicyName(t.Name)) }
+func (t Target) BoundaryARN() string { return t.IAMARN("policy/" + naming.BoundaryPolicy(t.Name)) }
 
 // ExecutionPolicyARNs are the ARNs of the execution policies, in order.
-func (t Target) ExecutionPolicyARNs() []string { return config.ExecutionPolicyARNs(t.Environment) }
+func (t Target) ExecutionPolicyARNs() []string {
+	var out []string
+	for n := 1; n <= naming.ExecutionPolicyCount; n++ {
+		out = append(out, t.IAMARN("policy/"+naming.ExecutionPolicy(t.Name, n)))
+	}
+	return out
+}
 
 // RoleNamePatterns are the names of roles the execution role may create and pass: CloudFormation
 // generates names starting with the stack name (<env>-platform-..., <env>-tenant-...), and
 // explicitly named roles start with voicevault-<env>-.
 func (t Target) RoleNamePatterns() []string {
-	return []string{t.Name + "-*", "voicevault-" + t.Name + "-*"}
+	return []string{t.Name + "-*", naming.Prefix(t.Name) + "-*"}
 }
 
 func (t Target) iamPatterns(kind string) []string {
@@ -140,7 +184,7 @@ func Services(stmts []Statement) []string {
 }
 
 func (t Target) inRegion() map[string]map[string][]string {
-	return map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": t.BootstrapRegions()}}
+	return map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": t.regions()}}
 }
 
 // ExecutionStatements computes the CloudFormation execution policy for templates containing the
@@ -201,7 +245,7 @@ func ExecutionStatements(t Target, resourceTypes []string) ([]Statement, error) 
 			linked = appendNew(linked, l)
 		}
 		if spec.KMSViaService {
-			for _, r := range t.BootstrapRegions() {
+			for _, r := range t.regions() {
 				via = appendNew(via, svc+"."+r+".amazonaws.com")
 			}
 		}
@@ -362,7 +406,7 @@ func (t Target) iamStatements(types map[string]bool, linkedServices []string) ([
 				Resources: roles,
 				Conditions: map[string]map[string][]string{
 					"StringEquals": withBoundary,
-					"ArnLike":      {"iam:PolicyARN": append([]string{"arn:" + t.Partition() + ":iam::aws:policy/*"}, t.iamPatterns("policy")...)},
+					"ArnLike":      {"iam:PolicyARN": append([]string{"arn:" + t.partition() + ":iam::aws:policy/*"}, t.iamPatterns("policy")...)},
 				}},
 			Statement{Sid: "IAMRoles", Effect: "Allow",
 				Actions:   []string{"iam:GetRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"},
@@ -420,9 +464,9 @@ func (t Target) serviceLinkedRoleDeletion(principals []string) Statement {
 func (t Target) DeliveryARNs() []string {
 	out := append([]string{t.BoundaryARN()}, t.ExecutionPolicyARNs()...)
 	return append(out,
-		t.IAMARN("role/"+config.DeployRoleName(t.Name)),
-		t.IAMARN("role/"+config.DiffRoleName(t.Name)),
-		t.IAMARN("role/cdk-"+t.Deployment.Qualifier+"-*"),
+		t.IAMARN("role/"+naming.DeployRole(t.Name)),
+		t.IAMARN("role/"+naming.DiffRole(t.Name)),
+		t.IAMARN("role/cdk-"+t.Qualifier+"-*"),
 		t.IAMARN("oidc-provider/token.actions.githubusercontent.com"),
 	)
 }

@@ -10,11 +10,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func target() Target {
-	return Target{&config.Environment{Name: "prod", Account: "111111111111", Region: "eu-west-1", Deployment: config.Deployment{Qualifier: "vvault"}}}
+	return Target{Name: "prod", Account: "111111111111", Region: "eu-west-1", Qualifier: "vvault", BootstrapRegions: []string{"eu-west-1", "us-east-1"}}
 }
 
 // fullPlatform is every resource type the finished platform and tenant stacks are expected to
@@ -111,7 +111,7 @@ func TestExecutionPolicyRefusesUsersKeysAndUnknownServices(t *testing.T) {
 func TestFullPlatformPolicyFitsTheManagedPolicyLimit(t *testing.T) {
 	stmts, err := ExecutionStatements(target(), fullPlatform)
 	require.NoError(t, err)
-	parts, err := Pack(stmts, config.ExecutionPolicyCount, MaxManagedPolicySize)
+	parts, err := Pack(stmts, naming.ExecutionPolicyCount, MaxManagedPolicySize)
 	require.NoError(t, err)
 	total := 0
 	for i, p := range parts {
@@ -124,7 +124,7 @@ func TestFullPlatformPolicyFitsTheManagedPolicyLimit(t *testing.T) {
 	assert.LessOrEqual(t, Size(boundary), MaxManagedPolicySize)
 	t.Logf("execution policy total %d characters over %d services; boundary %d characters", total, len(Services(stmts)), Size(boundary))
 	// Headroom for services others add: at most 80% of the capacity is used.
-	assert.LessOrEqual(t, total, MaxManagedPolicySize*config.ExecutionPolicyCount*8/10, "little headroom left: raise config.ExecutionPolicyCount")
+	assert.LessOrEqual(t, total, MaxManagedPolicySize*naming.ExecutionPolicyCount*8/10, "little headroom left: raise naming.ExecutionPolicyCount")
 }
 
 func TestExecutionPolicyGrantsNoAdminOrServiceWideActions(t *testing.T) {
@@ -213,9 +213,8 @@ func TestIAMActionsAreScopedToTheEnvironmentsNames(t *testing.T) {
 }
 
 func TestWithoutACostsStackOnlyTheEnvironmentsRegion(t *testing.T) {
-	off := false
 	tgt := target()
-	tgt.Services.CostAnomaly = &off
+	tgt.BootstrapRegions = nil // no costs stack: the environment's region alone
 	stmts, err := ExecutionStatements(tgt, fullPlatform)
 	require.NoError(t, err)
 	for _, s := range stmts {

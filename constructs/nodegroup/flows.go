@@ -1,7 +1,6 @@
 package nodegroup
 
 import (
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
 )
 
@@ -35,7 +34,7 @@ func Flows(s access.Scope, key, cluster, repository string) []access.Flow {
 	}
 	for _, t := range s.Others {
 		out = append(out, access.Flow{Owner: "nodegroup", Name: s.ID + ": nodes read tenant " + t.Name + "'s audio", Principal: role, Action: "s3:GetObject",
-			Resource: access.BucketARN(config.AudioBucketName(s.Env, t.Name), "voices/v1.wav"), Expect: access.Deny, Why: "only a tenant's Pod Identity role reaches its audio"})
+			Resource: access.BucketARN(s.Env.Names().AudioBucket(t.Name), "voices/v1.wav"), Expect: access.Deny, Why: "only a tenant's Pod Identity role reaches its audio"})
 	}
 	return out
 }

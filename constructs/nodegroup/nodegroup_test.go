@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }
@@ -156,7 +156,7 @@ func TestTenantGPUNodesAreTaintedAndLabelledForTheTenant(t *testing.T) {
 	}, ng["Taints"])
 	assert.Equal(t, map[string]any{"voicevault.io/node-class": "gpu", "voicevault.io/tenant": "acme"}, ng["Labels"])
 	assert.Equal(t, map[string]any{"MinSize": 0.0, "DesiredSize": 0.0, "MaxSize": 2.0}, ng["ScalingConfig"])
-	assert.Equal(t, config.TenantNodeKey, nodegroup.TenantKey)
+	assert.Equal(t, naming.TenantNodeKey, nodegroup.TenantKey)
 }
 
 func TestSystemNodesRunBottlerocketWithoutTaint(t *testing.T) {

@@ -1,8 +1,8 @@
 package posture
 
 import (
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests of the posture services: the AWS Config recorder (its role carries the
@@ -15,14 +15,14 @@ func Flows(s access.Scope, recorder, macie bool) []access.Flow {
 		role := s.Res("ConfigRole")
 		key := s.Res("ConfigKey")
 		reads := []struct{ what, action, resource string }{
-			{"IAM roles", "iam:GetRole", "arn:aws:iam::" + s.Env.Account + ":role/" + config.WorkloadRoleName(s.Env.Name, "x")},
-			{"IAM policies", "iam:GetPolicy", "arn:aws:iam::" + s.Env.Account + ":policy/" + config.BoundaryPolicyName(s.Env.Name)},
+			{"IAM roles", "iam:GetRole", "arn:aws:iam::" + s.Env.Account + ":role/" + naming.WorkloadRole(s.Env.Name, "x")},
+			{"IAM policies", "iam:GetPolicy", "arn:aws:iam::" + s.Env.Account + ":policy/" + naming.BoundaryPolicy(s.Env.Name)},
 			{"CloudTrail trails", "cloudtrail:GetTrailStatus", s.ARN("cloudtrail", "trail/voicevault-"+s.Env.Name)},
 			{"API Gateway REST APIs", "apigateway:GET", "arn:aws:apigateway:" + s.Env.Region + "::/restapis/abc123"},
 			{"GuardDuty detectors", "guardduty:GetDetector", s.ARN("guardduty", "detector/abc")},
 			{"Security Hub", "securityhub:DescribeHub", s.ARN("securityhub", "hub/default")},
 			{"Route 53 Resolver firewall rule groups", "route53resolver:GetFirewallRuleGroup", s.ARN("route53resolver", "firewall-rule-group/rslvr-frg-abc")},
-			{"EKS clusters", "eks:DescribeCluster", s.ARN("eks", "cluster/"+config.ClusterName(s.Env.Name))},
+			{"EKS clusters", "eks:DescribeCluster", s.ARN("eks", "cluster/"+naming.Cluster(s.Env.Name))},
 			{"KMS keys", "kms:GetKeyRotationStatus", access.In(s.Stack, "PlatformKey")},
 		}
 		out = append(out,
@@ -48,12 +48,12 @@ func Flows(s access.Scope, recorder, macie bool) []access.Flow {
 		}
 		out = append(out, access.Flow{Owner: "posture", Name: "Macie lists the buckets", Principal: slr, Action: "s3:ListAllMyBuckets", Resource: "*", Expect: access.Allow})
 		for _, t := range s.Others {
-			bucket := config.AudioBucketName(s.Env, t.Name)
+			bucket := s.Env.Names().AudioBucket(t.Name)
 			out = append(out,
 				access.Flow{Owner: "posture", Name: "Macie reads tenant " + t.Name + "'s bucket policy", Principal: slr, Action: "s3:GetBucketPolicy", Resource: access.BucketARN(bucket), Expect: access.Allow},
 				// Macie's AWS managed policy allows s3:GetObject on every bucket; the audio stays
 				// unreadable to it because the tenant key does not serve it.
-				access.Flow{Owner: "posture", Name: "Macie's service role decrypts tenant " + t.Name + "'s audio", Principal: slr, Action: "kms:Decrypt", Resource: access.In(config.TenantStackName(s.Env.Name, t.Name), "TenantKey"),
+				access.Flow{Owner: "posture", Name: "Macie's service role decrypts tenant " + t.Name + "'s audio", Principal: slr, Action: "kms:Decrypt", Resource: access.In(naming.TenantStack(s.Env.Name, t.Name), "TenantKey"),
 					Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}, Expect: access.Deny,
 					Why: "only the tenant's roles decrypt its audio"},
 			)

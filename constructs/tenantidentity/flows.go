@@ -1,8 +1,8 @@
 package tenantidentity
 
 import (
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests of the tenant's TTS pods (through Pod Identity): read, write and delete
@@ -11,13 +11,13 @@ import (
 func Flows(s access.Scope, key string) []access.Flow {
 	t, e := s.Tenant, s.Env
 	role := s.Res("Role")
-	bucket := config.AudioBucketName(e, t.Name)
+	bucket := e.Names().AudioBucket(t.Name)
 	obj := access.BucketARN(bucket, "voices/v1.wav")
 	viaS3 := map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}
 	// Pods reach S3 through the VPC's gateway endpoint: their requests carry aws:SourceVpc, the
 	// platform's VPC (the SSM parameter tenant stacks read it from), which the audio bucket
 	// requires for data access.
-	vpc := access.SSMParam("/voicevault/" + e.Name + "/platform/vpc-id")
+	vpc := access.SSMParam(naming.Param(e.Name, naming.ParamVPCID))
 	inVPC := func(extra map[string]string) map[string]string {
 		out := map[string]string{"aws:SourceVpc": vpc}
 		for k, v := range extra {
@@ -26,9 +26,9 @@ func Flows(s access.Scope, key string) []access.Flow {
 		return out
 	}
 	out := []access.Flow{
-		{Owner: "tenantidentity", Name: "Pod Identity assumes the TTS role for " + config.Namespace(t.Name) + "/tts", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
-			Context: map[string]string{"aws:SourceAccount": e.Account, "aws:RequestTag/eks-cluster-name": config.ClusterName(e.Name),
-				"aws:RequestTag/kubernetes-namespace": config.Namespace(t.Name), "aws:RequestTag/kubernetes-service-account": "tts"}, Expect: access.Allow},
+		{Owner: "tenantidentity", Name: "Pod Identity assumes the TTS role for " + naming.Namespace(t.Name) + "/tts", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
+			Context: map[string]string{"aws:SourceAccount": e.Account, "aws:RequestTag/eks-cluster-name": naming.Cluster(e.Name),
+				"aws:RequestTag/kubernetes-namespace": naming.Namespace(t.Name), "aws:RequestTag/kubernetes-service-account": "tts"}, Expect: access.Allow},
 		{Owner: "tenantidentity", Name: "TTS pods read a voice", Principal: role, Action: "s3:GetObject", Resource: obj, Context: inVPC(nil), Expect: access.Allow},
 		{Owner: "tenantidentity", Name: "TTS pods write a voice, SSE-KMS with the tenant key", Principal: role, Action: "s3:PutObject", Resource: obj,
 			Context: inVPC(map[string]string{"s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": key}), Expect: access.Allow},
@@ -51,16 +51,16 @@ func Flows(s access.Scope, key string) []access.Flow {
 			Why: "runtime roles never switch detective controls off"},
 	}
 	for _, o := range s.Others {
-		ob := config.AudioBucketName(e, o.Name)
-		other := config.TenantStackName(e.Name, o.Name)
+		ob := e.Names().AudioBucket(o.Name)
+		other := naming.TenantStack(e.Name, o.Name)
 		out = append(out,
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods read tenant " + o.Name + "'s voice", Principal: role, Action: "s3:GetObject", Resource: access.BucketARN(ob, "voices/v1.wav"),
 				Context: inVPC(nil), Expect: access.Deny, Why: "tenant isolation: another tenant's bucket"},
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods decrypt with tenant " + o.Name + "'s key", Principal: role, Action: "kms:Decrypt", Resource: access.In(other, "TenantKey"),
 				Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(ob)}, Expect: access.Deny, Why: "tenant isolation: another tenant's key"},
 			access.Flow{Owner: "tenantidentity", Name: "Pod Identity gives tenant " + o.Name + "'s pods this tenant's role", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
-				Context: map[string]string{"aws:SourceAccount": e.Account, "aws:RequestTag/eks-cluster-name": config.ClusterName(e.Name),
-					"aws:RequestTag/kubernetes-namespace": config.Namespace(o.Name), "aws:RequestTag/kubernetes-service-account": "tts"}, Expect: access.Deny, Why: "tenant isolation: another tenant's namespace"},
+				Context: map[string]string{"aws:SourceAccount": e.Account, "aws:RequestTag/eks-cluster-name": naming.Cluster(e.Name),
+					"aws:RequestTag/kubernetes-namespace": naming.Namespace(o.Name), "aws:RequestTag/kubernetes-service-account": "tts"}, Expect: access.Deny, Why: "tenant isolation: another tenant's namespace"},
 		)
 	}
 	return out

@@ -16,13 +16,14 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // GPU node placement (the platform's GPU node group sets the same values, from config).
 const (
-	GPUTaintKey       = config.GPUTaintKey       // tolerated with operator Exists, effect NoSchedule
-	GPUNodeLabelKey   = config.GPUNodeLabelKey   // node selector key
-	GPUNodeLabelValue = config.GPUNodeLabelValue // node selector value
+	GPUTaintKey       = naming.GPUTaintKey       // tolerated with operator Exists, effect NoSchedule
+	GPUNodeLabelKey   = naming.GPUNodeLabelKey   // node selector key
+	GPUNodeLabelValue = naming.GPUNodeLabelValue // node selector value
 )
 
 // GPUResource is the extended resource the NVIDIA device plugin advertises.
@@ -444,7 +445,7 @@ func (p Props) deployment(meta metav1.ObjectMeta, perPod corev1.ResourceList, ca
 func (p Props) nodeSelector() map[string]string {
 	sel := map[string]string{GPUNodeLabelKey: GPUNodeLabelValue}
 	if p.DedicatedNodes {
-		sel[config.TenantNodeKey] = p.Tenant
+		sel[naming.TenantNodeKey] = p.Tenant
 	}
 	return sel
 }
@@ -454,7 +455,7 @@ func (p Props) nodeSelector() map[string]string {
 func (p Props) tolerations() []corev1.Toleration {
 	out := []corev1.Toleration{{Key: GPUTaintKey, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}
 	if p.DedicatedNodes {
-		out = append(out, corev1.Toleration{Key: config.TenantNodeKey, Operator: corev1.TolerationOpEqual, Value: p.Tenant, Effect: corev1.TaintEffectNoSchedule})
+		out = append(out, corev1.Toleration{Key: naming.TenantNodeKey, Operator: corev1.TolerationOpEqual, Value: p.Tenant, Effect: corev1.TaintEffectNoSchedule})
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 const image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"
@@ -339,8 +340,8 @@ func TestPodRunsOnGPUNodesAndRequestsItsGPUsAsALimit(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"voicevault.io/node-class": "gpu"}, pod.NodeSelector)
 	assert.Equal(t, []corev1.Toleration{{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}}, pod.Tolerations)
-	assert.Equal(t, config.GPUNodeLabelKey, GPUNodeLabelKey)
-	assert.Equal(t, config.GPUTaintKey, GPUTaintKey)
+	assert.Equal(t, naming.GPUNodeLabelKey, GPUNodeLabelKey)
+	assert.Equal(t, naming.GPUTaintKey, GPUTaintKey)
 }
 
 // TestDedicatedNodesPodsSelectAndTolerateOnlyTheTenantsNodes: with dedicated GPU nodes the pods
@@ -427,7 +428,7 @@ func TestDisruptionBudgetMinAvailableLeavesOneReplicaToDrain(t *testing.T) {
 
 func TestServiceIsClusterIPNamedForTheModelPort(t *testing.T) {
 	s := build(t, nil).Service
-	assert.Equal(t, config.ServiceName, s.Name)
+	assert.Equal(t, naming.ServiceName, s.Name)
 	assert.Equal(t, corev1.ServiceTypeClusterIP, s.Spec.Type)
 	require.Len(t, s.Spec.Ports, 1)
 	assert.Equal(t, int32(8080), s.Spec.Ports[0].Port)

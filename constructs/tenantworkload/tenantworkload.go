@@ -29,6 +29,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Props configures a tenant workload.
@@ -36,9 +37,9 @@ type Props struct {
 	// Cluster receives the objects through its kubectl provider. Required (for New; Build ignores it).
 	Cluster awseksv2.ICluster
 	Tenant  string // Required. DNS-1123 label; labels every object.
-	// Namespace is the tenant's namespace. Default: config.Namespace(Tenant).
+	// Namespace is the tenant's namespace. Default: naming.Namespace(Tenant).
 	Namespace string
-	// Name names the Deployment, Service, ServiceAccount, quota, limits and PDB. Default: config.ServiceName.
+	// Name names the Deployment, Service, ServiceAccount, quota, limits and PDB. Default: naming.ServiceName.
 	Name string
 	// Model is the TTS container. Required: Image (pinned by digest). Other fields: the config defaults.
 	Model config.Model
@@ -59,7 +60,7 @@ type Props struct {
 	// PodSecurityVersion pins the Pod Security Standard version (e.g. "v1.34"). Default: "latest".
 	PodSecurityVersion string
 	// DedicatedNodes runs the pods only on GPU nodes dedicated to the tenant (labelled and tainted
-	// config.TenantNodeKey=<tenant>): they select the label and tolerate the taint. Default: false
+	// naming.TenantNodeKey=<tenant>): they select the label and tolerate the taint. Default: false
 	// (the environment's shared GPU nodes).
 	DedicatedNodes bool
 	ModelCacheSize string // Size limit of the model cache emptyDir. Default: DefaultModelCacheSize.
@@ -68,10 +69,10 @@ type Props struct {
 
 func (p Props) withDefaults() Props {
 	if p.Namespace == "" && p.Tenant != "" {
-		p.Namespace = config.Namespace(p.Tenant)
+		p.Namespace = naming.Namespace(p.Tenant)
 	}
 	if p.Name == "" {
-		p.Name = config.ServiceName
+		p.Name = naming.ServiceName
 	}
 	m := &p.Model
 	if m.Replicas == 0 {

@@ -1,6 +1,9 @@
 package threatdetection
 
-import "github.com/voicevault/voicevault/internal/access"
+import (
+	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/naming"
+)
 
 // Flows are the requests of GuardDuty through its service-linked roles (their AWS managed
 // policies): the detector reads the environment (instances, EKS add-on for runtime monitoring),
@@ -21,7 +24,7 @@ func Flows(s access.Scope, key, cluster string) []access.Flow {
 	return []access.Flow{
 		{Owner: "threatdetection", Name: "GuardDuty lists instances", Principal: detector, Action: "ec2:DescribeInstances", Resource: "*", Expect: access.Allow},
 		{Owner: "threatdetection", Name: "GuardDuty runtime monitoring manages its EKS add-on", Principal: detector, Action: "eks:UpdateAddon",
-			Resource: s.ARN("eks", "addon/"+"voicevault-"+s.Env.Name+"/aws-guardduty-agent/abc"), Expect: access.Allow},
+			Resource: s.ARN("eks", "addon/"+naming.Cluster(s.Env.Name)+"/aws-guardduty-agent/abc"), Expect: access.Allow},
 		{Owner: "threatdetection", Name: "GuardDuty malware scan snapshots a node volume", Principal: malware, Action: "ec2:CreateSnapshot", Resource: s.ARN("ec2", "volume/vol-0123456789abcdef0"), Expect: access.Allow},
 		{Owner: "threatdetection", Name: "GuardDuty malware scan grants itself the platform key for a node volume's snapshot", Principal: malware, Action: "kms:CreateGrant", Resource: key,
 			Context: snapshot, Expect: access.Allow},

@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Identity is what names one tenant's resources in a template.
@@ -45,11 +46,11 @@ func Identities(cfg *config.Config) []Identity {
 			continue
 		}
 		out = append(out, Identity{Tenant: t.Name, Markers: []Marker{
-			{"audio bucket", config.AudioBucketName(env, t.Name)},
-			{"key alias", config.KeyAlias(env.Name, t.Name)},
-			{"workload role", config.WorkloadRoleName(env.Name, t.Name)},
-			{"namespace", config.Namespace(t.Name)},
-			{"stack", config.TenantStackName(env.Name, t.Name)},
+			{"audio bucket", env.Names().AudioBucket(t.Name)},
+			{"key alias", naming.TenantKeyAlias(env.Name, t.Name)},
+			{"workload role", naming.WorkloadRole(env.Name, t.Name)},
+			{"namespace", naming.Namespace(t.Name)},
+			{"stack", naming.TenantStack(env.Name, t.Name)},
 		}})
 	}
 	return out
@@ -64,10 +65,10 @@ func Owners(cfg *config.Config) map[string][]string {
 		for _, t := range cfg.TenantsIn(e.Name) {
 			names = append(names, t.Name)
 		}
-		out[config.PlatformStackName(e.Name)] = names
+		out[naming.PlatformStack(e.Name)] = names
 	}
 	for _, t := range cfg.Tenants {
-		out[config.TenantStackName(t.Environment, t.Name)] = []string{t.Name}
+		out[naming.TenantStack(t.Environment, t.Name)] = []string{t.Name}
 	}
 	return out
 }

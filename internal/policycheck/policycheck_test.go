@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/policycheck"
+	"github.com/voicevault/voicevault/naming"
 )
 
 func load(t *testing.T, name string) *assembly.Stack {
@@ -146,8 +146,8 @@ func TestDeliveryPoliciesAreJudgedAsBoundaryAndExecutionPolicies(t *testing.T) {
 		return got
 	}
 	assert.Equal(t, map[policycheck.Rule]policycheck.Severity{policycheck.NotActionAllow: policycheck.Fail},
-		check(config.BoundaryPolicyName("prod")), "boundary: only the structural rules")
-	for _, name := range []string{config.ExecutionPolicyName("prod", 1), config.ExecutionPolicyName("prod", 3)} {
+		check(naming.BoundaryPolicy("prod")), "boundary: only the structural rules")
+	for _, name := range []string{naming.ExecutionPolicy("prod", 1), naming.ExecutionPolicy("prod", 3)} {
 		assert.Equal(t, map[policycheck.Rule]policycheck.Severity{
 			policycheck.WildcardAction: policycheck.Fail, policycheck.MutatingOnAnyResource: policycheck.Broad, policycheck.NotActionAllow: policycheck.Fail,
 		}, check(name), name)

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // singleton is an account/region resource of which only one may exist, which the platform stack
@@ -55,7 +56,7 @@ var singletons = []singleton{
 // run after the first deployment finds its own singletons: those are fine).
 func checkSingletons(ctx context.Context, c *clients, e *config.Environment, owned map[string]bool) Group {
 	g := Group{Name: "account and region singletons"}
-	stack := config.PlatformStackName(e.Name)
+	stack := naming.PlatformStack(e.Name)
 	for _, s := range singletons {
 		on := config.Enabled(s.on(e.Services))
 		found, exists, err := s.probe(ctx, c)
@@ -89,7 +90,7 @@ func checkSingletons(ctx context.Context, c *clients, e *config.Environment, own
 // deployment, or when it can't be read).
 func ownedTypes(ctx context.Context, c *clients, e *config.Environment) map[string]bool {
 	owned := map[string]bool{}
-	p := cloudformation.NewListStackResourcesPaginator(c.cloudFormation(), &cloudformation.ListStackResourcesInput{StackName: aws.String(config.PlatformStackName(e.Name))})
+	p := cloudformation.NewListStackResourcesPaginator(c.cloudFormation(), &cloudformation.ListStackResourcesInput{StackName: aws.String(naming.PlatformStack(e.Name))})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
