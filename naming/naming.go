@@ -105,10 +105,14 @@ func CloudTrailLogGroup(env string) string { return LogGroup(env, "cloudtrail") 
 func ControlPlaneLogGroup(cluster string) string { return "/aws/eks/" + cluster + "/cluster" }
 
 // APIAccessLogGroup is a tenant API's access log group.
-func APIAccessLogGroup(env, tenant string) string { return "/" + tenantPath(env, tenant) + "/api-access" }
+func APIAccessLogGroup(env, tenant string) string {
+	return "/" + tenantPath(env, tenant) + "/api-access"
+}
 
 // AuthorizerLogGroup is a tenant authorizer's log group.
-func AuthorizerLogGroup(env, tenant string) string { return "/" + tenantPath(env, tenant) + "/authorizer" }
+func AuthorizerLogGroup(env, tenant string) string {
+	return "/" + tenantPath(env, tenant) + "/authorizer"
+}
 
 // Secrets.
 

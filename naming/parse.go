@@ -79,9 +79,9 @@ type PolicyKind int
 
 // The managed policy kinds.
 const (
-	OtherPolicy     PolicyKind = iota // any other managed policy
-	BoundaryKind                      // a BoundaryPolicy
-	ExecutionKind                     // an ExecutionPolicy
+	OtherPolicy   PolicyKind = iota // any other managed policy
+	BoundaryKind                    // a BoundaryPolicy
+	ExecutionKind                   // an ExecutionPolicy
 )
 
 // ParsePolicy tells a delivery stack's boundary and execution policies from other managed policies.
