@@ -4,6 +4,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,5 +130,15 @@ func TestReadmeDocumentsEveryConfigField(t *testing.T) {
 			}
 			assert.True(t, known, "README.md, %s: row %s names no configuration field", heading, p)
 		}
+	}
+}
+
+// TestTenantDocStatesTheModelDefaults keeps docs/tenant.md's model image contract in step with the
+// defaults the configuration gives a model (port, health and readiness paths).
+func TestTenantDocStatesTheModelDefaults(t *testing.T) {
+	b, err := os.ReadFile("../docs/tenant.md")
+	require.NoError(t, err)
+	for _, v := range []string{DefaultHealthPath, DefaultReadyPath, strconv.Itoa(DefaultModelPort)} {
+		assert.Contains(t, string(b), v)
 	}
 }

@@ -3,15 +3,12 @@
 package stacks
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/internal/cdkjson"
 )
 
 // Deployment is every stack built from one configuration.
@@ -39,7 +36,7 @@ func NewApp(cfg *config.Config, opts AppOptions) (awscdk.App, *Deployment) {
 		props.Outdir = jsii.String(opts.Outdir)
 	}
 	if opts.CDKJSON != "" {
-		ctx, err := ReadContext(opts.CDKJSON)
+		ctx, err := cdkjson.Context(opts.CDKJSON)
 		if err != nil {
 			panic(err) // cdk.json is part of the repository: a broken one is a programmer error
 		}
@@ -83,19 +80,4 @@ func Build(app awscdk.App, cfg *config.Config) *Deployment {
 		d.Deliveries[env.Name] = NewDelivery(app, env, deployed, Flows(cfg, env))
 	}
 	return d
-}
-
-// ReadContext returns the "context" object of a cdk.json file.
-func ReadContext(path string) (map[string]interface{}, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	var f struct {
-		Context map[string]interface{} `json:"context"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", path, err)
-	}
-	return f.Context, nil
 }

@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"github.com/aws/jsii-runtime-go"
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/accesslogs"
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
@@ -28,6 +29,11 @@ type Baseline struct {
 	MisuseAlarms    misusealarms.Alarms             // with the trail: they read its log group (monitoring.go)
 	AuditQueries    auditqueries.AuditQueries       // with the trail: the table is over its bucket (monitoring.go)
 }
+
+// switched resolves a service switch of the configuration (config.Enabled: on unless set false)
+// for a construct's switch: every service switch is decided here, the same way, whether it
+// selects a construct (trail, GuardDuty, cost alerts) or a part of one (posture's services).
+func switched(b *bool) *bool { return jsii.Bool(config.Enabled(b)) }
 
 // addBaseline adds the security baseline to the platform stack: the access-log bucket, the
 // alarm topic, CloudTrail with CIS alarms, GuardDuty, the posture services, finding rules and
@@ -80,10 +86,10 @@ func addBaseline(p *Platform) {
 		Name:                prefix,
 		AccessLogs:          p.AccessLogs,
 		KeyAlias:            naming.KeyAlias(env.Name, "config"),
-		SecurityHub:         svc.SecurityHub,
-		ConfigRecorder:      svc.Config,
-		AccessAnalyzer:      svc.AccessAnalyzer,
-		Macie:               svc.Macie,
+		SecurityHub:         switched(svc.SecurityHub),
+		ConfigRecorder:      switched(svc.Config),
+		AccessAnalyzer:      switched(svc.AccessAnalyzer),
+		Macie:               switched(svc.Macie),
 		ConfigRetentionDays: env.LogRetentionDays,
 	})
 	b.FindingRules = findingrules.New(stack, "FindingRules", findingrules.Props{

@@ -8,7 +8,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cluster"
-	"github.com/voicevault/voicevault/constructs/kmskey"
+	"github.com/voicevault/voicevault/constructs/defaults"
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
@@ -20,12 +20,12 @@ import (
 func (p *Platform) addNetworkAndCluster() {
 	env, stack := p.Env, p.Stack
 	prefix := naming.LogGroupPrefix(env.Name)
-	kmskey.AllowCloudWatchLogs(p.Key, prefix+"*")
+	defaults.AllowCloudWatchLogs(p.Key, prefix+"*")
 
 	p.Network = network.New(stack, "Network", network.Props{
 		CIDR:               env.VPCCIDR,
 		AZs:                env.AZs,
-		Egress:             env.Egress,
+		Egress:             network.Egress(env.Egress),
 		FlowLogKey:         p.Key,
 		FlowLogGroupName:   naming.FlowLogGroup(env.Name),
 		HelperLogGroupName: prefix + "vpc/default-security-group-helper",

@@ -95,7 +95,8 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		Tenant:             t.Name,
 		Namespace:          namespace,
 		Name:               naming.ServiceName,
-		Model:              t.Model,
+		Model:              workloadModel(t.Model),
+		Surge:              config.RolloutSurge,
 		AudioBucketName:    env.Names().AudioBucket(t.Name),
 		AudioKeyARN:        *tn.Key.KeyArn(),
 		Region:             env.Region,
@@ -144,4 +145,11 @@ func HTTPSEgress(env *config.Environment) []networkingv1.IPBlock {
 		out = append(out, networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: append([]string(nil), nonPublicRanges...)})
 	}
 	return out
+}
+
+// workloadModel is the configuration's model (defaults applied by config.Load) as the workload
+// construct takes it.
+func workloadModel(m config.Model) tenantworkload.Model {
+	return tenantworkload.Model{Image: m.Image, Replicas: m.Replicas, MinAvailable: m.MinAvailable, Port: m.Port, GPUs: m.GPUs,
+		CPU: m.CPU, Memory: m.Memory, HealthPath: m.HealthPath, ReadyPath: m.ReadyPath}
 }

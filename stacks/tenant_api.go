@@ -12,8 +12,8 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/constructs/authorizerfn"
+	"github.com/voicevault/voicevault/constructs/defaults"
 	"github.com/voicevault/voicevault/constructs/ingress"
-	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/tenantroute"
 	"github.com/voicevault/voicevault/constructs/waf"
 	"github.com/voicevault/voicevault/naming"
@@ -93,7 +93,7 @@ func addAPI(tn *Tenant) {
 	})
 	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
 	// One key statement for every log group of the API front door, each named exactly.
-	kmskey.AllowCloudWatchLogs(tn.Key,
+	defaults.AllowCloudWatchLogs(tn.Key,
 		naming.AuthorizerLogGroup(env.Name, t.Name),
 		naming.APIAccessLogGroup(env.Name, t.Name),
 		tn.API.ExecutionLogGroupName(),

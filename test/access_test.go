@@ -12,18 +12,19 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/internal/access"
 	"github.com/voicevault/voicevault/internal/assembly"
 	"github.com/voicevault/voicevault/internal/audit"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 // goldenStacks loads the golden templates of the example (test/testdata), optionally doctored.
 func goldenStacks(t *testing.T, doctor func(stack string, tpl map[string]any)) map[string]*assembly.Stack {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(cdktest.Root(), "test", "testdata", "*.template.json"))
+	files, err := filepath.Glob(filepath.Join(constructtest.Root(), "test", "testdata", "*.template.json"))
 	require.NoError(t, err)
 	out := map[string]*assembly.Stack{}
 	for _, f := range files {
@@ -66,7 +67,7 @@ func evaluateExample(t *testing.T, doctor func(stack string, tpl map[string]any)
 
 func evaluate(t *testing.T, doctor func(stack string, tpl map[string]any)) (access.Report, error) {
 	t.Helper()
-	cfg, err := config.Load(cdktest.ExampleConfig())
+	cfg, err := config.Load(apptest.ExampleConfig())
 	require.NoError(t, err)
 	envs, err := stacks.AccessModel(cfg, goldenStacks(t, doctor))
 	if err != nil {
@@ -91,7 +92,7 @@ func TestEveryRuntimeFlowGetsWhatItMust(t *testing.T) {
 // within the boundary's runtime ceiling, so no construct's grant is silently capped. The
 // boundary is derived from the must-allow flows: an action no flow declares fails here.
 func TestBoundaryCapsNoGrantedAction(t *testing.T) {
-	cfg, err := config.Load(cdktest.ExampleConfig())
+	cfg, err := config.Load(apptest.ExampleConfig())
 	require.NoError(t, err)
 	envs, err := stacks.AccessModel(cfg, goldenStacks(t, nil))
 	require.NoError(t, err)

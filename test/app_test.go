@@ -16,17 +16,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata/ from this synth")
 
-func TestMain(m *testing.M) { cdktest.MainValidated(m) }
+func TestMain(m *testing.M) { apptest.MainValidated(m) }
 
-func example(t *testing.T) *cdktest.Result {
+func example(t *testing.T) *apptest.Result {
 	t.Helper()
-	return cdktest.Synth(t, cdktest.ExampleConfig())
+	return apptest.Synth(t, apptest.ExampleConfig())
 }
 
 func TestExampleHasOneStackPerEnvironmentAndTenant(t *testing.T) {
@@ -186,7 +187,7 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a second full synth")
 	}
-	cli := filepath.Join(cdktest.Root(), "tools", "node_modules", ".bin", "cdk")
+	cli := filepath.Join(constructtest.Root(), "tools", "node_modules", ".bin", "cdk")
 	if _, err := os.Stat(cli); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("the CDK CLI is not installed: CI must run scripts/setup (scripts/test does)")
@@ -195,8 +196,8 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 	}
 	first := example(t)
 	out := t.TempDir()
-	cmd := exec.Command(cli, "synth", "--quiet", "--no-notices", "-c", "config="+cdktest.ExampleConfig(), "-o", out)
-	cmd.Dir = cdktest.Root()
+	cmd := exec.Command(cli, "synth", "--quiet", "--no-notices", "-c", "config="+apptest.ExampleConfig(), "-o", out)
+	cmd.Dir = constructtest.Root()
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Run(), "cdk synth: %s", stderr.String())
@@ -213,7 +214,7 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 
 	// The delivery scripts hand the CLI an existing assembly (--app DIR): it must read this one.
 	ls := exec.Command(cli, "ls", "--no-notices", "--app", out)
-	ls.Dir = cdktest.Root()
+	ls.Dir = constructtest.Root()
 	listed, err := ls.Output()
 	require.NoError(t, err, "cdk ls --app %s", out)
 	want := append([]string(nil), first.StackNames()...)
@@ -227,11 +228,11 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 func TestBadInputExitsWithAShortMessage(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "voicevault")
 	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = cdktest.Root()
+	build.Dir = constructtest.Root()
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	example, err := os.ReadFile(cdktest.ExampleConfig())
+	example, err := os.ReadFile(apptest.ExampleConfig())
 	require.NoError(t, err)
 	edit := func(old, new string) string {
 		require.Contains(t, string(example), old)

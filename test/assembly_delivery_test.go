@@ -11,7 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 // TestDiffAndDeployJobsActOnTheSynthJobsAssembly: the pull-request diff and the deploy jobs
@@ -71,9 +72,9 @@ fi
 
 func runScript(t *testing.T, env []string, args ...string) (string, error) {
 	t.Helper()
-	cmd := exec.Command(filepath.Join(cdktest.Root(), "scripts", args[0]), args[1:]...)
-	cmd.Dir = cdktest.Root()
-	cmd.Env = append(os.Environ(), append([]string{"CONFIG=" + cdktest.ExampleConfig(), "GITHUB_ACTIONS="}, env...)...)
+	cmd := exec.Command(filepath.Join(constructtest.Root(), "scripts", args[0]), args[1:]...)
+	cmd.Dir = constructtest.Root()
+	cmd.Env = append(os.Environ(), append([]string{"CONFIG=" + apptest.ExampleConfig(), "GITHUB_ACTIONS="}, env...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -126,7 +127,7 @@ func TestDeployScriptSynthesizesAtMostOnce(t *testing.T) {
 	got = calls(t, log)
 	require.Len(t, got, 4, "one synth, then the three commands: %v", got)
 	assert.True(t, strings.HasPrefix(got[0], "synth "), got[0])
-	assert.Contains(t, got[0], "config="+cdktest.ExampleConfig())
+	assert.Contains(t, got[0], "config="+apptest.ExampleConfig())
 	synthDir := got[0][strings.Index(got[0], "-o ")+3:]
 	for _, c := range got[1:] {
 		assert.Contains(t, c, "--app "+synthDir, "the later commands act on that one synth: %s", c)

@@ -14,10 +14,11 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
 	"github.com/voicevault/voicevault/constructs/cisalarms"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/trail"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 type obj = map[string]any
@@ -26,14 +27,14 @@ type arr = []any
 // variant is the example with a third tenant (hooli) in prod, every service switched off, a
 // plain-HTTP ingress and no deployment.github (deployed by hand) in initech. Synthesized once per
 // test binary.
-var variantResult *cdktest.Result
+var variantResult *apptest.Result
 
-func variant(t *testing.T) *cdktest.Result {
+func variant(t *testing.T) *apptest.Result {
 	t.Helper()
 	if variantResult != nil {
 		return variantResult
 	}
-	src, err := os.ReadFile(cdktest.ExampleConfig())
+	src, err := os.ReadFile(apptest.ExampleConfig())
 	require.NoError(t, err)
 	s := string(src)
 	start, end := strings.Index(s, "  - name: acme\n"), strings.Index(s, "  - name: globex\n")
@@ -55,7 +56,7 @@ func variant(t *testing.T) *cdktest.Result {
 	require.NoError(t, os.WriteFile(path, []byte(s), 0o600))
 	cfg, err := config.Load(path)
 	require.NoError(t, err)
-	variantResult = cdktest.SynthConfig(t, cfg)
+	variantResult = apptest.SynthConfig(t, cfg)
 	require.Empty(t, variantResult.Findings)
 	return variantResult
 }
@@ -97,7 +98,7 @@ func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
 	noCE := with(counts{"AWS::CE::AnomalyMonitor": 0, "AWS::CE::AnomalySubscription": 0})
 	cases := []struct {
 		name   string
-		result func(*testing.T) *cdktest.Result
+		result func(*testing.T) *apptest.Result
 		env    string
 		want   counts
 	}{
@@ -117,7 +118,7 @@ func TestBaselineFollowsEachEnvironmentsServiceSwitches(t *testing.T) {
 }
 
 // dataEventBuckets returns the bucket names the platform trail's data-event selector names.
-func dataEventBuckets(t *testing.T, r *cdktest.Result, env string) []string {
+func dataEventBuckets(t *testing.T, r *apptest.Result, env string) []string {
 	t.Helper()
 	trails := r.Resources(t, naming.PlatformStack(env), "AWS::CloudTrail::Trail")
 	require.Len(t, trails, 1)
@@ -132,7 +133,7 @@ func dataEventBuckets(t *testing.T, r *cdktest.Result, env string) []string {
 				}
 				assert.Equal(t, trail.DataSelectorName, sel["Name"])
 				for _, v := range fs["StartsWith"].(arr) {
-					arn, ok := cdktest.Plain(v)
+					arn, ok := constructtest.Plain(v)
 					require.True(t, ok)
 					require.True(t, strings.HasPrefix(arn, "arn:aws:s3:::") && strings.HasSuffix(arn, "/"), arn)
 					names = append(names, strings.TrimSuffix(strings.TrimPrefix(arn, "arn:aws:s3:::"), "/"))
@@ -143,7 +144,7 @@ func dataEventBuckets(t *testing.T, r *cdktest.Result, env string) []string {
 	return names
 }
 
-func tenantBuckets(r *cdktest.Result, env string) []string {
+func tenantBuckets(r *apptest.Result, env string) []string {
 	e, _ := r.Config.Environment(env)
 	var out []string
 	for _, tn := range r.Config.TenantsIn(env) {
@@ -277,7 +278,7 @@ func TestAlarmsAndFindingRulesNotifyTheAlarmTopic(t *testing.T) {
 // The alarm topic's key serves exactly the services that publish in that environment.
 func TestAlarmTopicKeyServesOnlyThatEnvironmentsPublishers(t *testing.T) {
 	cases := []struct {
-		result func(*testing.T) *cdktest.Result
+		result func(*testing.T) *apptest.Result
 		env    string
 		want   []string
 	}{
@@ -289,7 +290,7 @@ func TestAlarmTopicKeyServesOnlyThatEnvironmentsPublishers(t *testing.T) {
 		r := tc.result(t)
 		e, _ := r.Config.Environment(tc.env)
 		assert.Equal(t, tc.want, r.Deployment.Platforms[tc.env].Baseline.AlarmTopic.Publishers())
-		key := r.Resources(t, naming.PlatformStack(tc.env), "AWS::KMS::Key")[cdktest.LogicalID(t, r.Deployment.Platforms[tc.env].Baseline.AlarmTopic.Key())]
+		key := r.Resources(t, naming.PlatformStack(tc.env), "AWS::KMS::Key")[constructtest.LogicalID(t, r.Deployment.Platforms[tc.env].Baseline.AlarmTopic.Key())]
 		require.NotNil(t, key)
 		var got []string
 		for _, s := range key["Properties"].(obj)["KeyPolicy"].(obj)["Statement"].(arr) {
@@ -307,7 +308,7 @@ func TestAlarmTopicKeyServesOnlyThatEnvironmentsPublishers(t *testing.T) {
 // Outside us-east-1 the cost anomaly alerts live in the <env>-costs stack in us-east-1: no warning,
 // no silent skip.
 func TestCostAnomalyOutsideUSEast1NeedsNoWarning(t *testing.T) {
-	warnings := func(r *cdktest.Result, stack string) string {
+	warnings := func(r *apptest.Result, stack string) string {
 		b, err := os.ReadFile(filepath.Join(r.Outdir, stack+".metadata.json"))
 		require.NoError(t, err)
 		return string(b)

@@ -16,13 +16,14 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cideploy"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 // deliveryEnvs are the example's environments that CI deploys.
-func deliveryEnvs(t *testing.T, r *cdktest.Result) []*config.Environment {
+func deliveryEnvs(t *testing.T, r *apptest.Result) []*config.Environment {
 	t.Helper()
 	var out []*config.Environment
 	for i := range r.Config.Environments {
@@ -35,7 +36,7 @@ func deliveryEnvs(t *testing.T, r *cdktest.Result) []*config.Environment {
 }
 
 // deployedStacks are the stacks of e that deploy through the bootstrap roles.
-func deployedStacks(r *cdktest.Result, e *config.Environment) []string {
+func deployedStacks(r *apptest.Result, e *config.Environment) []string {
 	var out []string
 	for _, name := range r.StackNames() {
 		if name == naming.PlatformStack(e.Name) || name == naming.CostsStack(e.Name) || strings.HasPrefix(name, e.Name+"-tenant-") {
@@ -46,7 +47,7 @@ func deployedStacks(r *cdktest.Result, e *config.Environment) []string {
 }
 
 // policyStatements returns the statements of the managed policies of stack whose name starts with prefix.
-func policyStatements(t *testing.T, r *cdktest.Result, stack, prefix string) []map[string]any {
+func policyStatements(t *testing.T, r *apptest.Result, stack, prefix string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	ids := []string{}
@@ -279,7 +280,7 @@ func TestDiffRoleCannotAssumeTheDeployRole(t *testing.T) {
 	}
 }
 
-func roleNamed(t *testing.T, r *cdktest.Result, stack, name string) map[string]any {
+func roleNamed(t *testing.T, r *apptest.Result, stack, name string) map[string]any {
 	t.Helper()
 	for _, role := range r.Resources(t, stack, "AWS::IAM::Role") {
 		props := role["Properties"].(map[string]any)
@@ -363,11 +364,11 @@ func TestEveryRoleInPlatformAndTenantStacksCarriesTheBoundary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a second synth")
 	}
-	cfg, err := config.Load(cdktest.ExampleConfig())
+	cfg, err := config.Load(apptest.ExampleConfig())
 	require.NoError(t, err)
 	dir := t.TempDir()
 	var d *stacks.Deployment
-	require.NoError(t, cdktest.Catch(func() {
+	require.NoError(t, constructtest.Catch(func() {
 		app, dep := stacks.NewApp(cfg, stacks.AppOptions{Outdir: dir})
 		d = dep
 		for _, p := range dep.Platforms {
@@ -446,7 +447,7 @@ type assemblyManifest struct {
 	} `json:"artifacts"`
 }
 
-func manifest(t *testing.T, r *cdktest.Result) assemblyManifest {
+func manifest(t *testing.T, r *apptest.Result) assemblyManifest {
 	t.Helper()
 	var m assemblyManifest
 	readJSON(t, filepath.Join(r.Outdir, "manifest.json"), &m)

@@ -16,16 +16,17 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 // oneTenantApp is the example cut down to its first environment and that environment's first
 // tenant, not yet synthesized, with the directory it synthesizes into.
 func oneTenantApp(t *testing.T) (awscdk.App, *stacks.Deployment, string) {
 	t.Helper()
-	cfg, err := config.Load(cdktest.ExampleConfig())
+	cfg, err := config.Load(apptest.ExampleConfig())
 	require.NoError(t, err)
 	cfg.Environments = cfg.Environments[:1]
 	cfg.Tenants = cfg.TenantsIn(cfg.Environments[0].Name)[:1]
@@ -42,7 +43,7 @@ func TestUnsuppressedFindingFailsTheSynth(t *testing.T) {
 	}
 	app, d, dir := oneTenantApp(t)
 	awss3.NewBucket(d.Tenants[0].Stack, jsii.String("UnsafeBucket"), &awss3.BucketProps{})
-	synthErr := cdktest.Catch(func() { app.Synth(nil) })
+	synthErr := constructtest.Catch(func() { app.Synth(nil) })
 	if synthErr != nil {
 		assert.Contains(t, synthErr.Error(), "ValidationFailed", "the CDK itself refuses a synth with error annotations")
 	}
@@ -101,7 +102,7 @@ func TestInvalidTemplateFailsTheSynth(t *testing.T) {
 		Type:       jsii.String("AWS::SSM::Parameter"),
 		Properties: &map[string]any{"Type": "NotAType", "Value": "x"},
 	})
-	_ = cdktest.Catch(func() { app.Synth(nil) })
+	_ = constructtest.Catch(func() { app.Synth(nil) })
 	cfn := validationReport(t, dir)[assembly.TemplateValidationPlugin]
 	require.NotNil(t, cfn)
 	assert.Contains(t, fmt.Sprint(cfn["violations"]), "W3030")

@@ -9,12 +9,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/internal/isolation"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
-func allTemplates(t *testing.T, r *cdktest.Result) map[string]map[string]any {
+func allTemplates(t *testing.T, r *apptest.Result) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, name := range r.StackNames() {

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,4 +167,22 @@ func TestAuditPackListsEveryQueryWithWhatItAnswersAndHowToRunIt(t *testing.T) {
 		assert.Contains(t, q.Run, "--work-group "+q.WorkGroup, q.Name)
 		assert.Contains(t, q.SQL, "SELECT", q.Name)
 	}
+}
+
+// TestRegistryPatternOfTheLargestConfigurationFitsCloudWatch: the two bootstrap roles of the
+// longest qualifier, account and region plus config.MaxModelPublishers roles with IAM's longest
+// names (64 characters) stay within CloudWatch Logs' 1,024-character filter pattern.
+func TestRegistryPatternOfTheLargestConfigurationFitsCloudWatch(t *testing.T) {
+	long := strings.Repeat("r", 64)
+	roles := []string{
+		"arn:aws-us-gov:iam::123456789012:role/cdk-abcdefghij-cfn-exec-role-123456789012-ap-southeast-7",
+		"arn:aws-us-gov:iam::123456789012:role/cdk-abcdefghij-image-publishing-role-123456789012-ap-southeast-7",
+	}
+	for i := 0; i < config.MaxModelPublishers; i++ {
+		roles = append(roles, "arn:aws-us-gov:iam::123456789012:role/"+long)
+	}
+	p := misusealarms.RegistryChangePattern("voicevault/abcdefghij/tts", roles)
+	assert.LessOrEqual(t, len(p), misusealarms.MaxPatternLength, p)
+	r := misusealarms.ForeignRegionPattern(slices.Repeat([]string{"ap-southeast-7"}, config.MaxAllowedRegions))
+	assert.LessOrEqual(t, len(r), misusealarms.MaxPatternLength)
 }

@@ -12,12 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 // platforms calls f for each environment of the example with its platform stack name.
-func platforms(t *testing.T, f func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string)) {
+func platforms(t *testing.T, f func(t *testing.T, r *apptest.Result, env *config.Environment, stack string)) {
 	r := example(t)
 	for i := range r.Config.Environments {
 		env := &r.Config.Environments[i]
@@ -26,9 +27,9 @@ func platforms(t *testing.T, f func(t *testing.T, r *cdktest.Result, env *config
 	}
 }
 
-func props(r map[string]any) map[string]any { return cdktest.Props(r) }
+func props(r map[string]any) map[string]any { return constructtest.Props(r) }
 
-func onlyResource(t *testing.T, r *cdktest.Result, stack, typ string) map[string]any {
+func onlyResource(t *testing.T, r *apptest.Result, stack, typ string) map[string]any {
 	t.Helper()
 	rs := r.Resources(t, stack, typ)
 	require.Len(t, rs, 1, "%s in %s", typ, stack)
@@ -54,7 +55,7 @@ func TestPlatformExportsNothingAndTenantsImportNothing(t *testing.T) {
 }
 
 func TestPlatformPublishesTheTenantContractAsSSMParameters(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		params := map[string]any{}
 		for _, p := range r.Resources(t, stack, "AWS::SSM::Parameter") {
 			if name, ok := props(p)["Name"].(string); ok {
@@ -82,7 +83,7 @@ func TestPlatformPublishesTheTenantContractAsSSMParameters(t *testing.T) {
 }
 
 func TestNetworkComesFromTheConfig(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		assert.Equal(t, env.VPCCIDR, props(onlyResource(t, r, stack, "AWS::EC2::VPC"))["CidrBlock"])
 		var zones []string
 		for _, s := range r.Resources(t, stack, "AWS::EC2::Subnet") {
@@ -115,7 +116,7 @@ func TestExampleSynthNeedsNoLookups(t *testing.T) {
 }
 
 func TestEveryPlatformLogGroupIsEncryptedWithACustomerManagedKeyAndRetained(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		groups := r.Resources(t, stack, "AWS::Logs::LogGroup")
 		keys := r.Resources(t, stack, "AWS::KMS::Key")
 		assert.GreaterOrEqual(t, len(groups), 5)
@@ -143,7 +144,7 @@ func TestEveryPlatformLogGroupIsEncryptedWithACustomerManagedKeyAndRetained(t *t
 }
 
 func TestClusterIsPrivateEncryptedLoggedAndNamedFromTheConfig(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		r.Template(t, stack).HasResourceProperties("AWS::EKS::Cluster", map[string]any{
 			"Name":               naming.Cluster(env.Name),
 			"Version":            env.KubernetesVersion,
@@ -156,7 +157,7 @@ func TestClusterIsPrivateEncryptedLoggedAndNamedFromTheConfig(t *testing.T) {
 }
 
 func TestClusterAdminsAreExactlyTheConfiguredRolesAndTheKubectlProvider(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		var principals []string
 		for _, e := range r.Resources(t, stack, "AWS::EKS::AccessEntry") {
 			switch p := props(e)["PrincipalArn"].(type) {
@@ -173,7 +174,7 @@ func TestClusterAdminsAreExactlyTheConfiguredRolesAndTheKubectlProvider(t *testi
 }
 
 func TestNodeGroupsAreSizedFromTheConfig(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		groups := r.Resources(t, stack, "AWS::EKS::Nodegroup")
 		gpuTaint := map[string]any{"Key": "nvidia.com/gpu", "Value": "true", "Effect": "NO_SCHEDULE"}
 		// Pooled tenants with dedicatedGpuNodes have a GPU node group of their own, tainted for them.
@@ -233,7 +234,7 @@ func TestNodeGroupsAreSizedFromTheConfig(t *testing.T) {
 func jsonNumber(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestModelRegistryPerEnvironment(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		repo := onlyResource(t, r, stack, "AWS::ECR::Repository")
 		assert.Equal(t, naming.ModelRepository(env.Name), props(repo)["RepositoryName"])
 		assert.Equal(t, "IMMUTABLE", props(repo)["ImageTagMutability"])
@@ -264,7 +265,7 @@ func TestModelRegistryPerEnvironment(t *testing.T) {
 }
 
 func TestPlatformTemplateStaysWithinCloudFormationLimits(t *testing.T) {
-	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+	platforms(t, func(t *testing.T, r *apptest.Result, env *config.Environment, stack string) {
 		res := r.JSON(t, stack)["Resources"].(map[string]any)
 		size := len(r.TemplateBytes(t, stack))
 		t.Logf("%s: %d resources, %d bytes", stack, len(res), size)

@@ -10,14 +10,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
 // TestReadmeCommandsExist keeps the README's commands true: every `make X` it names is a
 // Makefile target, every documented Makefile target (a "##" help comment) is in the README, and
 // every `go run ./cmd/X` and `scripts/X` it names exists.
 func TestReadmeCommandsExist(t *testing.T) {
-	root := cdktest.Root()
+	root := constructtest.Root()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
 	makefile, err := os.ReadFile(filepath.Join(root, "Makefile"))
@@ -48,7 +48,7 @@ func TestReadmeCommandsExist(t *testing.T) {
 // TestDocsCiteTestsThatExist keeps the documentation's proofs true: every test a README.md or
 // docs/*.md sentence names (`TestX`, `FuzzX`, `BenchmarkX`) is defined in some _test.go file.
 func TestDocsCiteTestsThatExist(t *testing.T) {
-	root := cdktest.Root()
+	root := constructtest.Root()
 	defined := map[string]bool{}
 	require.NoError(t, filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
 		if err != nil {

@@ -13,7 +13,8 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/apiedge"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
+	"github.com/voicevault/voicevault/constructs/defaults"
 	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
 )
@@ -202,7 +203,7 @@ func TestIngressIsHTTPSByDefault(t *testing.T) {
 // role, and the README says so.
 func TestClusterAdminAccessIsTheConfiguredRolesAndTheKubectlRole(t *testing.T) {
 	r := example(t)
-	readme := string(readFile(t, filepath.Join(cdktest.Root(), "README.md")))
+	readme := string(readFile(t, filepath.Join(constructtest.Root(), "README.md")))
 	assert.Contains(t, strings.Join(strings.Fields(readme), " "), "cluster-admin access entries only for `clusterAdminRoleArns` and the in-VPC kubectl provider's role")
 	for _, env := range r.Config.Environments {
 		stack := naming.PlatformStack(env.Name)
@@ -234,7 +235,7 @@ func TestClusterAdminAccessIsTheConfiguredRolesAndTheKubectlRole(t *testing.T) {
 // resources (an encryption context).
 func TestTenantKeyPolicyNamesOnlyThePrincipalsThatUseIt(t *testing.T) {
 	r := example(t)
-	doc := string(readFile(t, filepath.Join(cdktest.Root(), "docs", "tenant.md")))
+	doc := string(readFile(t, filepath.Join(constructtest.Root(), "docs", "tenant.md")))
 	row := doc[strings.Index(doc, "| `AWS::KMS::Key`"):]
 	row = row[:strings.Index(row, "\n")]
 	var documented []string
@@ -287,7 +288,7 @@ func TestDocumentedTemplateSizesAreTheGoldenTemplates(t *testing.T) {
 		require.NoError(t, err)
 		return n
 	}
-	readme := string(readFile(t, filepath.Join(cdktest.Root(), "README.md")))
+	readme := string(readFile(t, filepath.Join(constructtest.Root(), "README.md")))
 	res, bytes := size("prod-platform")
 	rows := regexp.MustCompile(`(?m)^\| example configuration(, template validation off)? \|.*\| (?:prod-platform: )?(\d+) / ([\d,]+) \|$`).FindAllStringSubmatch(readme, -1)
 	require.Len(t, rows, 2, "README.md Performance: the two example-configuration rows")
@@ -295,7 +296,7 @@ func TestDocumentedTemplateSizesAreTheGoldenTemplates(t *testing.T) {
 		assert.Equal(t, res, num(m[2]), "README.md Performance: prod-platform resources")
 		assert.Equal(t, bytes, num(m[3]), "README.md Performance: prod-platform bytes")
 	}
-	doc := string(readFile(t, filepath.Join(cdktest.Root(), "docs", "tenant.md")))
+	doc := string(readFile(t, filepath.Join(constructtest.Root(), "docs", "tenant.md")))
 	seen := map[string]bool{}
 	for _, m := range regexp.MustCompile("`([a-z0-9]+-tenant-[a-z0-9-]+)`: (\\d+)\\s+resources,\\s+([\\d,]+) bytes").FindAllStringSubmatch(doc, -1) {
 		res, bytes := size(m[1])
@@ -306,4 +307,15 @@ func TestDocumentedTemplateSizesAreTheGoldenTemplates(t *testing.T) {
 	for _, tn := range example(t).Config.Tenants {
 		assert.True(t, seen[naming.TenantStack(tn.Environment, tn.Name)], "docs/tenant.md states the size of %s", tn.Name)
 	}
+}
+
+// TestEveryConfigRetentionIsACloudWatchRetention: the configuration accepts exactly the retentions
+// CloudWatch Logs knows (constructs/defaults maps each to the CDK's enum).
+func TestEveryConfigRetentionIsACloudWatchRetention(t *testing.T) {
+	for _, d := range config.LogRetentionValues {
+		_, ok := defaults.RetentionLookup(d)
+		assert.True(t, ok, "%d days", d)
+	}
+	_, ok := defaults.RetentionLookup(defaults.DefaultLogRetentionDays)
+	assert.True(t, ok)
 }

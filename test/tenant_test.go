@@ -14,9 +14,10 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/audiostore"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
 // tenantStack is one tenant of the example and its synthesized stack.
@@ -27,7 +28,7 @@ type tenantStack struct {
 	props func(typ string) map[string]any // the properties of the only resource of typ
 }
 
-func tenants(t *testing.T, r *cdktest.Result) []tenantStack {
+func tenants(t *testing.T, r *apptest.Result) []tenantStack {
 	t.Helper()
 	var out []tenantStack
 	for _, tn := range r.Config.Tenants {
@@ -48,7 +49,7 @@ func tenants(t *testing.T, r *cdktest.Result) []tenantStack {
 
 // manifestObjects returns the Kubernetes objects a stack applies, in order, with CloudFormation
 // intrinsics inside the manifest text replaced by "<token>".
-func manifestObjects(t *testing.T, r *cdktest.Result, stack string) []map[string]any {
+func manifestObjects(t *testing.T, r *apptest.Result, stack string) []map[string]any {
 	t.Helper()
 	res := r.Resources(t, stack, "Custom::AWSCDK-EKS-KubernetesResource")
 	var ids []string
@@ -167,7 +168,7 @@ func TestTenantKeyRotatesHasItsAliasAndServesOnlyItsWorkloadRoleThroughS3(t *tes
 		roleID := idWithPrefix(t, r, ts.name, "AWS::IAM::Role", "IdentityRole")
 		assert.Equal(t, map[string]any{"AWS": map[string]any{"Fn::GetAtt": []any{roleID, "Arn"}}}, st["Principal"], ts.name)
 		assert.Equal(t, "s3."+ts.env.Region+".amazonaws.com", dig(st, "Condition", "StringEquals", "kms:ViaService"), ts.name)
-		arn, ok := cdktest.Plain(dig(st, "Condition", "StringEquals", "kms:EncryptionContext:aws:s3:arn"))
+		arn, ok := constructtest.Plain(dig(st, "Condition", "StringEquals", "kms:EncryptionContext:aws:s3:arn"))
 		assert.True(t, ok, ts.name)
 		assert.Equal(t, "arn:aws:s3:::"+ts.env.Names().AudioBucket(ts.cfg.Name), arn, ts.name)
 	}
@@ -192,7 +193,7 @@ func withoutAPI(res map[string]map[string]any) map[string]map[string]any {
 }
 
 // idWithPrefix is the logical ID of the one resource of typ whose ID starts with prefix.
-func idWithPrefix(t *testing.T, r *cdktest.Result, stack, typ, prefix string) string {
+func idWithPrefix(t *testing.T, r *apptest.Result, stack, typ, prefix string) string {
 	t.Helper()
 	var ids []string
 	for id := range r.Resources(t, stack, typ) {
@@ -204,7 +205,7 @@ func idWithPrefix(t *testing.T, r *cdktest.Result, stack, typ, prefix string) st
 	return ids[0]
 }
 
-func onlyID(t *testing.T, r *cdktest.Result, stack, typ string) string {
+func onlyID(t *testing.T, r *apptest.Result, stack, typ string) string {
 	t.Helper()
 	res := withoutAPI(r.Resources(t, stack, typ))
 	require.Len(t, res, 1)

@@ -17,11 +17,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
-var workflowPath = filepath.Join(cdktest.Root(), ".github", "workflows", "voicevault.yml")
+var workflowPath = filepath.Join(constructtest.Root(), ".github", "workflows", "voicevault.yml")
 
 type workflow struct {
 	On          map[string]map[string][]string `yaml:"on"`
@@ -137,8 +138,8 @@ func TestWorkflowReachesAWSOnlyThroughOIDCRoles(t *testing.T) {
 	w, raw := readWorkflow(t)
 	forbidden := []string{"aws-access-key-id", "aws-secret-access-key", "aws-session-token", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "secrets.AWS"}
 	files := map[string]string{workflowPath: raw}
-	scripts, _ := filepath.Glob(filepath.Join(cdktest.Root(), "scripts", "*"))
-	for _, f := range append(scripts, filepath.Join(cdktest.Root(), "Makefile")) {
+	scripts, _ := filepath.Glob(filepath.Join(constructtest.Root(), "scripts", "*"))
+	for _, f := range append(scripts, filepath.Join(constructtest.Root(), "Makefile")) {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		files[f] = string(b)
@@ -216,7 +217,7 @@ func TestDeployJobIsGatedPerEnvironmentAndNeverOverlaps(t *testing.T) {
 // target the workflow runs exists, and every matrix field it reads is one vvconfig writes.
 func TestWorkflowUsesOnlyExistingScriptsTargetsAndMatrixFields(t *testing.T) {
 	_, raw := readWorkflow(t)
-	root := cdktest.Root()
+	root := constructtest.Root()
 	for _, m := range regexp.MustCompile(`scripts/([A-Za-z0-9_.-]+)`).FindAllStringSubmatch(raw, -1) {
 		info, err := os.Stat(filepath.Join(root, "scripts", m[1]))
 		if assert.NoError(t, err, "scripts/%s", m[1]) {
@@ -234,7 +235,7 @@ func TestWorkflowUsesOnlyExistingScriptsTargetsAndMatrixFields(t *testing.T) {
 	_, err = os.Stat(filepath.Join(root, "cmd", "vvconfig", "main.go"))
 	require.NoError(t, err)
 
-	cmd := exec.Command("go", "run", "./cmd/vvconfig", "-config", cdktest.ExampleConfig(), "matrix")
+	cmd := exec.Command("go", "run", "./cmd/vvconfig", "-config", apptest.ExampleConfig(), "matrix")
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
@@ -246,7 +247,7 @@ func TestWorkflowUsesOnlyExistingScriptsTargetsAndMatrixFields(t *testing.T) {
 	for _, f := range regexp.MustCompile(`matrix\.([A-Za-z]+)`).FindAllStringSubmatch(raw, -1) {
 		assert.Contains(t, m.Include[0], f[1], "the workflow reads matrix.%s", f[1])
 	}
-	cfg, err := config.Load(cdktest.ExampleConfig())
+	cfg, err := config.Load(apptest.ExampleConfig())
 	require.NoError(t, err)
 	for i, e := range cfg.Environments {
 		assert.Equal(t, e.IAMARN("role/"+naming.DeployRole(e.Name)), m.Include[i]["deployRole"])
@@ -273,7 +274,7 @@ func TestActionlintFindsNothing(t *testing.T) {
 }
 
 func TestScriptsAreValidBash(t *testing.T) {
-	scripts, _ := filepath.Glob(filepath.Join(cdktest.Root(), "scripts", "*"))
+	scripts, _ := filepath.Glob(filepath.Join(constructtest.Root(), "scripts", "*"))
 	for _, f := range scripts {
 		if slices.Contains([]string{"env.sh", "lib.sh"}, filepath.Base(f)) || strings.HasSuffix(f, ".sh") {
 			continue
@@ -282,9 +283,9 @@ func TestScriptsAreValidBash(t *testing.T) {
 		assert.NoError(t, err, "%s: %s", filepath.Base(f), out)
 	}
 	if p, err := exec.LookPath("shellcheck"); err == nil {
-		args := append([]string{"-x", "-P", filepath.Join(cdktest.Root(), "scripts")}, filepath.Join(cdktest.Root(), "scripts", "diff"),
-			filepath.Join(cdktest.Root(), "scripts", "deploy"), filepath.Join(cdktest.Root(), "scripts", "bootstrap"), filepath.Join(cdktest.Root(), "scripts", "pr-comment"),
-			filepath.Join(cdktest.Root(), "scripts", "preflight"))
+		args := append([]string{"-x", "-P", filepath.Join(constructtest.Root(), "scripts")}, filepath.Join(constructtest.Root(), "scripts", "diff"),
+			filepath.Join(constructtest.Root(), "scripts", "deploy"), filepath.Join(constructtest.Root(), "scripts", "bootstrap"), filepath.Join(constructtest.Root(), "scripts", "pr-comment"),
+			filepath.Join(constructtest.Root(), "scripts", "preflight"))
 		out, err := exec.Command(p, args...).CombinedOutput()
 		assert.NoError(t, err, "shellcheck:\n%s", out)
 	}

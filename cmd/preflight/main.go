@@ -1,5 +1,5 @@
 // Command preflight checks, with read-only AWS calls, what in an environment's account and region
-// would make its deployment fail, and which setting or AWS action fixes it (internal/preflight):
+// would make its deployment fail, and which setting or AWS action fixes it (cmd/preflight/checks):
 //
 //	preflight [-config PATH] [-lookup-role] ENV
 //
@@ -27,7 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/preflight"
+	"github.com/voicevault/voicevault/cmd/preflight/checks"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -35,7 +35,7 @@ func main() { os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stder
 
 // run is main with its inputs; awsCfg, when not nil, replaces the default credential chain and
 // endpoint (tests).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, opts *preflight.Options) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, opts *checks.Options) int {
 	fs := flag.NewFlagSet("preflight", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "deployment file (default $VOICEVAULT_CONFIG, else config/example.yaml)")
@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, opts *pre
 
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	o := preflight.Options{}
+	o := checks.Options{}
 	if opts != nil {
 		o = *opts
 	} else {
@@ -91,9 +91,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, opts *pre
 		o.AWS.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(stsCfg), roleARN,
 			func(p *stscreds.AssumeRoleOptions) { p.RoleSessionName = "voicevault-preflight" }))
 	}
-	rep, err := preflight.Run(ctx, cfg, env, o)
+	rep, err := checks.Run(ctx, cfg, env, o)
 	if err != nil {
-		if errors.Is(err, preflight.ErrIdentity) {
+		if errors.Is(err, checks.ErrIdentity) {
 			return fail("%v (configure credentials for account %s: AWS_PROFILE, aws sso login, or environment variables)", err, e.Account)
 		}
 		return fail("%v", err)

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/preflight"
-	"github.com/voicevault/voicevault/internal/preflight/fakeaws"
+	"github.com/voicevault/voicevault/cmd/preflight/checks"
+	"github.com/voicevault/voicevault/cmd/preflight/checks/fakeaws"
 )
 
 // readyAccount answers for the example configuration's prod environment with nothing in the way.
@@ -22,7 +22,7 @@ func readyAccount() *fakeaws.Account {
 	all := []string{"g5.xlarge", "g6.xlarge"}
 	return &fakeaws.Account{
 		ID:          "111111111111",
-		Quotas:      map[string]float64{preflight.QuotaGAndVT: 64, preflight.QuotaLambdaConcurrent: 1000},
+		Quotas:      map[string]float64{checks.QuotaGAndVT: 64, checks.QuotaLambdaConcurrent: 1000},
 		Offerings:   map[string][]string{"eu-west-1a": all, "eu-west-1b": all, "eu-west-1c": all},
 		K8sVersions: map[string]string{"1.34": "STANDARD_SUPPORT"},
 		Roles:       map[string]bool{"VoiceVaultPlatformAdmin": true},
@@ -37,7 +37,7 @@ func runWith(t *testing.T, a *fakeaws.Account, args ...string) (int, string, str
 	t.Helper()
 	srv := fakeaws.New(a)
 	t.Cleanup(srv.Close)
-	o := &preflight.Options{
+	o := &checks.Options{
 		AWS:      aws.Config{Region: "eu-west-1", Credentials: credentials.NewStaticCredentialsProvider("AKIAFAKE", "secret", ""), RetryMaxAttempts: 1},
 		Endpoint: srv.URL,
 	}
@@ -52,7 +52,7 @@ func TestExitCodes(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("environments: [{name: x}]\n"), 0o600))
 	blocked := readyAccount()
-	blocked.Quotas[preflight.QuotaGAndVT] = 0
+	blocked.Quotas[checks.QuotaGAndVT] = 0
 	denied := readyAccount()
 	denied.Denied = map[string]bool{"sts:GetCallerIdentity": true}
 	cases := []struct {

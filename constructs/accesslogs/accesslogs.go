@@ -18,7 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/s3defaults"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // DefaultRetentionDays is how long access-log objects (and their noncurrent versions) are kept.
@@ -51,7 +51,7 @@ func New(scope constructs.Construct, id string, props Props) awss3.Bucket {
 	if sources == "" {
 		sources = DefaultSourceBuckets
 	}
-	b := awss3.NewBucket(scope, jsii.String(id), s3defaults.Secure(&awss3.BucketProps{
+	b := awss3.NewBucket(scope, jsii.String(id), defaults.Bucket(&awss3.BucketProps{
 		BucketName: jsii.String(props.BucketName),
 		Encryption: awss3.BucketEncryption_S3_MANAGED, // S3 log delivery cannot write SSE-KMS targets
 		LifecycleRules: &[]*awss3.LifecycleRule{{

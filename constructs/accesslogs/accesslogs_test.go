@@ -7,24 +7,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/accesslogs"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
-var like, with = cdktest.Like, cdktest.ArrayWith
+var like, with = constructtest.Like, constructtest.ArrayWith
 
-var tpl *cdktest.Template
+var tpl *constructtest.Template
 
-func template(t *testing.T) *cdktest.Template {
+func template(t *testing.T) *constructtest.Template {
 	t.Helper()
 	if tpl == nil {
-		stack := cdktest.NewStack(t)
+		stack := constructtest.NewStack(t)
 		accesslogs.New(stack, "AccessLogs", accesslogs.Props{BucketName: "vv-access-logs-test", RetentionDays: 30})
-		tpl = cdktest.StackTemplate(t, stack)
+		tpl = constructtest.StackTemplate(t, stack)
 	}
 	return tpl.With(t)
 }
@@ -61,7 +61,7 @@ func TestAccessLogBucketAcceptsLogDeliveryOnlyFromThisAccountsVVBuckets(t *testi
 			"Action":    "s3:PutObject",
 			"Principal": obj{"Service": "logging.s3.amazonaws.com"},
 			"Condition": obj{
-				"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount},
+				"StringEquals": obj{"aws:SourceAccount": constructtest.TestAccount},
 				"ArnLike":      obj{"aws:SourceArn": "arn:aws:s3:::vv-*"}, // the stack's partition is known: aws
 			},
 		}))}),
@@ -94,7 +94,7 @@ func TestAccessLogBucketIsVersionedExpiresAndIsRetained(t *testing.T) {
 }
 
 func TestAccessLogBucketNeedsAName(t *testing.T) {
-	err := cdktest.Catch(func() { accesslogs.New(cdktest.NewStack(t), "X", accesslogs.Props{}) })
+	err := constructtest.Catch(func() { accesslogs.New(constructtest.NewStack(t), "X", accesslogs.Props{}) })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bucket name is required")
 }

@@ -10,32 +10,32 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/kmskey"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
-var like, with = cdktest.Like, cdktest.ArrayWith
+var like, with = constructtest.Like, constructtest.ArrayWith
 
 var (
-	tpl        *cdktest.Template
+	tpl        *constructtest.Template
 	publishers []string
 )
 
 // template has the default publishers plus Cost Anomaly Detection, allowed twice.
-func template(t *testing.T) *cdktest.Template {
+func template(t *testing.T) *constructtest.Template {
 	t.Helper()
 	if tpl == nil {
-		stack := cdktest.NewStack(t)
+		stack := constructtest.NewStack(t)
 		at := alarmtopic.New(stack, "Alarms", alarmtopic.Props{TopicName: "voicevault-test-alarms", KeyAlias: "voicevault/test/alarms", Email: "secops@example.com"})
 		at.AllowPublisher(alarmtopic.CostAlerts)
 		at.AllowPublisher(alarmtopic.CostAlerts)
 		publishers = at.Publishers()
-		tpl = cdktest.StackTemplate(t, stack)
+		tpl = constructtest.StackTemplate(t, stack)
 	}
 	return tpl.With(t)
 }
@@ -67,7 +67,7 @@ func TestAlarmTopicKeyIsUsableOnlyByThePublishingServicesOfThisAccount(t *testin
 			require.True(t, ok, "statement %v: only service principals may use the key", st["Sid"])
 			services = append(services, svc)
 			assert.ElementsMatch(t, arr{"kms:Decrypt", "kms:GenerateDataKey*"}, st["Action"])
-			assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount}}, st["Condition"])
+			assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": constructtest.TestAccount}}, st["Condition"])
 		}
 	}
 	assert.Equal(t, publishers, services, "one key statement per publisher, none twice")
@@ -86,7 +86,7 @@ func TestAlarmTopicPolicyLetsOnlyPublishersOfThisAccountPublishAndOnlyOverTLS(t 
 			}
 			services = append(services, st["Principal"].(obj)["Service"].(string))
 			assert.Equal(t, "sns:Publish", st["Action"])
-			assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount}}, st["Condition"])
+			assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": constructtest.TestAccount}}, st["Condition"])
 		}
 	}
 	assert.Equal(t, publishers, services)
@@ -97,9 +97,9 @@ func TestAlarmTopicSubscribesTheAlarmEmail(t *testing.T) {
 }
 
 func TestAlarmTopicRejectsANonServicePublisher(t *testing.T) {
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	at := alarmtopic.New(stack, "A", alarmtopic.Props{TopicName: "t", KeyAlias: "t/a"})
-	err := cdktest.Catch(func() { at.AllowPublisher("arn:aws:iam::123456789012:root") })
+	err := constructtest.Catch(func() { at.AllowPublisher("arn:aws:iam::123456789012:root") })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "is not a service principal")
 	assert.True(t, slices.Equal(alarmtopic.DefaultPublishers, at.Publishers()))

@@ -29,7 +29,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -37,7 +36,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/retention"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // StageName is the name of every tenant API's single stage.
@@ -300,14 +299,34 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	a := &apiEdge{Construct: c}
-	name := p.Name
+	a.addAPI(c, p)
+	a.addAuthorizer(c, p)
+	a.addRoutes(c, p)
+	if d := p.CustomDomain; d != nil {
+		a.domain = a.api.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
+			DomainName:         jsii.String(d.DomainName),
+			Certificate:        awscertificatemanager.Certificate_FromCertificateArn(c, jsii.String("Certificate"), jsii.String(d.CertificateARN)),
+			EndpointType:       awsapigateway.EndpointType_REGIONAL,
+			SecurityPolicy:     awsapigateway.SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09,
+			EndpointAccessMode: awsapigateway.EndpointAccessMode_STRICT,
+		})
+	}
+	a.meters = append(a.meters, a.meter(c, p, "Interactive", InteractiveCaller, p.Name+"-interactive",
+		"interactive (JWT) callers of tenant "+p.Tenant, p.Interactive))
+	for _, pt := range p.Partners {
+		a.meters = append(a.meters, a.meter(c, p, "Partner-"+pt.ID, pt.ID, p.Name+"-partner-"+pt.ID,
+			"partner "+pt.ID+" of tenant "+p.Tenant, pt.Plan))
+	}
+	a.addAlarms(p)
+	return a
+}
 
-	a.access = awslogs.NewLogGroup(c, jsii.String("AccessLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(p.AccessLogGroupName),
-		EncryptionKey: p.Key,
-		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-	})
+// addAPI adds the REST API, its stage and both log groups: access logs in the JSON format of
+// AccessLogFormat, execution logs (errors only, never bodies) in the group API Gateway would
+// otherwise create unencrypted.
+func (a *apiEdge) addAPI(c constructs.Construct, p Props) {
+	name := p.Name
+	a.access = defaults.LogGroup(c, "AccessLogs", defaults.LogGroupProps{Name: p.AccessLogGroupName, Key: p.Key, RetentionDays: p.LogRetentionDays})
 
 	a.api = awsapigateway.NewRestApi(c, jsii.String("API"), &awsapigateway.RestApiProps{
 		RestApiName:    jsii.String(name),
@@ -344,20 +363,19 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 	// account's logging role (platform stack) cannot create log groups at all.
 	execName := "API-Gateway-Execution-Logs_" + *a.api.RestApiId() + "/" + StageName
 	a.execName = execName
-	a.exec = awslogs.NewLogGroup(c, jsii.String("ExecutionLogs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(execName),
-		EncryptionKey: p.Key,
-		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-	})
+	a.exec = defaults.LogGroup(c, "ExecutionLogs", defaults.LogGroupProps{Name: execName, Key: p.Key, RetentionDays: p.LogRetentionDays})
 	a.api.DeploymentStage().Node().AddDependency(a.exec)
+}
 
+// addAuthorizer adds the request authorizer: the Authorization header is its identity source,
+// or none with API keys (the authorizer reads x-api-key itself).
+func (a *apiEdge) addAuthorizer(c constructs.Construct, p Props) {
 	identity := []*string{awsapigateway.IdentitySource_Header(jsii.String("Authorization"))}
 	if p.APIKeys {
 		identity = []*string{}
 	}
 	a.authz = awsapigateway.NewRequestAuthorizer(c, jsii.String("Authorizer"), &awsapigateway.RequestAuthorizerProps{
-		AuthorizerName:  jsii.String(name + "-authorizer"),
+		AuthorizerName:  jsii.String(p.Name + "-authorizer"),
 		Handler:         p.Authorizer,
 		IdentitySources: &identity,
 		ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(float64(p.AuthorizerCacheTTLSeconds))),
@@ -366,9 +384,13 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		// The L2 renders an empty list as "", which is not "no identity source".
 		a.authz.Node().DefaultChild().(awsapigateway.CfnAuthorizer).AddPropertyDeletionOverride(jsii.String("IdentitySource"))
 	}
+}
 
+// addRoutes adds a method per route of Routes: authorized, validated, metered and integrated
+// through the VPC link with the shared load balancer.
+func (a *apiEdge) addRoutes(c constructs.Construct, p Props) {
 	validator := a.api.AddRequestValidator(jsii.String("Validator"), &awsapigateway.RequestValidatorOptions{
-		RequestValidatorName:      jsii.String(name + "-body-and-params"),
+		RequestValidatorName:      jsii.String(p.Name + "-body-and-params"),
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
 	})
@@ -444,24 +466,10 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		m.Node().DefaultChild().(awsapigateway.CfnMethod).AddPropertyOverride(jsii.String("Integration.IntegrationTarget"), jsii.String(p.Backend.LoadBalancerARN))
 		a.methods = append(a.methods, m)
 	}
+}
 
-	if d := p.CustomDomain; d != nil {
-		a.domain = a.api.AddDomainName(jsii.String("Domain"), &awsapigateway.DomainNameOptions{
-			DomainName:         jsii.String(d.DomainName),
-			Certificate:        awscertificatemanager.Certificate_FromCertificateArn(c, jsii.String("Certificate"), jsii.String(d.CertificateARN)),
-			EndpointType:       awsapigateway.EndpointType_REGIONAL,
-			SecurityPolicy:     awsapigateway.SecurityPolicy_TLS13_1_2_PFS_PQ_2025_09,
-			EndpointAccessMode: awsapigateway.EndpointAccessMode_STRICT,
-		})
-	}
-
-	a.meters = append(a.meters, a.meter(c, p, "Interactive", InteractiveCaller, name+"-interactive",
-		"interactive (JWT) callers of tenant "+p.Tenant, p.Interactive))
-	for _, pt := range p.Partners {
-		a.meters = append(a.meters, a.meter(c, p, "Partner-"+pt.ID, pt.ID, name+"-partner-"+pt.ID,
-			"partner "+pt.ID+" of tenant "+p.Tenant, pt.Plan))
-	}
-
+// addAlarms adds the API's alarms: the 5XX rate and the p99 latency.
+func (a *apiEdge) addAlarms(p Props) {
 	stage := a.api.DeploymentStage()
 	period := awscdk.Duration_Minutes(jsii.Number(5))
 	a.alarms = []awscloudwatch.Alarm{
@@ -470,7 +478,6 @@ func New(scope constructs.Construct, id string, props Props) APIEdge {
 		a.alarm("LatencyP99Alarm", p, "api-latency-p99", fmt.Sprintf("p99 latency above %d ms", p.LatencyP99Millis),
 			stage.MetricLatency(&awscloudwatch.MetricOptions{Statistic: jsii.String("p99"), Period: period}), float64(p.LatencyP99Millis)),
 	}
-	return a
 }
 
 // meter creates a usage plan on this API's stage and its meter key. The key has no value in the
@@ -499,20 +506,16 @@ func (a *apiEdge) meter(c constructs.Construct, p Props, id, caller, name, who s
 }
 
 func (a *apiEdge) alarm(id string, p Props, suffix, what string, metric awscloudwatch.IMetric, threshold float64) awscloudwatch.Alarm {
-	al := awscloudwatch.NewAlarm(a.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String(p.Name + "-" + suffix),
-		AlarmDescription:   jsii.String("Tenant " + p.Tenant + " API: " + what + " in 2 of the last 3 five-minute periods"),
-		Metric:             metric,
-		Threshold:          jsii.Number(threshold),
-		EvaluationPeriods:  jsii.Number(3),
-		DatapointsToAlarm:  jsii.Number(2),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	return defaults.Alarm(a.Construct, id, defaults.AlarmProps{
+		Name:              p.Name + "-" + suffix,
+		Description:       "Tenant " + p.Tenant + " API: " + what + " in 2 of the last 3 five-minute periods",
+		Metric:            metric,
+		Threshold:         threshold,
+		EvaluationPeriods: 3,
+		DatapointsToAlarm: 2,
+		Comparison:        awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		Topic:             p.AlarmTopic,
 	})
-	if p.AlarmTopic != nil {
-		al.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
-	}
-	return al
 }
 
 // AccessLogFormat is the stage's access log line: one JSON object, every value quoted (an absent

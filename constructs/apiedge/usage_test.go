@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/cdkunit"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
 // withPartners turns API keys on with two partners: one with its own throttle and a quota, one
@@ -115,7 +115,7 @@ func TestPlansCanOnlyNarrowTheStage(t *testing.T) {
 		"quota without a limit":     {func(p *Props) { p.Interactive.Quota = &Quota{Period: awsapigateway.Period_DAY} }, "needs a positive limit"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := cdkunit.Catch(func() { synth(t, tc.mutate) })
+			err := constructtest.Catch(func() { synth(t, tc.mutate) })
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})

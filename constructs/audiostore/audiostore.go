@@ -17,8 +17,8 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/voicevault/voicevault/constructs/defaults"
 	"github.com/voicevault/voicevault/internal/audiolayout"
-	"github.com/voicevault/voicevault/internal/s3defaults"
 )
 
 // Defaults.
@@ -105,7 +105,7 @@ func New(scope constructs.Construct, id string, props Props) *AudioStore {
 	}
 	s := &AudioStore{Construct: constructs.NewConstruct(scope, jsii.String(id)), key: p.Key, name: p.BucketName}
 	days := func(n int) awscdk.Duration { return awscdk.Duration_Days(jsii.Number(float64(n))) }
-	s.bucket = awss3.NewBucket(s.Construct, jsii.String("Bucket"), s3defaults.Secure(&awss3.BucketProps{
+	s.bucket = awss3.NewBucket(s.Construct, jsii.String("Bucket"), defaults.Bucket(&awss3.BucketProps{
 		BucketName:             jsii.String(p.BucketName),
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          p.Key,

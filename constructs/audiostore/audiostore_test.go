@@ -13,17 +13,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/audiostore"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/internal/audiolayout"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 const bucketName = "vv-acme-prod-111111111111-eu-west-1"
 
 // synth builds a stack with an audio store (edited by edit) granted to a role, and returns its template.
-func synth(t *testing.T, edit func(*audiostore.Props)) *cdktest.Template {
+func synth(t *testing.T, edit func(*audiostore.Props)) *constructtest.Template {
 	t.Helper()
 	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}})
@@ -39,12 +39,12 @@ func synth(t *testing.T, edit func(*audiostore.Props)) *cdktest.Template {
 	s := audiostore.New(stack, "Audio", p)
 	role := awsiam.NewRole(stack, jsii.String("Workload"), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("pods.eks.amazonaws.com"), nil)})
 	s.GrantReadWrite(role)
-	return cdktest.StackTemplate(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
-var shared *cdktest.Template
+var shared *constructtest.Template
 
-func defaults(t *testing.T) *cdktest.Template {
+func defaults(t *testing.T) *constructtest.Template {
 	if shared == nil {
 		shared = synth(t, nil)
 	}
@@ -86,7 +86,7 @@ func TestBucketIsVersionedLoggedAndRetained(t *testing.T) {
 	})
 }
 
-func rules(t *testing.T, tpl *cdktest.Template) map[string]map[string]any {
+func rules(t *testing.T, tpl *constructtest.Template) map[string]map[string]any {
 	t.Helper()
 	buckets := tpl.Resources("AWS::S3::Bucket")
 	require.Len(t, buckets, 1)
@@ -239,7 +239,7 @@ func TestNewPanicsOnMissingProps(t *testing.T) {
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := cdktest.Catch(func() { synth(t, edit) })
+			err := constructtest.Catch(func() { synth(t, edit) })
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), `audio store "Audio"`)
 		})
@@ -255,7 +255,7 @@ func TestImportedAccessLogBucketWarningIsAcknowledged(t *testing.T) {
 		AccessLogBucket: awss3.Bucket_FromBucketName(stack, jsii.String("Logs"), jsii.String("vv-access-logs-prod")),
 	})
 	var warnings []string
-	require.NoError(t, cdktest.Catch(func() {
+	require.NoError(t, constructtest.Catch(func() {
 		for _, m := range *assertions.Annotations_FromStack(stack).FindWarning(jsii.String("*"), assertions.Match_AnyValue()) {
 			warnings = append(warnings, *m.Id+": "+fmt.Sprint(m.Entry.Data))
 		}

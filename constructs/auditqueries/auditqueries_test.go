@@ -13,37 +13,37 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/auditqueries"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
-var like, with = cdktest.Like, cdktest.ArrayWith
+var like, with = constructtest.Like, constructtest.ArrayWith
 
 func re(s string) assertions.Matcher { return assertions.Match_StringLikeRegexp(jsii.String(s)) }
 
 var (
-	tpl *cdktest.Template
+	tpl *constructtest.Template
 	aq  auditqueries.AuditQueries
 )
 
-func template(t *testing.T) *cdktest.Template {
+func template(t *testing.T) *constructtest.Template {
 	t.Helper()
 	if tpl == nil {
-		stack := cdktest.NewStack(t)
+		stack := constructtest.NewStack(t)
 		aq = auditqueries.New(stack, "Audit", auditqueries.Props{
 			Name:           "voicevault-test",
 			TrailBucket:    awss3.NewBucket(stack, jsii.String("TrailBucket"), nil),
 			TrailKey:       awskms.NewKey(stack, jsii.String("TrailKey"), nil),
 			AccessLogs:     awss3.NewBucket(stack, jsii.String("AccessLogs"), nil),
-			AllowedRegions: []string{cdktest.TestRegion, "us-east-1"},
+			AllowedRegions: []string{constructtest.TestRegion, "us-east-1"},
 			AudioBuckets:   []string{"vv-acme-test", "vv-globex-test"},
 		})
 		auditqueries.AddTenantQuery(stack, "AcmeQuery", aq.Scope(), auditqueries.WorkGroupName("voicevault-test"), "acme", "vv-acme-test")
-		tpl = cdktest.StackTemplate(t, stack)
+		tpl = constructtest.StackTemplate(t, stack)
 	}
 	return tpl.With(t)
 }
@@ -59,7 +59,7 @@ func TestCloudTrailTableProjectsRegionAndDayOverTheTrailPrefix(t *testing.T) {
 		p := in["Parameters"].(obj)
 		assert.Equal(t, "true", p["projection.enabled"])
 		assert.Equal(t, "enum", p["projection.region.type"])
-		for _, r := range []string{cdktest.TestRegion, "us-east-1", "ap-southeast-7"} {
+		for _, r := range []string{constructtest.TestRegion, "us-east-1", "ap-southeast-7"} {
 			assert.Contains(t, strings.Split(p["projection.region.values"].(string), ","), r)
 		}
 		assert.Equal(t, "date", p["projection.day.type"])
@@ -68,7 +68,7 @@ func TestCloudTrailTableProjectsRegionAndDayOverTheTrailPrefix(t *testing.T) {
 		b, err := json.Marshal(p["storage.location.template"])
 		require.NoError(t, err)
 		loc := string(b)
-		assert.Contains(t, loc, "/AWSLogs/"+cdktest.TestAccount+"/CloudTrail/${region}/${day}")
+		assert.Contains(t, loc, "/AWSLogs/"+constructtest.TestAccount+"/CloudTrail/${region}/${day}")
 		assert.Contains(t, loc, "TrailBucket")
 		sd := in["StorageDescriptor"].(obj)
 		assert.Equal(t, "com.amazon.emr.cloudtrail.CloudTrailInputFormat", sd["InputFormat"])
@@ -94,7 +94,7 @@ func TestAuditWorkGroupEnforcesKMSEncryptedResultsAndMetrics(t *testing.T) {
 			"BytesScannedCutoffPerQuery":      float64(auditqueries.DefaultBytesScannedCutoff),
 			"EngineVersion":                   obj{"SelectedEngineVersion": auditqueries.EngineVersion},
 			"ResultConfiguration": like(obj{
-				"ExpectedBucketOwner": cdktest.TestAccount,
+				"ExpectedBucketOwner": constructtest.TestAccount,
 				"EncryptionConfiguration": obj{
 					"EncryptionOption": "SSE_KMS",
 					"KmsKey":           obj{"Fn::GetAtt": arr{re("^AuditResultsKey"), "Arn"}},
@@ -135,7 +135,7 @@ func TestAuditResultsKeyIsUsableOnlyThroughS3(t *testing.T) {
 			}
 			found = true
 			assert.Equal(t, "AccountUsesKeyThroughS3ForQueryResults", st["Sid"])
-			assert.Equal(t, obj{"StringEquals": obj{"kms:CallerAccount": cdktest.TestAccount, "kms:ViaService": "s3." + cdktest.TestRegion + ".amazonaws.com"}}, st["Condition"])
+			assert.Equal(t, obj{"StringEquals": obj{"kms:CallerAccount": constructtest.TestAccount, "kms:ViaService": "s3." + constructtest.TestRegion + ".amazonaws.com"}}, st["Condition"])
 		}
 	}
 	assert.True(t, found)

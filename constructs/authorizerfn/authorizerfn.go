@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -27,7 +26,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/retention"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Environment variables of the authorizer (the contract of lambda/authorizer/authz).
@@ -237,12 +236,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 	a := &authorizerFn{Construct: c, assetHash: hash}
 	stack := awscdk.Stack_Of(c)
 
-	a.logs = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(p.LogGroupName),
-		EncryptionKey: p.Key,
-		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-	})
+	a.logs = defaults.LogGroup(c, "Logs", defaults.LogGroupProps{Name: p.LogGroupName, Key: p.Key, RetentionDays: p.LogRetentionDays})
 
 	// The role can write its own log group and nothing else; no AWSLambdaBasicExecutionRole
 	// (which allows every log group of the account). Its permissions are one customer-managed
@@ -357,20 +351,15 @@ func keyAgeAlarm(c constructs.Construct, p Props, logs awslogs.LogGroup) awsclou
 		Period:        awscdk.Duration_Hours(jsii.Number(6)),
 		Unit:          awscloudwatch.Unit_COUNT,
 	})
-	al := awscloudwatch.NewAlarm(c, jsii.String("APIKeyAgeAlarm"), &awscloudwatch.AlarmProps{
-		AlarmName: jsii.String(p.Name + "-api-key-age"),
-		AlarmDescription: jsii.String(fmt.Sprintf("Tenant %s: a partner API key the authorizer accepts is older than %d days; rotate it with go run ./cmd/apikeys -tenant %s rotate -partner <id>",
-			p.Tenant, p.APIKeyMaxAgeDays, p.Tenant)),
-		Metric:             metric,
-		Threshold:          jsii.Number(float64(p.APIKeyMaxAgeDays)),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	return defaults.Alarm(c, "APIKeyAgeAlarm", defaults.AlarmProps{
+		Name: p.Name + "-api-key-age",
+		Description: fmt.Sprintf("Tenant %s: a partner API key the authorizer accepts is older than %d days; rotate it with go run ./cmd/apikeys -tenant %s rotate -partner <id>",
+			p.Tenant, p.APIKeyMaxAgeDays, p.Tenant),
+		Metric:     metric,
+		Threshold:  float64(p.APIKeyMaxAgeDays),
+		Comparison: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+		Topic:      p.AlarmTopic,
 	})
-	if p.AlarmTopic != nil {
-		al.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
-	}
-	return al
 }
 
 // newAPIKeySecret creates the secret holding the partner API key hashes (format: package
@@ -442,17 +431,11 @@ func newAPIKeySecret(c constructs.Construct, stack awscdk.Stack, p Props, role a
 }
 
 func alarm(scope constructs.Construct, id string, p Props, suffix, what string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
-	al := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-		AlarmName:          jsii.String(p.Name + "-" + suffix),
-		AlarmDescription:   jsii.String("Tenant " + p.Tenant + ": " + what),
-		Metric:             metric,
-		Threshold:          jsii.Number(1),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	return defaults.Alarm(scope, id, defaults.AlarmProps{
+		Name:        p.Name + "-" + suffix,
+		Description: "Tenant " + p.Tenant + ": " + what,
+		Metric:      metric,
+		Threshold:   1,
+		Topic:       p.AlarmTopic,
 	})
-	if p.AlarmTopic != nil {
-		al.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
-	}
-	return al
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -89,13 +88,12 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 	}
 	c := &alarms{}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
-	action := awscloudwatchactions.NewSnsAction(props.Topic)
 	for _, f := range Filters {
 		a := logalarm.New(c, f.ID, logalarm.Props{
 			LogGroup: props.LogGroup, Pattern: f.Pattern, Namespace: ns, MetricName: f.ID,
 			AlarmName:   props.AlarmNamePrefix + f.ID,
 			Description: f.Description + " (CIS monitoring control, Security Hub " + f.Control + ")",
-			Action:      action,
+			Topic:       props.Topic,
 		})
 		c.alarms = append(c.alarms, a)
 	}

@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/cisalarms"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
@@ -42,13 +42,13 @@ func TestCISFilterTableCoversThePromisedControlsOnce(t *testing.T) {
 }
 
 func TestEveryCISFilterHasAnAlarmThatNotifiesTheTopic(t *testing.T) {
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	lg := awslogs.NewLogGroup(stack, jsii.String("Trail"), nil)
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), nil)
 	c := cisalarms.New(stack, "CIS", cisalarms.Props{LogGroup: lg, Topic: topic, AlarmNamePrefix: "voicevault-test-cis-"})
 	assert.Len(t, c.Alarms(), len(cisalarms.Filters))
-	tpl := cdktest.StackTemplate(t, stack)
-	lgID, topicID := cdktest.LogicalID(t, lg), cdktest.LogicalID(t, topic)
+	tpl := constructtest.StackTemplate(t, stack)
+	lgID, topicID := constructtest.LogicalID(t, lg), constructtest.LogicalID(t, topic)
 	tpl.ResourceCountIs("AWS::Logs::MetricFilter", len(cisalarms.Filters))
 	tpl.ResourceCountIs("AWS::CloudWatch::Alarm", len(cisalarms.Filters))
 

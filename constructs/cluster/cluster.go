@@ -21,7 +21,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/loggroups"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Props configures the cluster.
@@ -148,7 +148,7 @@ func New(scope constructs.Construct, id string, p Props) Cluster {
 
 	// The control-plane log group exists before the cluster so that EKS writes to an encrypted one.
 	cpLogName := "/aws/eks/" + p.Name + "/cluster"
-	c.cpLogs = loggroups.New(c, "ControlPlaneLogGroup", loggroups.Props{Name: cpLogName, Key: p.Key, RetentionDays: p.LogRetentionDays})
+	c.cpLogs = defaults.LogGroup(c, "ControlPlaneLogGroup", defaults.LogGroupProps{Name: cpLogName, Key: p.Key, RetentionDays: p.LogRetentionDays})
 	p.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("CloudWatchLogsForEKSControlPlaneLogs"),
 		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"),
@@ -237,10 +237,10 @@ func (c *cluster) tightenKubectlProvider(p Props) {
 	handler := provider.Node().FindChild(jsii.String("Handler")).(awslambda.Function)
 	framework := provider.Node().FindChild(jsii.String("Provider")).Node().FindChild(jsii.String("framework-onEvent")).(awslambda.Function)
 
-	handlerLogs := loggroups.New(c, "KubectlHandlerLogGroup", loggroups.Props{Name: p.LogGroupPrefix + "eks/kubectl-handler", Key: p.Key, RetentionDays: p.LogRetentionDays})
-	frameworkLogs := loggroups.New(c, "KubectlProviderLogGroup", loggroups.Props{Name: p.LogGroupPrefix + "eks/kubectl-provider", Key: p.Key, RetentionDays: p.LogRetentionDays})
-	loggroups.RedirectFunction(handler, handlerLogs)
-	loggroups.RedirectFunction(framework, frameworkLogs)
+	handlerLogs := defaults.LogGroup(c, "KubectlHandlerLogGroup", defaults.LogGroupProps{Name: p.LogGroupPrefix + "eks/kubectl-handler", Key: p.Key, RetentionDays: p.LogRetentionDays})
+	frameworkLogs := defaults.LogGroup(c, "KubectlProviderLogGroup", defaults.LogGroupProps{Name: p.LogGroupPrefix + "eks/kubectl-provider", Key: p.Key, RetentionDays: p.LogRetentionDays})
+	defaults.RedirectFunction(handler, handlerLogs)
+	defaults.RedirectFunction(framework, frameworkLogs)
 	// Escape hatch: the provider's functions are the CDK's, with no concurrency option.
 	for _, fn := range []awslambda.Function{handler, framework} {
 		fn.Node().DefaultChild().(awslambda.CfnFunction).SetReservedConcurrentExecutions(jsii.Number(KubectlConcurrency))
@@ -255,7 +255,7 @@ func (c *cluster) tightenKubectlProvider(p Props) {
 			Actions:   jsii.Strings("eks:DescribeCluster"),
 			Resources: jsii.Strings(*c.eks.ClusterArn()),
 		}),
-		loggroups.WritePolicy(handlerLogs),
+		defaults.LogWritePolicy(handlerLogs),
 	}, lambdaVPCStatements(p.Subnets, c.kubectlSG)...)
 	c.kubectlPolicy = awsiam.NewManagedPolicy(c, jsii.String("KubectlPolicy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("EKS " + p.Name + " kubectl handler: describe the cluster, write its log group, attach to the VPC"),
@@ -270,7 +270,7 @@ func (c *cluster) tightenKubectlProvider(p Props) {
 	// invoke permission on the handler (from the CDK) stays.
 	fwRole := framework.Role().(awsiam.Role)
 	fwRole.Node().DefaultChild().(awsiam.CfnRole).SetManagedPolicyArns(nil)
-	fwRole.AddToPrincipalPolicy(loggroups.WritePolicy(frameworkLogs))
+	fwRole.AddToPrincipalPolicy(defaults.LogWritePolicy(frameworkLogs))
 	for _, s := range lambdaVPCStatements(p.Subnets, c.kubectlSG) {
 		fwRole.AddToPrincipalPolicy(s)
 	}

@@ -14,28 +14,28 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/cluster"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 const admin = "arn:aws:iam::111111111111:role/path/PlatformAdmin"
 
 type synthed struct {
-	tpl  *cdktest.Template
+	tpl  *constructtest.Template
 	json map[string]any
 }
 
 var cache = map[string]*synthed{}
 
 // synth builds a cluster in a small isolated VPC, with the app context given (feature flags).
-func synth(t *testing.T, context map[string]any) (*cdktest.Template, map[string]any) {
+func synth(t *testing.T, context map[string]any) (*constructtest.Template, map[string]any) {
 	t.Helper()
 	b, _ := json.Marshal(context)
 	if s, ok := cache[string(b)]; ok {
 		return s.tpl.With(t), s.json
 	}
-	stack := cdktest.NewStackWith(t, context)
+	stack := constructtest.NewStackWith(t, context)
 	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 	vpc := awsec2.NewVpc(stack, jsii.String("VPC"), &awsec2.VpcProps{
 		AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"),
@@ -48,19 +48,19 @@ func synth(t *testing.T, context map[string]any) (*cdktest.Template, map[string]
 		Name: "vv-test", Version: "1.34", VPC: vpc, Subnets: *vpc.IsolatedSubnets(), Key: key,
 		LogGroupPrefix: "/vv/test/", LogRetentionDays: 90, AdminRoleARNs: []string{admin},
 	})
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 	s := &synthed{tpl, tpl.JSON()}
 	cache[string(b)] = s
 	return s.tpl.With(t), s.json
 }
 
-func example(t *testing.T) (*cdktest.Template, map[string]any) { return synth(t, nil) }
+func example(t *testing.T) (*constructtest.Template, map[string]any) { return synth(t, nil) }
 
-func props(r map[string]any) map[string]any { return cdktest.Props(r) }
+func props(r map[string]any) map[string]any { return constructtest.Props(r) }
 
 func only(t *testing.T, j map[string]any, typ string) map[string]any {
 	t.Helper()
-	rs := cdktest.ResourcesOf(j, typ)
+	rs := constructtest.ResourcesOf(j, typ)
 	require.Len(t, rs, 1, typ)
 	for _, r := range rs {
 		return r
@@ -71,7 +71,7 @@ func only(t *testing.T, j map[string]any, typ string) map[string]any {
 // byPrefix returns the resource of type typ whose logical ID starts with prefix.
 func byPrefix(t *testing.T, j map[string]any, typ, prefix string) (string, map[string]any) {
 	t.Helper()
-	for id, r := range cdktest.ResourcesOf(j, typ) {
+	for id, r := range constructtest.ResourcesOf(j, typ) {
 		if strings.HasPrefix(id, prefix) {
 			return id, r
 		}
@@ -180,7 +180,7 @@ func TestAutoModeProvidesLoadBalancingWithoutNodePools(t *testing.T) {
 func TestManagedAddonsForTheNodeGroups(t *testing.T) {
 	tpl, j := example(t)
 	var names []string
-	for _, a := range cdktest.ResourcesOf(j, "AWS::EKS::Addon") {
+	for _, a := range constructtest.ResourcesOf(j, "AWS::EKS::Addon") {
 		names = append(names, props(a)["AddonName"].(string))
 	}
 	assert.ElementsMatch(t, []string{cluster.AddonVPCCNI, cluster.AddonKubeProxy, cluster.AddonCoreDNS, cluster.AddonPodIdentity}, names)
@@ -216,7 +216,7 @@ func TestKubectlProviderRunsInThePrivateSubnetsBehindItsOwnSecurityGroup(t *test
 	_, j := example(t)
 	sg, _ := byPrefix(t, j, "AWS::EC2::SecurityGroup", "EKSKubectlSecurityGroup")
 	fns := 0
-	for id, fn := range cdktest.ResourcesOf(j, "AWS::Lambda::Function") {
+	for id, fn := range constructtest.ResourcesOf(j, "AWS::Lambda::Function") {
 		if !strings.Contains(id, "KubectlProvider") {
 			continue
 		}
@@ -252,8 +252,8 @@ func TestKubectlRoleHasOnlyDescribeClusterLogsAndItsNetworkInterfaces(t *testing
 	roleID, role := byPrefix(t, j, "AWS::IAM::Role", "EKSKubectlRole")
 	assert.NotContains(t, props(role), "ManagedPolicyArns", "no AWS managed policy on the kubectl role")
 	var actions []string
-	policies := cdktest.ResourcesOf(j, "AWS::IAM::Policy")
-	maps.Copy(policies, cdktest.ResourcesOf(j, "AWS::IAM::ManagedPolicy"))
+	policies := constructtest.ResourcesOf(j, "AWS::IAM::Policy")
+	maps.Copy(policies, constructtest.ResourcesOf(j, "AWS::IAM::ManagedPolicy"))
 	for _, p := range policies {
 		raw, _ := json.Marshal(props(p)["Roles"])
 		if !strings.Contains(string(raw), roleID) {
@@ -284,7 +284,7 @@ func TestKubectlRoleHasOnlyDescribeClusterLogsAndItsNetworkInterfaces(t *testing
 func TestKubectlRolePermissionsAreACustomerManagedPolicyTheHandlerWaitsFor(t *testing.T) {
 	_, j := example(t)
 	roleID, _ := byPrefix(t, j, "AWS::IAM::Role", "EKSKubectlRole")
-	for id, p := range cdktest.ResourcesOf(j, "AWS::IAM::Policy") {
+	for id, p := range constructtest.ResourcesOf(j, "AWS::IAM::Policy") {
 		raw, _ := json.Marshal(props(p)["Roles"])
 		assert.NotContains(t, string(raw), roleID, "%s: no inline policy on the kubectl role (IAMNoInlinePolicy)", id)
 	}
@@ -296,7 +296,7 @@ func TestKubectlRolePermissionsAreACustomerManagedPolicyTheHandlerWaitsFor(t *te
 
 func TestKubectlFunctionsHaveEqualReservedConcurrency(t *testing.T) {
 	_, j := example(t)
-	fns := cdktest.ResourcesOf(j, "AWS::Lambda::Function")
+	fns := constructtest.ResourcesOf(j, "AWS::Lambda::Function")
 	require.Len(t, fns, 2, "kubectl handler and framework function")
 	for id, fn := range fns {
 		assert.Equal(t, float64(cluster.KubectlConcurrency), props(fn)["ReservedConcurrentExecutions"], id)
@@ -305,7 +305,7 @@ func TestKubectlFunctionsHaveEqualReservedConcurrency(t *testing.T) {
 
 func TestKubectlFrameworkRoleHasNoManagedPolicies(t *testing.T) {
 	_, j := example(t)
-	for id, r := range cdktest.ResourcesOf(j, "AWS::IAM::Role") {
+	for id, r := range constructtest.ResourcesOf(j, "AWS::IAM::Role") {
 		if strings.Contains(id, "KubectlProviderframeworkonEvent") {
 			assert.NotContains(t, props(r), "ManagedPolicyArns", id)
 			return
@@ -318,13 +318,13 @@ func TestKubectlFunctionsLogToEncryptedGroups(t *testing.T) {
 	for _, ctx := range []map[string]any{nil, {"@aws-cdk/aws-lambda:useCdkManagedLogGroup": true}} {
 		_, j := synth(t, ctx)
 		groups := map[string]map[string]any{}
-		for id, g := range cdktest.ResourcesOf(j, "AWS::Logs::LogGroup") {
+		for id, g := range constructtest.ResourcesOf(j, "AWS::Logs::LogGroup") {
 			assert.NotNil(t, props(g)["KmsKeyId"], "%s is encrypted (context %v)", id, ctx)
 			assert.NotNil(t, props(g)["RetentionInDays"], id)
 			groups[id] = g
 		}
 		assert.Len(t, groups, 3, "control plane, kubectl handler, kubectl provider (context %v)", ctx)
-		for id, fn := range cdktest.ResourcesOf(j, "AWS::Lambda::Function") {
+		for id, fn := range constructtest.ResourcesOf(j, "AWS::Lambda::Function") {
 			lc, _ := props(fn)["LoggingConfig"].(map[string]any)
 			require.NotNil(t, lc, id)
 			ref := lc["LogGroup"].(map[string]any)["Ref"].(string)
@@ -340,7 +340,7 @@ func TestNoStackOutputs(t *testing.T) {
 }
 
 func TestInvalidPropsPanicWithTheValue(t *testing.T) {
-	stack := cdktest.NewStackWith(t, nil)
-	err := cdktest.Catch(func() { cluster.New(stack, "EKS", cluster.Props{Name: "x"}) })
+	stack := constructtest.NewStackWith(t, nil)
+	err := constructtest.Catch(func() { cluster.New(stack, "EKS", cluster.Props{Name: "x"}) })
 	assert.ErrorContains(t, err, `cluster "EKS": name, vpc, subnets, key and log group prefix are required`)
 }

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
 func TestUnsuppressedFindingsOfEveryPackFailTheSynth(t *testing.T) {
@@ -128,7 +128,7 @@ var suppressionCall = regexp.MustCompile(`(AddMetadata|SetMetadata|AddOverride|A
 // TestSourceMakesNoSuppressionOutsideTheRegistry scans the Go source: only this package may
 // import cdk-nag (so only it can call NagSuppressions), and nothing may write cdk_nag metadata.
 func TestSourceMakesNoSuppressionOutsideTheRegistry(t *testing.T) {
-	root := cdktest.Root()
+	root := constructtest.Root()
 	own := filepath.Join(root, "constructs", "compliance")
 	var offenders []string
 	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {

@@ -12,11 +12,12 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/test/apptest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { apptest.Main(m) }
 
 // fixtureRegistry is the registry the fixture app runs with: entries that suppress every
 // finding of the Registered stack, two stale entries and one stale appliesTo value.
@@ -50,12 +51,12 @@ var (
 func synthFixture(t *testing.T) *fixture {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		dir, err := cdktest.Outdir()
+		dir, err := apptest.Outdir()
 		if err != nil {
 			fixtureErr = err
 			return
 		}
-		fixtureErr = cdktest.Catch(func() {
+		fixtureErr = constructtest.Catch(func() {
 			app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), AnalyticsReporting: jsii.Bool(false)})
 			env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}
 			for _, name := range []string{"Findings", "Registered", "Rogue"} {

@@ -9,11 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/costanomaly"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
@@ -26,10 +26,10 @@ func decode(t *testing.T, v any) obj {
 }
 
 func TestCostAnomalyMonitorWatchesTaggedSpendAndNotifiesTheTopicImmediately(t *testing.T) {
-	stack := cdktest.NewStackIn(t, costanomaly.Region)
+	stack := constructtest.NewStackIn(t, costanomaly.Region)
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), nil)
 	costanomaly.New(stack, "Cost", costanomaly.Props{Name: "voicevault-test", Topic: topic, TagKey: "ManagedBy", TagValue: "voicevault"})
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 
 	monitors := tpl.Resources("AWS::CE::AnomalyMonitor")
 	require.Len(t, monitors, 1)
@@ -46,7 +46,7 @@ func TestCostAnomalyMonitorWatchesTaggedSpendAndNotifiesTheTopicImmediately(t *t
 		p := s["Properties"].(obj)
 		assert.Equal(t, "IMMEDIATE", p["Frequency"])
 		assert.Equal(t, arr{obj{"Fn::GetAtt": arr{monitorID, "MonitorArn"}}}, p["MonitorArnList"])
-		assert.Equal(t, arr{obj{"Type": "SNS", "Address": obj{"Ref": cdktest.LogicalID(t, topic)}}}, p["Subscribers"])
+		assert.Equal(t, arr{obj{"Type": "SNS", "Address": obj{"Ref": constructtest.LogicalID(t, topic)}}}, p["Subscribers"])
 		assert.Equal(t, obj{"Dimensions": obj{
 			"Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE", "MatchOptions": arr{"GREATER_THAN_OR_EQUAL"}, "Values": arr{"100"},
 		}}, decode(t, p["ThresholdExpression"]))
@@ -54,9 +54,9 @@ func TestCostAnomalyMonitorWatchesTaggedSpendAndNotifiesTheTopicImmediately(t *t
 }
 
 func TestCostAnomalyRefusesARegionWhoseCloudFormationLacksCostExplorer(t *testing.T) {
-	stack := cdktest.NewStackIn(t, "eu-west-1")
+	stack := constructtest.NewStackIn(t, "eu-west-1")
 	topic := awssns.NewTopic(stack, jsii.String("Alarms"), nil)
-	err := cdktest.Catch(func() {
+	err := constructtest.Catch(func() {
 		costanomaly.New(stack, "Cost", costanomaly.Props{Name: "n", Topic: topic, TagKey: "k", TagValue: "v"})
 	})
 	require.Error(t, err)

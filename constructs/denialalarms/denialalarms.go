@@ -8,11 +8,11 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Names of the metric and of the authorizer log's fields the filter reads (lambda/authorizer/authz
@@ -75,11 +75,10 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 		MetricValue:     jsii.String("1"),
 		Dimensions:      &map[string]*string{"Tenant": jsii.String("$." + TenantField), "Reason": jsii.String("$." + ReasonField)},
 	})
-	action := awscloudwatchactions.NewSnsAction(props.Topic)
 	for _, r := range props.Reasons {
-		a := awscloudwatch.NewAlarm(c, jsii.String(constructID(r)), &awscloudwatch.AlarmProps{
-			AlarmName:        jsii.String(props.AlarmNamePrefix + r),
-			AlarmDescription: jsii.String(fmt.Sprintf("Tenant %s's authorizer denied %d or more requests for reason %s in %d minutes", props.Tenant, props.Threshold, r, period)),
+		c.alarms[r] = defaults.Alarm(c, constructID(r), defaults.AlarmProps{
+			Name:        props.AlarmNamePrefix + r,
+			Description: fmt.Sprintf("Tenant %s's authorizer denied %d or more requests for reason %s in %d minutes", props.Tenant, props.Threshold, r, period),
 			Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace:     jsii.String(Namespace),
 				MetricName:    jsii.String(MetricName),
@@ -87,13 +86,9 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 				Statistic:     jsii.String("Sum"),
 				Period:        awscdk.Duration_Minutes(jsii.Number(float64(period))),
 			}),
-			Threshold:          jsii.Number(float64(props.Threshold)),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+			Threshold: float64(props.Threshold),
+			Topic:     props.Topic,
 		})
-		a.AddAlarmAction(action)
-		c.alarms[r] = a
 	}
 	return c
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/internal/filterpattern"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 
@@ -75,26 +75,26 @@ func TestPatternMatchesDenialsNotAllowsOrUnauthorized(t *testing.T) {
 }
 
 func TestDenialAlarmsPerReasonNotifyTheTopic(t *testing.T) {
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	denialalarms.New(stack, "Denials", denialalarms.Props{
 		LogGroup: awslogs.NewLogGroup(stack, jsii.String("Logs"), nil), Topic: awssns.NewTopic(stack, jsii.String("Alarms"), nil),
 		Tenant: "acme", AlarmNamePrefix: "voicevault-test-acme-denials-", Reasons: []string{"bad_signature", "wrong_tenant"}, Threshold: 50,
 	})
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 	tpl.HasResourceProperties("AWS::Logs::MetricFilter", obj{
 		"FilterPattern": `{ $.decision = "deny" }`,
 		"MetricTransformations": []any{obj{
 			"MetricNamespace": denialalarms.Namespace, "MetricName": denialalarms.MetricName, "MetricValue": "1",
-			"Dimensions": cdktest.ArrayWith(obj{"Key": "Reason", "Value": "$.reason"}, obj{"Key": "Tenant", "Value": "$.tenant"}),
+			"Dimensions": constructtest.ArrayWith(obj{"Key": "Reason", "Value": "$.reason"}, obj{"Key": "Tenant", "Value": "$.tenant"}),
 		}},
 	})
 	tpl.ResourceCountIs("AWS::CloudWatch::Alarm", 2)
 	for _, r := range []string{"bad_signature", "wrong_tenant"} {
 		tpl.HasResourceProperties("AWS::CloudWatch::Alarm", obj{
 			"AlarmName": "voicevault-test-acme-denials-" + r, "Namespace": denialalarms.Namespace, "MetricName": denialalarms.MetricName,
-			"Dimensions": cdktest.ArrayWith(obj{"Name": "Reason", "Value": r}, obj{"Name": "Tenant", "Value": "acme"}),
+			"Dimensions": constructtest.ArrayWith(obj{"Name": "Reason", "Value": r}, obj{"Name": "Tenant", "Value": "acme"}),
 			"Threshold":  float64(50), "Period": float64(300), "Statistic": "Sum",
-			"AlarmActions": []any{obj{"Ref": cdktest.LogicalID(t, stack.Node().FindChild(jsii.String("Alarms")))}},
+			"AlarmActions": []any{obj{"Ref": constructtest.LogicalID(t, stack.Node().FindChild(jsii.String("Alarms")))}},
 		})
 	}
 }

@@ -7,24 +7,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/constructs/alarmtopic"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/findingrules"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
-var tpl *cdktest.Template
+var tpl *constructtest.Template
 
-func template(t *testing.T) *cdktest.Template {
+func template(t *testing.T) *constructtest.Template {
 	t.Helper()
 	if tpl == nil {
-		stack := cdktest.NewStack(t)
+		stack := constructtest.NewStack(t)
 		at := alarmtopic.New(stack, "Alarms", alarmtopic.Props{TopicName: "alarms", KeyAlias: "test/alarms"})
 		findingrules.New(stack, "Findings", findingrules.Props{Topic: at.Topic(), RuleNamePrefix: "voicevault-test-", ImageRepositories: []string{"voicevault/test/tts"}})
-		tpl = cdktest.StackTemplate(t, stack)
+		tpl = constructtest.StackTemplate(t, stack)
 	}
 	return tpl.With(t)
 }
@@ -74,7 +74,7 @@ func TestFindingRulesAddNoUnconditionedPublisherToTheTopicPolicy(t *testing.T) {
 		for _, s := range p["Properties"].(obj)["PolicyDocument"].(obj)["Statement"].(arr) {
 			st := s.(obj)
 			if st["Effect"] == "Allow" {
-				assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount}}, st["Condition"], "statement %v", st["Sid"])
+				assert.Equal(t, obj{"StringEquals": obj{"aws:SourceAccount": constructtest.TestAccount}}, st["Condition"], "statement %v", st["Sid"])
 			}
 		}
 	}

@@ -10,14 +10,14 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 
-	"github.com/voicevault/voicevault/internal/cdkunit"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
-func TestMain(m *testing.M) { cdkunit.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
-func synth(t *testing.T, tls bool) *cdkunit.Template {
+func synth(t *testing.T, tls bool) *constructtest.Template {
 	t.Helper()
-	stack := cdkunit.NewStack(t)
+	stack := constructtest.NewStackWith(t, nil)
 	vpc := awsec2.NewVpc(stack, jsii.String("VPC"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String("10.40.0.0/16")),
 		AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"),
@@ -34,7 +34,7 @@ func synth(t *testing.T, tls bool) *cdkunit.Template {
 		p.Certificate = awscertificatemanager.Certificate_FromCertificateArn(stack, jsii.String("Cert"), jsii.String("arn:aws:acm:eu-west-1:111111111111:certificate/x"))
 	}
 	New(stack, "Ingress", p)
-	return cdkunit.Synth(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
 func TestLoadBalancerIsInternalHardenedAndLogged(t *testing.T) {

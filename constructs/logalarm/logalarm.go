@@ -8,8 +8,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Props configures one counted pattern and its alarm.
@@ -23,8 +25,8 @@ type Props struct {
 	// Threshold is the count per period at or above which the alarm fires. Default: 1.
 	Threshold     int
 	PeriodMinutes int // Default: 5.
-	// Action is notified when the alarm fires. Required.
-	Action awscloudwatch.IAlarmAction
+	// Topic is notified when the alarm fires. Required.
+	Topic awssns.ITopic
 }
 
 // New adds the metric filter <id>Filter and the alarm <id>Alarm to scope. Missing data (no
@@ -43,18 +45,14 @@ func New(scope constructs.Construct, id string, p Props) awscloudwatch.Alarm {
 		MetricName:      jsii.String(p.MetricName),
 		MetricValue:     jsii.String("1"),
 	})
-	a := awscloudwatch.NewAlarm(scope, jsii.String(id+"Alarm"), &awscloudwatch.AlarmProps{
-		AlarmName:        jsii.String(p.AlarmName),
-		AlarmDescription: jsii.String(p.Description),
+	return defaults.Alarm(scope, id+"Alarm", defaults.AlarmProps{
+		Name:        p.AlarmName,
+		Description: p.Description,
 		Metric: mf.Metric(&awscloudwatch.MetricOptions{
 			Statistic: jsii.String("Sum"),
 			Period:    awscdk.Duration_Minutes(jsii.Number(float64(p.PeriodMinutes))),
 		}),
-		Threshold:          jsii.Number(float64(p.Threshold)),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		Threshold: float64(p.Threshold),
+		Topic:     p.Topic,
 	})
-	a.AddAlarmAction(p.Action)
-	return a
 }

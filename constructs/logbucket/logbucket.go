@@ -15,7 +15,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/s3defaults"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // DefaultRetentionDays is how long log objects (and their noncurrent versions) are kept.
@@ -53,7 +53,7 @@ func New(scope constructs.Construct, id string, props Props) awss3.Bucket {
 	if prefix == "" {
 		prefix = id + "/"
 	}
-	bp := s3defaults.Secure(&awss3.BucketProps{
+	bp := defaults.Bucket(&awss3.BucketProps{
 		Encryption:       awss3.BucketEncryption_KMS,
 		EncryptionKey:    props.Key,
 		BucketKeyEnabled: jsii.Bool(true),

@@ -9,30 +9,30 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/logbucket"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
-var like, with = cdktest.Like, cdktest.ArrayWith
+var like, with = constructtest.Like, constructtest.ArrayWith
 
-func synth(t *testing.T, props logbucket.Props) *cdktest.Template {
+func synth(t *testing.T, props logbucket.Props) *constructtest.Template {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	props.Key = kmskey.New(stack, "Key", kmskey.Props{Alias: "test/logs", Description: "test"})
 	props.AccessLogs = awss3.NewBucket(stack, jsii.String("AccessLogs"), nil)
 	logbucket.New(stack, "Logs", props)
-	return cdktest.StackTemplate(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
-var defaults *cdktest.Template
+var defaults *constructtest.Template
 
-func template(t *testing.T) *cdktest.Template {
+func template(t *testing.T) *constructtest.Template {
 	if defaults == nil {
 		defaults = synth(t, logbucket.Props{AccessLogPrefix: "logs/"})
 	}
@@ -86,7 +86,7 @@ func TestLogBucketSendsAccessLogsThatOnlyItMayDeliver(t *testing.T) {
 			"Principal": obj{"Service": "logging.s3.amazonaws.com"},
 			"Condition": obj{
 				"ArnLike":      obj{"aws:SourceArn": obj{"Fn::GetAtt": arr{assertions.Match_StringLikeRegexp(jsii.String("^Logs")), "Arn"}}},
-				"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount},
+				"StringEquals": obj{"aws:SourceAccount": constructtest.TestAccount},
 			},
 		}))}),
 	})
@@ -112,8 +112,8 @@ func TestLogBucketObjectLockUsesGovernanceRetention(t *testing.T) {
 }
 
 func TestLogBucketRejectsObjectLockLongerThanRetention(t *testing.T) {
-	stack := cdktest.NewStack(t)
-	err := cdktest.Catch(func() {
+	stack := constructtest.NewStack(t)
+	err := constructtest.Catch(func() {
 		logbucket.New(stack, "L", logbucket.Props{
 			Key:        kmskey.New(stack, "K", kmskey.Props{Alias: "t/k", Description: "t"}),
 			AccessLogs: awss3.NewBucket(stack, jsii.String("A"), nil), RetentionDays: 30, ObjectLockDays: 31,

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -138,7 +137,6 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 		{"ModelRegistryChanges", "Changes to the model registry " + props.RepositoryName + " outside the deployment roles", RegistryChangePattern(props.RepositoryName, props.TrustedRoleARNs), one(props.RegistryChanges)},
 	}}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
-	action := awscloudwatchactions.NewSnsAction(props.Topic)
 	for _, f := range c.filters {
 		if len(f.Pattern) > MaxPatternLength {
 			panic(fmt.Errorf("misuse alarms %q: %s filter pattern is %d characters; CloudWatch Logs allows %d", id, f.ID, len(f.Pattern), MaxPatternLength))
@@ -149,7 +147,7 @@ func New(scope constructs.Construct, id string, props Props) Alarms {
 			Description:   fmt.Sprintf("%s: %d or more in %d minutes (VoiceVault misuse detection; the audit queries say who and from where)", f.Description, f.Threshold, period),
 			Threshold:     f.Threshold,
 			PeriodMinutes: period,
-			Action:        action,
+			Topic:         props.Topic,
 		})
 		c.alarms = append(c.alarms, a)
 	}

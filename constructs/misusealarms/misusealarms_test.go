@@ -1,8 +1,6 @@
 package misusealarms_test
 
 import (
-	"slices"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
@@ -11,13 +9,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/internal/filterpattern"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 
@@ -67,7 +64,7 @@ func TestRegistryChangePatternSparesOnlyTrustedRoles(t *testing.T) {
 }
 
 func TestMisuseAlarmsNotifyTheTopicAtTheirThresholds(t *testing.T) {
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	a := misusealarms.New(stack, "Misuse", misusealarms.Props{
 		LogGroup:        awslogs.NewLogGroup(stack, jsii.String("Trail"), nil),
 		Topic:           awssns.NewTopic(stack, jsii.String("Alarms"), nil),
@@ -76,7 +73,7 @@ func TestMisuseAlarmsNotifyTheTopicAtTheirThresholds(t *testing.T) {
 		RepositoryName:  repo, TrustedRoleARNs: []string{execRole},
 		ForeignRegionCalls: 1, AudioDeletes: 100, RegistryChanges: 2,
 	})
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 	tpl.ResourceCountIs("AWS::Logs::MetricFilter", 3)
 	for _, f := range a.Filters() {
 		tpl.HasResourceProperties("AWS::Logs::MetricFilter", obj{
@@ -88,25 +85,7 @@ func TestMisuseAlarmsNotifyTheTopicAtTheirThresholds(t *testing.T) {
 		tpl.HasResourceProperties("AWS::CloudWatch::Alarm", obj{
 			"AlarmName": "voicevault-test-misuse-" + name, "MetricName": name, "Namespace": misusealarms.Namespace,
 			"Threshold": th, "Period": float64(300), "Statistic": "Sum", "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-			"AlarmActions": []any{obj{"Ref": cdktest.LogicalID(t, stack.Node().FindChild(jsii.String("Alarms")))}},
+			"AlarmActions": []any{obj{"Ref": constructtest.LogicalID(t, stack.Node().FindChild(jsii.String("Alarms")))}},
 		})
 	}
-}
-
-// TestRegistryPatternOfTheLargestConfigurationFitsCloudWatch: the two bootstrap roles of the
-// longest qualifier, account and region plus config.MaxModelPublishers roles with IAM's longest
-// names (64 characters) stay within CloudWatch Logs' 1,024-character filter pattern.
-func TestRegistryPatternOfTheLargestConfigurationFitsCloudWatch(t *testing.T) {
-	long := strings.Repeat("r", 64)
-	roles := []string{
-		"arn:aws-us-gov:iam::123456789012:role/cdk-abcdefghij-cfn-exec-role-123456789012-ap-southeast-7",
-		"arn:aws-us-gov:iam::123456789012:role/cdk-abcdefghij-image-publishing-role-123456789012-ap-southeast-7",
-	}
-	for i := 0; i < config.MaxModelPublishers; i++ {
-		roles = append(roles, "arn:aws-us-gov:iam::123456789012:role/"+long)
-	}
-	p := misusealarms.RegistryChangePattern("voicevault/abcdefghij/tts", roles)
-	assert.LessOrEqual(t, len(p), misusealarms.MaxPatternLength, p)
-	r := misusealarms.ForeignRegionPattern(slices.Repeat([]string{"ap-southeast-7"}, config.MaxAllowedRegions))
-	assert.LessOrEqual(t, len(r), misusealarms.MaxPatternLength)
 }

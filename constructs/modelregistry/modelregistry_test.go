@@ -11,24 +11,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/modelregistry"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
-var shared *cdktest.Template
+var shared *constructtest.Template
 
-func example(t *testing.T) *cdktest.Template {
+func example(t *testing.T) *constructtest.Template {
 	t.Helper()
 	if shared == nil {
-		stack := cdktest.NewStackWith(t, nil)
+		stack := constructtest.NewStackWith(t, nil)
 		key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		node := func(id string) awsiam.IRole {
 			return awsiam.NewRole(stack, jsii.String(id), &awsiam.RoleProps{AssumedBy: awsiam.NewServicePrincipal(jsii.String("ec2.amazonaws.com"), nil)})
 		}
 		modelregistry.New(stack, "Models", modelregistry.Props{Name: "voicevault/test/tts", Key: key, PullRoles: []awsiam.IRole{node("GPUNodeRole"), node("SystemNodeRole")}})
-		shared = cdktest.StackTemplate(t, stack)
+		shared = constructtest.StackTemplate(t, stack)
 	}
 	return shared.With(t)
 }
@@ -60,7 +60,7 @@ func TestLifecycleNeverExpiresATaggedImage(t *testing.T) {
 	repos := example(t).Resources("AWS::ECR::Repository")
 	require.Len(t, repos, 1)
 	for _, r := range repos {
-		text := cdktest.Props(r)["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
+		text := constructtest.Props(r)["LifecyclePolicy"].(map[string]any)["LifecyclePolicyText"].(string)
 		var policy struct {
 			Rules []struct {
 				Selection struct {
@@ -88,7 +88,7 @@ func TestOnlyTheNodeRolesMayPull(t *testing.T) {
 	tpl := example(t)
 	repos := tpl.Resources("AWS::ECR::Repository")
 	for _, r := range repos {
-		doc := cdktest.Props(r)["RepositoryPolicyText"].(map[string]any)
+		doc := constructtest.Props(r)["RepositoryPolicyText"].(map[string]any)
 		stmts := doc["Statement"].([]any)
 		require.Len(t, stmts, 1)
 		st := stmts[0].(map[string]any)

@@ -18,8 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/loggroups"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Endpoint is one interface VPC endpoint and why the VPC needs it.
@@ -56,11 +55,22 @@ func DefaultEndpoints() []Endpoint {
 	}
 }
 
+// Egress says how workloads in private subnets reach anything outside the VPC.
+type Egress string
+
+// The egress modes.
+const (
+	// EgressNone gives private subnets no route to the internet: AWS APIs through VPC endpoints only.
+	EgressNone Egress = "none"
+	// EgressNAT adds one NAT gateway per AZ for egress that endpoints cannot serve.
+	EgressNAT Egress = "nat"
+)
+
 // Props configures the network.
 type Props struct {
-	CIDR   string            // Required. IPv4 CIDR of the VPC, /16 to /20.
-	AZs    []string          // Required. Explicit availability zone names (no lookups at synth).
-	Egress config.EgressMode // Default: none (isolated subnets, AWS APIs through endpoints only).
+	CIDR   string   // Required. IPv4 CIDR of the VPC, /16 to /20.
+	AZs    []string // Required. Explicit availability zone names (no lookups at synth).
+	Egress Egress   // Default: none (isolated subnets, AWS APIs through endpoints only).
 	// FlowLogKey encrypts the flow-log group. Required; its key policy must let CloudWatch Logs
 	// use it for FlowLogGroupName (kmskey.AllowCloudWatchLogs).
 	FlowLogKey       awskms.IKey
@@ -148,7 +158,7 @@ const (
 func New(scope constructs.Construct, id string, props Props) Network {
 	p := props
 	if p.Egress == "" {
-		p.Egress = config.EgressNone
+		p.Egress = EgressNone
 	}
 	if p.Endpoints == nil {
 		p.Endpoints = DefaultEndpoints()
@@ -166,7 +176,7 @@ func New(scope constructs.Construct, id string, props Props) Network {
 	privateType := awsec2.SubnetType_PRIVATE_ISOLATED
 	subnets := []*awsec2.SubnetConfiguration{}
 	natGateways := 0.0
-	if p.Egress == config.EgressNAT {
+	if p.Egress == EgressNAT {
 		privateType = awsec2.SubnetType_PRIVATE_WITH_EGRESS
 		natGateways = float64(len(p.AZs)) // one per zone: a zone failure does not cut the others' egress
 		subnets = append(subnets, &awsec2.SubnetConfiguration{
@@ -197,7 +207,7 @@ func New(scope constructs.Construct, id string, props Props) Network {
 		awscdk.Tags_Of(s).Add(jsii.String("kubernetes.io/role/internal-elb"), jsii.String("1"), nil)
 	}
 
-	n.flowGroup = loggroups.New(n, "FlowLogGroup", loggroups.Props{Name: p.FlowLogGroupName, Key: p.FlowLogKey, RetentionDays: p.RetentionDays})
+	n.flowGroup = defaults.LogGroup(n, "FlowLogGroup", defaults.LogGroupProps{Name: p.FlowLogGroupName, Key: p.FlowLogKey, RetentionDays: p.RetentionDays})
 	n.flowRole, n.flowPol = flowLogRole(n, n.flowGroup)
 	n.flowLog = n.vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 		// Immutable view: the CDK would otherwise write the same statements into an inline policy.
@@ -231,7 +241,7 @@ func New(scope constructs.Construct, id string, props Props) Network {
 	}
 
 	closeDefaultSecurityGroupHelper(n, p)
-	if p.Egress == config.EgressNone && !p.NoDNSFirewall {
+	if p.Egress == EgressNone && !p.NoDNSFirewall {
 		allow := p.DNSAllowList
 		if allow == nil {
 			allow = DefaultDNSAllowList
@@ -277,8 +287,8 @@ func dnsFirewall(n *network, allowed []string) awsroute53resolver.CfnFirewallRul
 	return group
 }
 
-func natSubnets(egress config.EgressMode) *awsec2.SubnetSelection {
-	if egress != config.EgressNAT {
+func natSubnets(egress Egress) *awsec2.SubnetSelection {
+	if egress != EgressNAT {
 		return nil
 	}
 	return &awsec2.SubnetSelection{SubnetGroupName: jsii.String(PublicSubnetGroup)}
@@ -296,9 +306,9 @@ func closeDefaultSecurityGroupHelper(n *network, p Props) {
 	if provider == nil {
 		return
 	}
-	group := loggroups.New(n, "DefaultSecurityGroupHelperLogGroup", loggroups.Props{Name: p.HelperLogGroupName, Key: p.FlowLogKey, RetentionDays: p.RetentionDays})
+	group := defaults.LogGroup(n, "DefaultSecurityGroupHelperLogGroup", defaults.LogGroupProps{Name: p.HelperLogGroupName, Key: p.FlowLogKey, RetentionDays: p.RetentionDays})
 	handler := provider.Node().FindChild(jsii.String("Handler")).(awscdk.CfnResource)
-	loggroups.RedirectFunction(handler, group)
+	defaults.RedirectFunction(handler, group)
 	role := provider.Node().FindChild(jsii.String("Role")).(awscdk.CfnResource)
 	role.AddPropertyDeletionOverride(jsii.String("ManagedPolicyArns"))
 	// The role's inline policy (the CDK's one statement: change the rules of this VPC's default
@@ -313,7 +323,7 @@ func closeDefaultSecurityGroupHelper(n *network, p Props) {
 				Resources: jsii.Strings(fmt.Sprintf("arn:%s:ec2:%s:%s:security-group/%s",
 					*stack.Partition(), *stack.Region(), *stack.Account(), *n.vpc.VpcDefaultSecurityGroup())),
 			}),
-			loggroups.WritePolicy(group),
+			defaults.LogWritePolicy(group),
 		},
 		Roles: &[]awsiam.IRole{awsiam.Role_FromRoleName(n, jsii.String("DefaultSecurityGroupHelperRole"), role.Ref(), nil)},
 	})

@@ -12,54 +12,53 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/network"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 var zones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 
 // synth builds a network with egress mode egress and returns its parsed template.
-func synth(t *testing.T, egress config.EgressMode) (*cdktest.Template, map[string]any) {
+func synth(t *testing.T, egress network.Egress) (*constructtest.Template, map[string]any) {
 	t.Helper()
-	stack := cdktest.NewStackWith(t, nil)
+	stack := constructtest.NewStackWith(t, nil)
 	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 	network.New(stack, "Network", network.Props{
 		CIDR: "10.40.0.0/16", AZs: zones, Egress: egress, FlowLogKey: key,
 		FlowLogGroupName: "/test/flow-logs", HelperLogGroupName: "/test/helper", RetentionDays: 731,
 	})
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 	return tpl, tpl.JSON()
 }
 
 var (
 	noneOnce, natOnce struct {
-		tpl  *cdktest.Template
+		tpl  *constructtest.Template
 		json map[string]any
 	}
 )
 
-func none(t *testing.T) (*cdktest.Template, map[string]any) {
+func none(t *testing.T) (*constructtest.Template, map[string]any) {
 	if noneOnce.tpl == nil {
-		noneOnce.tpl, noneOnce.json = synth(t, config.EgressNone)
+		noneOnce.tpl, noneOnce.json = synth(t, network.EgressNone)
 	}
 	return noneOnce.tpl.With(t), noneOnce.json
 }
 
-func nat(t *testing.T) (*cdktest.Template, map[string]any) {
+func nat(t *testing.T) (*constructtest.Template, map[string]any) {
 	if natOnce.tpl == nil {
-		natOnce.tpl, natOnce.json = synth(t, config.EgressNAT)
+		natOnce.tpl, natOnce.json = synth(t, network.EgressNAT)
 	}
 	return natOnce.tpl.With(t), natOnce.json
 }
 
-func props(r map[string]any) map[string]any { return cdktest.Props(r) }
+func props(r map[string]any) map[string]any { return constructtest.Props(r) }
 
 func subnetsByType(tpl map[string]any) map[string][]map[string]any {
 	out := map[string][]map[string]any{}
-	for _, s := range cdktest.ResourcesOf(tpl, "AWS::EC2::Subnet") {
+	for _, s := range constructtest.ResourcesOf(tpl, "AWS::EC2::Subnet") {
 		p := props(s)
 		for _, tag := range p["Tags"].([]any) {
 			if m := tag.(map[string]any); m["Key"] == "aws-cdk:subnet-type" {
@@ -83,7 +82,7 @@ func TestVPCTakesTheConfiguredCIDRAndZones(t *testing.T) {
 	tpl, j := none(t)
 	tpl.HasResourceProperties("AWS::EC2::VPC", map[string]any{"CidrBlock": "10.40.0.0/16", "EnableDnsHostnames": true, "EnableDnsSupport": true})
 	var got []string
-	for _, s := range cdktest.ResourcesOf(j, "AWS::EC2::Subnet") {
+	for _, s := range constructtest.ResourcesOf(j, "AWS::EC2::Subnet") {
 		got = append(got, props(s)["AvailabilityZone"].(string))
 	}
 	sort.Strings(got)
@@ -98,7 +97,7 @@ func TestEgressNoneLeavesNoPathToTheInternet(t *testing.T) {
 	byType := subnetsByType(j)
 	assert.Len(t, byType["Isolated"], 3, "one isolated subnet per zone")
 	assert.Empty(t, byType["Public"])
-	for _, r := range cdktest.ResourcesOf(j, "AWS::EC2::Route") {
+	for _, r := range constructtest.ResourcesOf(j, "AWS::EC2::Route") {
 		t.Errorf("egress none has a route: %v", props(r))
 	}
 	for _, s := range byType["Isolated"] {
@@ -119,7 +118,7 @@ func TestEgressNATHasOneNATGatewayPerZoneInPublicSubnetsOnly(t *testing.T) {
 	}
 	// Private subnets route 0.0.0.0/0 to a NAT gateway, never to the internet gateway.
 	natRoutes := 0
-	for _, r := range cdktest.ResourcesOf(j, "AWS::EC2::Route") {
+	for _, r := range constructtest.ResourcesOf(j, "AWS::EC2::Route") {
 		p := props(r)
 		if p["NatGatewayId"] != nil {
 			natRoutes++
@@ -127,7 +126,7 @@ func TestEgressNATHasOneNATGatewayPerZoneInPublicSubnetsOnly(t *testing.T) {
 	}
 	assert.Equal(t, 3, natRoutes)
 	// Compute never goes in the public subnets: only NAT gateways live there.
-	for _, ep := range cdktest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
+	for _, ep := range constructtest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
 		if ids, ok := props(ep)["SubnetIds"].([]any); ok {
 			for _, id := range ids {
 				assert.Contains(t, id.(map[string]any)["Ref"], "PrivateSubnet")
@@ -137,10 +136,10 @@ func TestEgressNATHasOneNATGatewayPerZoneInPublicSubnetsOnly(t *testing.T) {
 }
 
 func TestPrivateSubnetsAreTaggedForInternalLoadBalancers(t *testing.T) {
-	for _, mode := range []config.EgressMode{config.EgressNone, config.EgressNAT} {
+	for _, mode := range []network.Egress{network.EgressNone, network.EgressNAT} {
 		_, j := none(t)
 		private := "Isolated"
-		if mode == config.EgressNAT {
+		if mode == network.EgressNAT {
 			_, j = nat(t)
 			private = "Private"
 		}
@@ -154,7 +153,7 @@ func TestDefaultSecurityGroupIsClosed(t *testing.T) {
 	tpl, j := none(t)
 	tpl.ResourceCountIs("Custom::VpcRestrictDefaultSG", 1)
 	// Its helper function logs to our encrypted group and its role has no AWS managed policy.
-	fns := cdktest.ResourcesOf(j, "AWS::Lambda::Function")
+	fns := constructtest.ResourcesOf(j, "AWS::Lambda::Function")
 	require.Len(t, fns, 1)
 	for _, fn := range fns {
 		lc, _ := props(fn)["LoggingConfig"].(map[string]any)
@@ -183,7 +182,7 @@ func TestDefaultSecurityGroupIsClosed(t *testing.T) {
 func TestNetworkMakesNoInlinePolicies(t *testing.T) {
 	tpl, j := none(t)
 	tpl.ResourceCountIs("AWS::IAM::Policy", 0)
-	for id, r := range cdktest.ResourcesOf(j, "AWS::IAM::Role") {
+	for id, r := range constructtest.ResourcesOf(j, "AWS::IAM::Role") {
 		assert.NotContains(t, props(r), "Policies", id)
 	}
 }
@@ -201,7 +200,7 @@ func TestFlowLogRoleIsOnlyForThisAccountsFlowLogsAndWritesOnlyTheFlowLogGroup(t 
 		}}},
 	})
 	var roleID string
-	for id := range cdktest.ResourcesOf(j, "AWS::IAM::Role") {
+	for id := range constructtest.ResourcesOf(j, "AWS::IAM::Role") {
 		if strings.Contains(id, "FlowLogRole") {
 			roleID = id
 		}
@@ -215,7 +214,7 @@ func TestFlowLogRoleIsOnlyForThisAccountsFlowLogsAndWritesOnlyTheFlowLogGroup(t 
 		}}},
 		"Roles": []any{map[string]any{"Ref": roleID}},
 	})
-	for id, fl := range cdktest.ResourcesOf(j, "AWS::EC2::FlowLog") {
+	for id, fl := range constructtest.ResourcesOf(j, "AWS::EC2::FlowLog") {
 		deps, _ := fl["DependsOn"].([]any)
 		found := false
 		for _, d := range deps {
@@ -239,7 +238,7 @@ func TestFlowLogsRecordAllTrafficToAnEncryptedLogGroupWithRetention(t *testing.T
 
 func TestEveryLogGroupIsEncryptedAndRetained(t *testing.T) {
 	_, j := none(t)
-	groups := cdktest.ResourcesOf(j, "AWS::Logs::LogGroup")
+	groups := constructtest.ResourcesOf(j, "AWS::Logs::LogGroup")
 	assert.Len(t, groups, 2)
 	for id, g := range groups {
 		assert.NotNil(t, props(g)["KmsKeyId"], id)
@@ -260,7 +259,7 @@ func TestS3IsAGatewayEndpointOnThePrivateRouteTables(t *testing.T) {
 func TestEveryInterfaceEndpointHasPrivateDNSAndTheHTTPSOnlyGroup(t *testing.T) {
 	tpl, j := none(t)
 	var services []string
-	for _, ep := range cdktest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
+	for _, ep := range constructtest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
 		p := props(ep)
 		if p["VpcEndpointType"] != "Interface" {
 			continue
@@ -296,7 +295,7 @@ func TestEveryEndpointSaysWhyItExists(t *testing.T) {
 func TestNATSubnetsFitBesideThePrivateOnes(t *testing.T) {
 	_, j := nat(t)
 	var cidrs []string
-	for _, s := range cdktest.ResourcesOf(j, "AWS::EC2::Subnet") {
+	for _, s := range constructtest.ResourcesOf(j, "AWS::EC2::Subnet") {
 		cidrs = append(cidrs, props(s)["CidrBlock"].(string))
 	}
 	sort.Strings(cidrs)
@@ -305,8 +304,8 @@ func TestNATSubnetsFitBesideThePrivateOnes(t *testing.T) {
 }
 
 func TestMissingRequiredPropsPanic(t *testing.T) {
-	stack := cdktest.NewStackWith(t, nil)
-	err := cdktest.Catch(func() { network.New(stack, "Network", network.Props{CIDR: "10.0.0.0/16", AZs: zones}) })
+	stack := constructtest.NewStackWith(t, nil)
+	err := constructtest.Catch(func() { network.New(stack, "Network", network.Props{CIDR: "10.0.0.0/16", AZs: zones}) })
 	assert.ErrorContains(t, err, `network "Network": flow log key`)
 }
 
@@ -315,7 +314,7 @@ func TestEgressNoneResolvesOnlyAllowedNames(t *testing.T) {
 	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallDomainList", map[string]any{"Domains": []any{"amazonaws.com", "*.amazonaws.com", "*.api.aws", "*.compute.internal", "*.ec2.internal"}})
 	tpl.HasResourceProperties("AWS::Route53Resolver::FirewallDomainList", map[string]any{"Domains": []any{"*"}})
 	allow, all := "", ""
-	for id, l := range cdktest.ResourcesOf(j, "AWS::Route53Resolver::FirewallDomainList") {
+	for id, l := range constructtest.ResourcesOf(j, "AWS::Route53Resolver::FirewallDomainList") {
 		if len(props(l)["Domains"].([]any)) == 1 {
 			all = id
 		} else {
@@ -343,7 +342,7 @@ func TestEgressNATHasNoDNSFirewall(t *testing.T) {
 // every other statement is one of the named exceptions below.
 func TestEveryEndpointHasAPolicyLimitedToThisAccount(t *testing.T) {
 	_, j := none(t)
-	eps := cdktest.ResourcesOf(j, "AWS::EC2::VPCEndpoint")
+	eps := constructtest.ResourcesOf(j, "AWS::EC2::VPCEndpoint")
 	require.Len(t, eps, len(network.DefaultEndpoints())+1)
 	for id, ep := range eps {
 		p := props(ep)
@@ -392,7 +391,7 @@ func TestS3EndpointAdmitsOnlyTheAWSOwnedBucketsTheVPCNeeds(t *testing.T) {
 func TestECREndpointsPullFromAnyRegistryButPushOnlyToOurs(t *testing.T) {
 	_, j := none(t)
 	found := 0
-	for _, ep := range cdktest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
+	for _, ep := range constructtest.ResourcesOf(j, "AWS::EC2::VPCEndpoint") {
 		p := props(ep)
 		name, _ := p["ServiceName"].(string)
 		if !strings.Contains(name, ".ecr.") {

@@ -14,26 +14,26 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
-	"github.com/voicevault/voicevault/internal/cdktest"
 	"github.com/voicevault/voicevault/naming"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 var shared struct {
-	tpl  *cdktest.Template
+	tpl  *constructtest.Template
 	json map[string]any
 }
 
 // example builds a GPU group (with instance types the CDK's own GPU list does not know) and a
 // system group on one key, in one stack.
-func example(t *testing.T) (*cdktest.Template, map[string]any) {
+func example(t *testing.T) (*constructtest.Template, map[string]any) {
 	t.Helper()
 	if shared.tpl != nil {
 		return shared.tpl.With(t), shared.json
 	}
-	stack := cdktest.NewStackWith(t, nil)
+	stack := constructtest.NewStackWith(t, nil)
 	key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 	vpc := awsec2.NewVpc(stack, jsii.String("VPC"), &awsec2.VpcProps{
 		AvailabilityZones:            jsii.Strings("eu-west-1a", "eu-west-1b"),
@@ -55,16 +55,16 @@ func example(t *testing.T) (*cdktest.Template, map[string]any) {
 		InstanceTypes: []string{"m6i.large"}, MinSize: 2, MaxSize: 3, DiskSizeGiB: 50,
 		Labels: map[string]string{"team": "platform"},
 	})
-	shared.tpl = cdktest.StackTemplate(t, stack)
+	shared.tpl = constructtest.StackTemplate(t, stack)
 	shared.json = shared.tpl.JSON()
 	return shared.tpl.With(t), shared.json
 }
 
-func props(r map[string]any) map[string]any { return cdktest.Props(r) }
+func props(r map[string]any) map[string]any { return constructtest.Props(r) }
 
 func nodegroupOf(t *testing.T, j map[string]any, prefix string) map[string]any {
 	t.Helper()
-	for id, r := range cdktest.ResourcesOf(j, "AWS::EKS::Nodegroup") {
+	for id, r := range constructtest.ResourcesOf(j, "AWS::EKS::Nodegroup") {
 		if strings.HasPrefix(id, prefix) {
 			return props(r)
 		}
@@ -74,7 +74,7 @@ func nodegroupOf(t *testing.T, j map[string]any, prefix string) map[string]any {
 }
 
 func launchTemplates(t *testing.T, j map[string]any) map[string]map[string]any {
-	lts := cdktest.ResourcesOf(j, "AWS::EC2::LaunchTemplate")
+	lts := constructtest.ResourcesOf(j, "AWS::EC2::LaunchTemplate")
 	require.Len(t, lts, 3)
 	return lts
 }
@@ -170,7 +170,7 @@ func TestSystemNodesRunBottlerocketWithoutTaint(t *testing.T) {
 func TestNodeRolesCarryOnlyTheNodePolicies(t *testing.T) {
 	_, j := example(t)
 	roles := 0
-	for id, r := range cdktest.ResourcesOf(j, "AWS::IAM::Role") {
+	for id, r := range constructtest.ResourcesOf(j, "AWS::IAM::Role") {
 		if !strings.Contains(id, "NodeRole") {
 			continue
 		}
@@ -180,7 +180,7 @@ func TestNodeRolesCarryOnlyTheNodePolicies(t *testing.T) {
 		assert.NotContains(t, props(r), "Policies", id)
 	}
 	assert.Equal(t, 3, roles, "one role per node group")
-	for _, p := range cdktest.ResourcesOf(j, "AWS::IAM::Policy") {
+	for _, p := range constructtest.ResourcesOf(j, "AWS::IAM::Policy") {
 		raw, _ := json.Marshal(props(p)["Roles"])
 		assert.NotContains(t, string(raw), "NodeRole", "no inline policy on node roles")
 	}
@@ -203,7 +203,7 @@ func TestAutoScalingMayUseTheKeyForNodeVolumesThroughEC2Only(t *testing.T) {
 			"Condition": map[string]any{"StringEquals": via, "Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}},
 	})}})
 	// Three node groups on one key: the statements are there once.
-	for _, k := range cdktest.ResourcesOf(j, "AWS::KMS::Key") {
+	for _, k := range constructtest.ResourcesOf(j, "AWS::KMS::Key") {
 		n := 0
 		for _, s := range props(k)["KeyPolicy"].(map[string]any)["Statement"].([]any) {
 			if sid, _ := s.(map[string]any)["Sid"].(string); strings.HasPrefix(sid, "EC2AutoScaling") {
@@ -215,8 +215,8 @@ func TestAutoScalingMayUseTheKeyForNodeVolumesThroughEC2Only(t *testing.T) {
 }
 
 func TestSizesOutOfOrderPanic(t *testing.T) {
-	stack := cdktest.NewStackWith(t, nil)
-	err := cdktest.Catch(func() {
+	stack := constructtest.NewStackWith(t, nil)
+	err := constructtest.Catch(func() {
 		nodegroup.New(stack, "N", nodegroup.Props{Cluster: awseksv2.Cluster_FromClusterAttributes(stack, jsii.String("C"), &awseksv2.ClusterAttributes{ClusterName: jsii.String("c")}),
 			Subnets: []awsec2.ISubnet{awsec2.Subnet_FromSubnetId(stack, jsii.String("S"), jsii.String("subnet-1"))}, Key: awskms.NewKey(stack, jsii.String("K"), nil),
 			InstanceTypes: []string{"m6i.large"}, MinSize: 3, DesiredSize: 2, MaxSize: 4, DiskSizeGiB: 20})

@@ -9,33 +9,33 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/posture"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
 func off() *bool { return jsii.Bool(false) }
 
-func synth(t *testing.T, props posture.Props) (*cdktest.Template, posture.Posture) {
+func synth(t *testing.T, props posture.Props) (*constructtest.Template, posture.Posture) {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	props.Name = "voicevault-test"
 	props.AccessLogs = awss3.NewBucket(stack, jsii.String("AccessLogs"), nil)
 	props.KeyAlias = "voicevault/test/config"
 	p := posture.New(stack, "Posture", props)
-	return cdktest.StackTemplate(t, stack), p
+	return constructtest.StackTemplate(t, stack), p
 }
 
 var (
-	allOn   *cdktest.Template
+	allOn   *constructtest.Template
 	allOnPo posture.Posture
 )
 
-func template(t *testing.T) (*cdktest.Template, posture.Posture) {
+func template(t *testing.T) (*constructtest.Template, posture.Posture) {
 	if allOn == nil {
 		allOn, allOnPo = synth(t, posture.Props{})
 	}
@@ -45,23 +45,23 @@ func template(t *testing.T) (*cdktest.Template, posture.Posture) {
 func TestSecurityHubEnablesFoundationalAndCISStandardsOfTheStackRegion(t *testing.T) {
 	tpl, p := template(t)
 	tpl.HasResourceProperties("AWS::SecurityHub::Hub", obj{"EnableDefaultStandards": false, "ControlFindingGenerator": "SECURITY_CONTROL", "AutoEnableControls": true})
-	hubID := cdktest.LogicalID(t, p.Hub())
+	hubID := constructtest.LogicalID(t, p.Hub())
 	var arns []string
 	for _, s := range tpl.Resources("AWS::SecurityHub::Standard") {
-		arn, ok := cdktest.Plain(s["Properties"].(obj)["StandardsArn"])
+		arn, ok := constructtest.Plain(s["Properties"].(obj)["StandardsArn"])
 		require.True(t, ok)
 		arns = append(arns, arn)
 		assert.Equal(t, arr{hubID}, s["DependsOn"], "a standard needs the hub")
 	}
 	assert.ElementsMatch(t, []string{
-		"arn:aws:securityhub:" + cdktest.TestRegion + "::" + posture.FoundationalStandard,
-		"arn:aws:securityhub:" + cdktest.TestRegion + "::" + posture.CISStandard,
+		"arn:aws:securityhub:" + constructtest.TestRegion + "::" + posture.FoundationalStandard,
+		"arn:aws:securityhub:" + constructtest.TestRegion + "::" + posture.CISStandard,
 	}, arns)
 }
 
 func TestConfigRecorderRecordsEverythingAndDeliversToTheEncryptedBucket(t *testing.T) {
 	tpl, p := template(t)
-	keyID, bucketID, roleID := cdktest.LogicalID(t, p.ConfigKey()), cdktest.LogicalID(t, p.ConfigBucket()), cdktest.LogicalID(t, p.ConfigRole())
+	keyID, bucketID, roleID := constructtest.LogicalID(t, p.ConfigKey()), constructtest.LogicalID(t, p.ConfigBucket()), constructtest.LogicalID(t, p.ConfigRole())
 	tpl.HasResourceProperties("AWS::Config::ConfigurationRecorder", obj{
 		"RoleARN":        obj{"Fn::GetAtt": arr{roleID, "Arn"}},
 		"RecordingGroup": obj{"AllSupported": true, "IncludeGlobalResourceTypes": true},
@@ -75,7 +75,7 @@ func TestConfigRecorderRecordsEverythingAndDeliversToTheEncryptedBucket(t *testi
 			"BucketKeyEnabled":              true,
 			"ServerSideEncryptionByDefault": obj{"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": obj{"Fn::GetAtt": arr{keyID, "Arn"}}},
 		}}},
-		"LoggingConfiguration":           obj{"DestinationBucketName": obj{"Ref": cdktest.LogicalID(t, p.ConfigBucket().Stack().Node().FindChild(jsii.String("AccessLogs")))}, "LogFilePrefix": "config/"},
+		"LoggingConfiguration":           obj{"DestinationBucketName": obj{"Ref": constructtest.LogicalID(t, p.ConfigBucket().Stack().Node().FindChild(jsii.String("AccessLogs")))}, "LogFilePrefix": "config/"},
 		"PublicAccessBlockConfiguration": obj{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
 		"VersioningConfiguration":        obj{"Status": "Enabled"},
 		"LifecycleConfiguration":         obj{"Rules": arr{obj{"Id": "ExpireLogs", "Status": "Enabled", "ExpirationInDays": 365, "NoncurrentVersionExpiration": obj{"NoncurrentDays": 365}, "AbortIncompleteMultipartUpload": obj{"DaysAfterInitiation": 7}}}},
@@ -85,7 +85,7 @@ func TestConfigRecorderRecordsEverythingAndDeliversToTheEncryptedBucket(t *testi
 
 func TestConfigRoleDeliversThroughACustomerManagedPolicyTheChannelWaitsFor(t *testing.T) {
 	tpl, p := template(t)
-	roleID, policyID := cdktest.LogicalID(t, p.ConfigRole()), cdktest.LogicalID(t, p.ConfigPolicy())
+	roleID, policyID := constructtest.LogicalID(t, p.ConfigRole()), constructtest.LogicalID(t, p.ConfigPolicy())
 	tpl.ResourceCountIs("AWS::IAM::Policy", 0) // no inline policy (IAMNoInlinePolicy)
 	tpl.HasResourceProperties("AWS::IAM::ManagedPolicy", obj{
 		"Roles": arr{obj{"Ref": roleID}},
@@ -100,8 +100,8 @@ func TestConfigRoleDeliversThroughACustomerManagedPolicyTheChannelWaitsFor(t *te
 
 func TestConfigKeyIsUsableOnlyByTheRecorderRoleThroughS3(t *testing.T) {
 	tpl, p := template(t)
-	roleID := cdktest.LogicalID(t, p.ConfigRole())
-	key := tpl.Resources("AWS::KMS::Key")[cdktest.LogicalID(t, p.ConfigKey())]
+	roleID := constructtest.LogicalID(t, p.ConfigRole())
+	key := tpl.Resources("AWS::KMS::Key")[constructtest.LogicalID(t, p.ConfigKey())]
 	require.NotNil(t, key)
 	var users []any
 	for _, s := range key["Properties"].(obj)["KeyPolicy"].(obj)["Statement"].(arr) {
@@ -110,21 +110,21 @@ func TestConfigKeyIsUsableOnlyByTheRecorderRoleThroughS3(t *testing.T) {
 			continue
 		}
 		users = append(users, st["Principal"])
-		assert.Equal(t, obj{"StringEquals": obj{"kms:ViaService": "s3." + cdktest.TestRegion + ".amazonaws.com"}}, st["Condition"])
+		assert.Equal(t, obj{"StringEquals": obj{"kms:ViaService": "s3." + constructtest.TestRegion + ".amazonaws.com"}}, st["Condition"])
 	}
 	assert.Equal(t, arr{obj{"AWS": obj{"Fn::GetAtt": arr{roleID, "Arn"}}}}, users)
 	tpl.HasResourceProperties("AWS::IAM::Role", obj{
 		"AssumeRolePolicyDocument": obj{"Version": "2012-10-17", "Statement": arr{obj{
 			"Action": "sts:AssumeRole", "Effect": "Allow",
 			"Principal": obj{"Service": "config.amazonaws.com"},
-			"Condition": obj{"StringEquals": obj{"aws:SourceAccount": cdktest.TestAccount}},
+			"Condition": obj{"StringEquals": obj{"aws:SourceAccount": constructtest.TestAccount}},
 		}}},
 	})
 }
 
 func TestConfigRulesCoverEveryPromiseAndWaitForTheRecorder(t *testing.T) {
 	tpl, p := template(t)
-	recorderID := cdktest.LogicalID(t, p.Recorder())
+	recorderID := constructtest.LogicalID(t, p.Recorder())
 	rules := tpl.Resources("AWS::Config::ConfigRule")
 	assert.Len(t, rules, len(posture.Rules))
 	got := map[string]string{}

@@ -8,27 +8,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 func props() tenantidentity.Props {
 	return tenantidentity.Props{ClusterName: "voicevault-prod", Namespace: "tenant-acme", ServiceAccount: "tts", RoleName: "voicevault-prod-acme-tts"}
 }
 
-func synth(t *testing.T, p tenantidentity.Props) *cdktest.Template {
+func synth(t *testing.T, p tenantidentity.Props) *constructtest.Template {
 	t.Helper()
 	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 	stack := awscdk.NewStack(app, jsii.String("S"), &awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}})
 	tenantidentity.New(stack, "Identity", p)
-	return cdktest.StackTemplate(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
-var shared *cdktest.Template
+var shared *constructtest.Template
 
-func tpl(t *testing.T) *cdktest.Template {
+func tpl(t *testing.T) *constructtest.Template {
 	if shared == nil {
 		shared = synth(t, props())
 	}
@@ -82,7 +82,7 @@ func TestNewPanicsOnMissingProps(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := props()
 			edit(&p)
-			err := cdktest.Catch(func() { synth(t, p) })
+			err := constructtest.Catch(func() { synth(t, p) })
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), `tenant identity "Identity"`)
 		})

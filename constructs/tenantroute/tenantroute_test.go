@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/cdkunit"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 )
 
-func TestMain(m *testing.M) { cdkunit.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 func props() Props {
 	return Props{
@@ -29,11 +29,11 @@ func props() Props {
 	}
 }
 
-func synth(t *testing.T) *cdkunit.Template {
+func synth(t *testing.T) *constructtest.Template {
 	t.Helper()
-	stack := cdkunit.NewStack(t)
+	stack := constructtest.NewStackWith(t, nil)
 	New(stack, "Route", withImports(stack, props()))
-	return cdkunit.Synth(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
 // withImports completes p with the imported VPC, listener and cluster a route needs.
@@ -122,7 +122,7 @@ func TestArrivalPrefixMustBeAPlainPath(t *testing.T) {
 	for _, bad := range []string{"live", "/live/", "/li*e", "/(live)"} {
 		p := props()
 		p.ArrivalPrefix = bad
-		stack := cdkunit.NewStack(t)
+		stack := constructtest.NewStackWith(t, nil)
 		p = withImports(stack, p)
 		assert.PanicsWithError(t, `tenant route "Route": arrival prefix "`+bad+`" must start with /, not end with / and hold no pattern characters`, func() { New(stack, "Route", p) }, bad)
 	}

@@ -15,7 +15,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -45,9 +44,6 @@ const (
 	DefaultModelCacheSize     = "10Gi"
 	DefaultTmpSize            = "1Gi"
 	DefaultPodSecurityVersion = "latest"
-	// RolloutSurge is how many extra pods a rolling update starts; the quota has room for them,
-	// and config validation checks that the GPU nodes do.
-	RolloutSurge = config.RolloutSurge
 	// logHeadroom is the ephemeral storage a pod gets beyond its emptyDir volumes (container logs).
 	logHeadroom = "1Gi"
 )
@@ -168,7 +164,7 @@ func Build(props Props) (*Objects, error) {
 
 	// Quota: the replicas plus the rollout surge, and nothing that would open the namespace
 	// to the outside (no LoadBalancer or NodePort services) or hold data (no volume claims).
-	pods := int64(m.Replicas + RolloutSurge)
+	pods := int64(m.Replicas + p.Surge)
 	times := func(q resource.Quantity) resource.Quantity {
 		q = q.DeepCopy()
 		q.Mul(pods)
@@ -337,7 +333,7 @@ func (p Props) deployment(meta metav1.ObjectMeta, perPod corev1.ResourceList, ca
 	yes, no := true, false
 	id := RunAsID
 	replicas := int32(m.Replicas)
-	surge, unavailable := intstr.FromInt32(RolloutSurge), intstr.FromInt32(0)
+	surge, unavailable := intstr.FromInt32(int32(p.Surge)), intstr.FromInt32(0)
 	seccomp := &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
 	probe := func(path string, period, failures int32) *corev1.Probe {
 		return &corev1.Probe{

@@ -13,16 +13,24 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/naming"
+)
+
+// The model's port and probe paths in these tests (config's defaults; config tests check docs/tenant.md states those).
+const (
+	testPort       = 8080
+	testHealthPath = "/healthz"
+	testReadyPath  = "/readyz"
 )
 
 const image = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/voicevault/tts@sha256:4c1f0a3e2b8d9c7f6e5d4c3b2a19081726354a5b6c7d8e9f0a1b2c3d4e5f6a7b"
 
 func testProps() Props {
 	return Props{
-		Tenant:             "acme",
-		Model:              config.Model{Image: image, Replicas: 2},
+		Tenant: "acme",
+		Model: Model{Image: image, Replicas: 2, Port: testPort, GPUs: 1, CPU: "3", Memory: "12Gi",
+			HealthPath: testHealthPath, ReadyPath: testReadyPath},
+		Surge:              1,
 		AudioBucketName:    "vv-acme-prod-111111111111-eu-west-1",
 		AudioKeyARN:        "arn:aws:kms:eu-west-1:111111111111:key/k",
 		Region:             "eu-west-1",
@@ -490,7 +498,7 @@ func TestDocsStateTheModelImageContract(t *testing.T) {
 	require.NoError(t, err)
 	doc := string(b)
 	for _, v := range []string{MetricsPath, MetricInferenceSeconds, MetricInferenceRequests, MetricInferenceInFlight,
-		config.DefaultHealthPath, config.DefaultReadyPath, strconv.Itoa(config.DefaultModelPort), TmpPath, ModelCachePath, strconv.Itoa(int(RunAsID))} {
+		TmpPath, ModelCachePath, strconv.Itoa(int(RunAsID))} {
 		assert.Contains(t, doc, v)
 	}
 }

@@ -22,15 +22,31 @@ package tenantworkload
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	networkingv1 "k8s.io/api/networking/v1"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/naming"
 )
+
+// Model is the TTS container a tenant runs. stacks maps the configuration's model onto it, with
+// the configuration's defaults applied: every field but MinAvailable is required.
+type Model struct {
+	Image    string // Required. Pinned by digest.
+	Replicas int    // Required. At least 1.
+	// MinAvailable is the PodDisruptionBudget's minAvailable, below Replicas. Default: a budget of
+	// maxUnavailable 1 when Replicas > 1, none for one replica; 0: no budget.
+	MinAvailable *int
+	Port         int    // Required. The container port the Service targets.
+	GPUs         int    // Required. At least 1: nvidia.com/gpu per replica.
+	CPU          string // Required. Kubernetes quantity; request = limit.
+	Memory       string // Required. Kubernetes quantity; request = limit.
+	HealthPath   string // Required. Startup and liveness probe path.
+	ReadyPath    string // Required. Readiness probe path.
+}
 
 // Props configures a tenant workload.
 type Props struct {
@@ -41,8 +57,12 @@ type Props struct {
 	Namespace string
 	// Name names the Deployment, Service, ServiceAccount, quota, limits and PDB. Default: naming.ServiceName.
 	Name string
-	// Model is the TTS container. Required: Image (pinned by digest). Other fields: the config defaults.
-	Model config.Model
+	// Model is the TTS container. Required.
+	Model Model
+	// Surge is how many extra pods a rolling update starts (maxSurge, with maxUnavailable 0); the
+	// quota has room for them. Required: at least 1 (the capacity check of the configuration
+	// makes sure the GPU nodes have room too).
+	Surge int
 
 	AudioBucketName string // Required. The container's AUDIO_BUCKET.
 	AudioKeyARN     string // Required. The container's AUDIO_KMS_KEY_ARN.
@@ -73,28 +93,6 @@ func (p Props) withDefaults() Props {
 	}
 	if p.Name == "" {
 		p.Name = naming.ServiceName
-	}
-	m := &p.Model
-	if m.Replicas == 0 {
-		m.Replicas = config.DefaultReplicas
-	}
-	if m.Port == 0 {
-		m.Port = config.DefaultModelPort
-	}
-	if m.GPUs == 0 {
-		m.GPUs = config.DefaultGPUsPerReplica
-	}
-	if m.CPU == "" {
-		m.CPU = config.DefaultModelCPU
-	}
-	if m.Memory == "" {
-		m.Memory = config.DefaultModelMemory
-	}
-	if m.HealthPath == "" {
-		m.HealthPath = config.DefaultHealthPath
-	}
-	if m.ReadyPath == "" {
-		m.ReadyPath = config.DefaultReadyPath
 	}
 	if len(p.IngressCIDRs) == 0 && p.VPCCIDR != "" {
 		p.IngressCIDRs = []string{p.VPCCIDR}
@@ -127,8 +125,14 @@ func (p Props) validate() error {
 		return fmt.Errorf("audio bucket name, audio key ARN and region are required")
 	case !validCIDR(p.VPCCIDR):
 		return fmt.Errorf("VPC CIDR %q is not a CIDR block", p.VPCCIDR)
-	case p.Model.Replicas < 1 || p.Model.GPUs < 1:
-		return fmt.Errorf("model replicas %d and GPUs %d must be at least 1", p.Model.Replicas, p.Model.GPUs)
+	case p.Model.Replicas < 1 || p.Model.GPUs < 1 || p.Surge < 1:
+		return fmt.Errorf("model replicas %d, GPUs %d and surge %d must be at least 1", p.Model.Replicas, p.Model.GPUs, p.Surge)
+	case p.Model.Port < 1 || p.Model.Port > 65535:
+		return fmt.Errorf("model port %d is not a port", p.Model.Port)
+	case p.Model.CPU == "" || p.Model.Memory == "":
+		return fmt.Errorf("model cpu and memory are required")
+	case !strings.HasPrefix(p.Model.HealthPath, "/") || !strings.HasPrefix(p.Model.ReadyPath, "/"):
+		return fmt.Errorf("model health path %q and ready path %q must start with /", p.Model.HealthPath, p.Model.ReadyPath)
 	case p.Model.MinAvailable != nil && (*p.Model.MinAvailable < 0 || *p.Model.MinAvailable >= p.Model.Replicas):
 		return fmt.Errorf("model minAvailable %d would block every drain of %d replica(s)", *p.Model.MinAvailable, p.Model.Replicas)
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/tenantworkload"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 // TestManifestsApplyTheGuardrailsBeforeTheWorkloadThroughTheImportedProvider synthesizes the
 // construct on an imported cluster and checks that what reaches the template is exactly the
@@ -36,7 +36,7 @@ func TestManifestsApplyTheGuardrailsBeforeTheWorkloadThroughTheImportedProvider(
 	assert.Equal(t, "tts", w.ServiceName())
 	assert.Equal(t, 8080, w.ServicePort())
 
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 	res := tpl.Resources("Custom::AWSCDK-EKS-KubernetesResource")
 	require.Len(t, res, 2)
 	var guardrailsID string
@@ -87,7 +87,7 @@ func TestManifestsApplyTheGuardrailsBeforeTheWorkloadThroughTheImportedProvider(
 func TestNewPanicsWithoutACluster(t *testing.T) {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("S"), nil)
-	err := cdktest.Catch(func() { tenantworkload.New(stack, "Workload", tenantworkload.TestProps()) })
+	err := constructtest.Catch(func() { tenantworkload.New(stack, "Workload", tenantworkload.TestProps()) })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `tenant workload "Workload": cluster is required`)
 }

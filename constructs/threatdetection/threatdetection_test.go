@@ -6,19 +6,19 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/stretchr/testify/assert"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/threatdetection"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
 func TestGuardDutyDetectorEnablesEveryProtectionPlan(t *testing.T) {
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	threatdetection.New(stack, "GuardDuty", threatdetection.Props{})
-	tpl := cdktest.StackTemplate(t, stack)
+	tpl := constructtest.StackTemplate(t, stack)
 	tpl.ResourceCountIs("AWS::GuardDuty::Detector", 1)
 	tpl.HasResourceProperties("AWS::GuardDuty::Detector", obj{
 		"Enable":                     true,

@@ -22,9 +22,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/voicevault/voicevault/constructs/defaults"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/logbucket"
-	"github.com/voicevault/voicevault/internal/retention"
 )
 
 // MaxDataEventBuckets is how many buckets one trail's data-event selector can name: CloudTrail
@@ -40,8 +40,7 @@ type Props struct {
 	TrailName  string        // Required. Physical name; the key and bucket policies name the trail by it.
 	KeyAlias   string        // Required. Alias of the trail's key, without the alias/ prefix.
 	AccessLogs awss3.IBucket // Required. Receives the trail bucket's server access logs.
-	// LogGroupName is the CloudWatch Logs log group the trail also delivers to.
-	// Default: /voicevault/cloudtrail/<TrailName>.
+	// LogGroupName is the CloudWatch Logs log group the trail also delivers to. Required.
 	LogGroupName     string
 	LogRetentionDays int // Default: DefaultLogRetentionDays. One of the values CloudWatch Logs accepts.
 	// BucketRetentionDays is how long log files stay in the trail bucket. Default: logbucket.DefaultRetentionDays.
@@ -77,8 +76,8 @@ type trail struct {
 
 // New creates the trail, its key, bucket and log group.
 func New(scope constructs.Construct, id string, props Props) Trail {
-	if props.TrailName == "" || props.KeyAlias == "" || props.AccessLogs == nil {
-		panic(fmt.Errorf("trail %q: trail name, key alias and access-log bucket are required", id))
+	if props.TrailName == "" || props.KeyAlias == "" || props.AccessLogs == nil || props.LogGroupName == "" {
+		panic(fmt.Errorf("trail %q: trail name, key alias, access-log bucket and log group name are required", id))
 	}
 	if n := len(props.DataEventBuckets); n > MaxDataEventBuckets {
 		panic(fmt.Errorf("trail %q: %d data-event buckets; one trail can select at most %d", id, n, MaxDataEventBuckets))
@@ -87,14 +86,10 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 	if logRetention == 0 {
 		logRetention = DefaultLogRetentionDays
 	}
-	logGroupRetention, ok := retention.Lookup(logRetention)
-	if !ok {
+	if _, ok := defaults.RetentionLookup(logRetention); !ok {
 		panic(fmt.Errorf("trail %q: log retention of %d days is not a CloudWatch Logs retention value", id, logRetention))
 	}
 	logGroupName := props.LogGroupName
-	if logGroupName == "" {
-		logGroupName = "/voicevault/cloudtrail/" + props.TrailName
-	}
 
 	c := &trail{buckets: slices.Clone(props.DataEventBuckets)}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
@@ -107,7 +102,7 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 		Description: "VoiceVault CloudTrail trail " + props.TrailName + ": log files and their CloudWatch Logs copy",
 	})
 	allowCloudTrail(c.key, trailARN, partition, account)
-	kmskey.AllowCloudWatchLogs(c.key, logGroupName)
+	defaults.AllowCloudWatchLogs(c.key, logGroupName)
 
 	c.bucket = logbucket.New(c, "Bucket", logbucket.Props{
 		Key:             c.key,
@@ -119,12 +114,7 @@ func New(scope constructs.Construct, id string, props Props) Trail {
 		// which is what an attacker with administrator rights holds.
 		ObjectLockCompliance: true,
 	})
-	c.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(logGroupName),
-		EncryptionKey: c.key,
-		Retention:     logGroupRetention,
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-	})
+	c.logGroup = defaults.LogGroup(c, "LogGroup", defaults.LogGroupProps{Name: logGroupName, Key: c.key, RetentionDays: logRetention})
 	c.trail = awscloudtrail.NewTrail(c, jsii.String("Trail"), &awscloudtrail.TrailProps{
 		TrailName:                  jsii.String(props.TrailName),
 		Bucket:                     c.bucket,

@@ -9,24 +9,24 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/trail"
-	"github.com/voicevault/voicevault/internal/cdktest"
 )
 
-func TestMain(m *testing.M) { cdktest.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 type obj = map[string]any
 type arr = []any
 
-var like, with = cdktest.Like, cdktest.ArrayWith
+var like, with = constructtest.Like, constructtest.ArrayWith
 
 func re(s string) assertions.Matcher { return assertions.Match_StringLikeRegexp(jsii.String(s)) }
 
-const trailARN = "arn:aws:cloudtrail:" + cdktest.TestRegion + ":" + cdktest.TestAccount + ":trail/voicevault-test"
+const trailARN = "arn:aws:cloudtrail:" + constructtest.TestRegion + ":" + constructtest.TestAccount + ":trail/voicevault-test"
 
-func synth(t *testing.T, buckets []string) *cdktest.Template {
+func synth(t *testing.T, buckets []string) *constructtest.Template {
 	t.Helper()
-	stack := cdktest.NewStack(t)
+	stack := constructtest.NewStack(t)
 	trail.New(stack, "Trail", trail.Props{
 		TrailName:        "voicevault-test",
 		KeyAlias:         "voicevault/test/cloudtrail",
@@ -35,12 +35,12 @@ func synth(t *testing.T, buckets []string) *cdktest.Template {
 		LogRetentionDays: 731,
 		DataEventBuckets: buckets,
 	})
-	return cdktest.StackTemplate(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
-var two *cdktest.Template
+var two *constructtest.Template
 
-func template(t *testing.T) *cdktest.Template {
+func template(t *testing.T) *constructtest.Template {
 	if two == nil {
 		two = synth(t, []string{"vv-acme-test", "vv-globex-test"})
 	}
@@ -96,7 +96,7 @@ func TestTrailBucketAcceptsOnlyThisTrailOverTLS(t *testing.T) {
 			assert.Equal(t, "Deny", st["Effect"])
 			assert.Equal(t, obj{"Service": "cloudtrail.amazonaws.com"}, st["Principal"])
 			assert.ElementsMatch(t, arr{"s3:GetBucketAcl", "s3:PutObject"}, st["Action"])
-			arn, ok := cdktest.Plain(st["Condition"].(obj)["StringNotEquals"].(obj)["aws:SourceArn"])
+			arn, ok := constructtest.Plain(st["Condition"].(obj)["StringNotEquals"].(obj)["aws:SourceArn"])
 			require.True(t, ok)
 			assert.Equal(t, trailARN, arn)
 		}
@@ -122,21 +122,21 @@ func TestTrailKeyLetsCloudTrailEncryptForThisTrailOnly(t *testing.T) {
 	enc := sids["CloudTrailEncryptsThisTrailsLogs"]
 	require.NotNil(t, enc)
 	assert.Equal(t, "kms:GenerateDataKey*", enc["Action"])
-	arn, _ := cdktest.Plain(enc["Condition"].(obj)["StringEquals"].(obj)["aws:SourceArn"])
+	arn, _ := constructtest.Plain(enc["Condition"].(obj)["StringEquals"].(obj)["aws:SourceArn"])
 	assert.Equal(t, trailARN, arn)
 	dec := sids["AccountDecryptsCloudTrailLogFiles"]
 	require.NotNil(t, dec)
 	assert.ElementsMatch(t, arr{"kms:Decrypt", "kms:ReEncryptFrom"}, dec["Action"])
-	assert.Equal(t, cdktest.TestAccount, dec["Condition"].(obj)["StringEquals"].(obj)["kms:CallerAccount"])
+	assert.Equal(t, constructtest.TestAccount, dec["Condition"].(obj)["StringEquals"].(obj)["kms:CallerAccount"])
 	logs := sids["CloudWatchLogsForVoiceVaultLogGroups"]
 	require.NotNil(t, logs)
-	lg, _ := cdktest.Plain(logs["Condition"].(obj)["ArnLike"].(obj)["kms:EncryptionContext:aws:logs:arn"])
-	assert.Equal(t, "arn:aws:logs:"+cdktest.TestRegion+":"+cdktest.TestAccount+":log-group:/voicevault/test/cloudtrail", lg)
+	lg, _ := constructtest.Plain(logs["Condition"].(obj)["ArnLike"].(obj)["kms:EncryptionContext:aws:logs:arn"])
+	assert.Equal(t, "arn:aws:logs:"+constructtest.TestRegion+":"+constructtest.TestAccount+":log-group:/voicevault/test/cloudtrail", lg)
 	assert.Len(t, sids, 5, "administration, CloudTrail (2), account decryption of log files, CloudWatch Logs")
 }
 
 // selectors returns the trail's advanced event selectors, with ARNs rendered.
-func selectors(t *testing.T, tpl *cdktest.Template) (names []string, dataBuckets []string) {
+func selectors(t *testing.T, tpl *constructtest.Template) (names []string, dataBuckets []string) {
 	t.Helper()
 	trails := tpl.Resources("AWS::CloudTrail::Trail")
 	require.Len(t, trails, 1)
@@ -152,7 +152,7 @@ func selectors(t *testing.T, tpl *cdktest.Template) (names []string, dataBuckets
 					continue
 				}
 				for _, v := range fs["StartsWith"].(arr) {
-					arn, ok := cdktest.Plain(v)
+					arn, ok := constructtest.Plain(v)
 					require.True(t, ok)
 					dataBuckets = append(dataBuckets, arn)
 				}
@@ -189,9 +189,9 @@ func TestTrailWithoutBucketsRecordsManagementEventsOnly(t *testing.T) {
 }
 
 func TestTrailRejectsAnInvalidLogRetention(t *testing.T) {
-	stack := cdktest.NewStack(t)
-	err := cdktest.Catch(func() {
-		trail.New(stack, "T", trail.Props{TrailName: "t", KeyAlias: "t/t", AccessLogs: awss3.NewBucket(stack, jsii.String("A"), nil), LogRetentionDays: 42})
+	stack := constructtest.NewStack(t)
+	err := constructtest.Catch(func() {
+		trail.New(stack, "T", trail.Props{TrailName: "t", KeyAlias: "t/t", AccessLogs: awss3.NewBucket(stack, jsii.String("A"), nil), LogGroupName: "/t", LogRetentionDays: 42})
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "log retention of 42 days is not a CloudWatch Logs retention value")

@@ -18,7 +18,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -26,7 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/retention"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Defaults.
@@ -206,12 +205,7 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 	// account's (10 policies, 5,120 characters) resource policy quota.
 	stack := awscdk.Stack_Of(c)
 	logName := LogGroupName(p.Name)
-	w.logs = awslogs.NewLogGroup(c, jsii.String("Logs"), &awslogs.LogGroupProps{
-		LogGroupName:  jsii.String(logName),
-		EncryptionKey: p.LogKey,
-		Retention:     retention.Days(p.LogRetentionDays),
-		RemovalPolicy: awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE,
-	})
+	w.logs = defaults.LogGroup(c, "Logs", defaults.LogGroupProps{Name: logName, Key: p.LogKey, RetentionDays: p.LogRetentionDays})
 	var redacted []interface{}
 	for _, h := range RedactedHeaders {
 		redacted = append(redacted, &awswafv2.CfnLoggingConfiguration_FieldToMatchProperty{SingleHeader: map[string]interface{}{"Name": h}})
@@ -227,9 +221,9 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 	})
 	logging.Node().AddDependency(w.logs)
 
-	w.alarm = awscloudwatch.NewAlarm(c, jsii.String("BlockedRequestsAlarm"), &awscloudwatch.AlarmProps{
-		AlarmName:        jsii.String(p.Name + "-waf-blocked-requests"),
-		AlarmDescription: jsii.String("Web ACL " + p.Name + " blocked at least " + fmt.Sprint(p.BlockedRequestsThreshold) + " requests in 5 minutes: an attack, or a rule blocking legitimate traffic"),
+	w.alarm = defaults.Alarm(c, "BlockedRequestsAlarm", defaults.AlarmProps{
+		Name:        p.Name + "-waf-blocked-requests",
+		Description: "Web ACL " + p.Name + " blocked at least " + fmt.Sprint(p.BlockedRequestsThreshold) + " requests in 5 minutes: an attack, or a rule blocking legitimate traffic",
 		Metric: awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 			Namespace:  jsii.String("AWS/WAFV2"),
 			MetricName: jsii.String("BlockedRequests"),
@@ -239,14 +233,9 @@ func New(scope constructs.Construct, id string, props Props) WAF {
 			Statistic: jsii.String("Sum"),
 			Period:    awscdk.Duration_Minutes(jsii.Number(5)),
 		}),
-		Threshold:          jsii.Number(float64(p.BlockedRequestsThreshold)),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		Threshold: float64(p.BlockedRequestsThreshold),
+		Topic:     p.AlarmTopic,
 	})
-	if p.AlarmTopic != nil {
-		w.alarm.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
-	}
 	return w
 }
 

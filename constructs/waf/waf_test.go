@@ -10,15 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/kmskey"
-	"github.com/voicevault/voicevault/internal/cdkunit"
 )
 
-func TestMain(m *testing.M) { cdkunit.Main(m) }
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
-func synth(t *testing.T, mutate func(*Props)) *cdkunit.Template {
+func synth(t *testing.T, mutate func(*Props)) *constructtest.Template {
 	t.Helper()
-	stack := cdkunit.NewStack(t)
+	stack := constructtest.NewStackWith(t, nil)
 	key := kmskey.New(stack, "TenantKey", kmskey.Props{Alias: "voicevault/prod/tenant/acme", Description: "test"})
 	p := Props{
 		Name: "voicevault-prod-acme", RateLimit: 2000, LogKey: key,
@@ -29,11 +29,11 @@ func synth(t *testing.T, mutate func(*Props)) *cdkunit.Template {
 	}
 	w := New(stack, "WAF", p)
 	w.Associate("Stage", "arn:aws:apigateway:eu-west-1::/restapis/abc/stages/live", nil)
-	return cdkunit.Synth(t, stack)
+	return constructtest.StackTemplate(t, stack)
 }
 
 // rules returns the web ACL's rules by name.
-func rules(t *testing.T, tpl *cdkunit.Template) map[string]map[string]any {
+func rules(t *testing.T, tpl *constructtest.Template) map[string]map[string]any {
 	t.Helper()
 	acls := tpl.Resources("AWS::WAFv2::WebACL")
 	require.Len(t, acls, 1)

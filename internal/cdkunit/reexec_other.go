@@ -1,6 +1,0 @@
-//go:build !unix
-
-package cdkunit
-
-// reexec does nothing where a process can't replace itself: the tests run validated.
-func reexec(string, []string, []string) {}
