@@ -26,8 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/cmd/preflight/checks"
+	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/naming"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/cmd/preflight/checks"
+	"github.com/voicevault/voicevault/config"
 )
 
 // TestReservedConcurrencyMatchesTemplates holds preflight's count of reserved Lambda concurrency to

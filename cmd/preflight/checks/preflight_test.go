@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/cmd/preflight/checks"
 	"github.com/voicevault/voicevault/cmd/preflight/checks/fakeaws"
+	"github.com/voicevault/voicevault/config"
 )
 
 const (
