@@ -3,7 +3,6 @@ package cideploy
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,27 +15,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/voicevault/voicevault/constructs/compliance"
-	"github.com/voicevault/voicevault/internal/jsiiexit"
+	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/naming"
 )
 
-// TestMain shuts jsii down quietly. (internal/cdktest would import this package through stacks.)
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsiiexit.Close()
-	os.Exit(code)
-}
-
-// catch turns a jsii panic into an error.
-func catch(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-	f()
-	return nil
-}
+func TestMain(m *testing.M) { constructtest.Main(m) }
 
 func prodEnv() Target {
 	return Target{Name: "prod", Account: "111111111111", Region: "eu-west-1", Qualifier: "vvault", BootstrapRegions: []string{"eu-west-1", "us-east-1"},
@@ -47,7 +30,7 @@ func synthDelivery(t *testing.T, types []string) (string, CIDeploy) {
 	t.Helper()
 	dir := t.TempDir()
 	var c CIDeploy
-	require.NoError(t, catch(func() {
+	require.NoError(t, constructtest.Catch(func() {
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), AnalyticsReporting: jsii.Bool(false)})
 		stack := awscdk.NewStack(app, jsii.String("prod-delivery"), &awscdk.StackProps{
 			Env:         &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},

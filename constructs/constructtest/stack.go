@@ -28,15 +28,25 @@ func NewStack(t testing.TB) awscdk.Stack {
 // NewStackIn is NewStack in region.
 func NewStackIn(t testing.TB, region string) awscdk.Stack {
 	t.Helper()
+	return newStack(t, "Test", TestAccount, region, nil)
+}
+
+// newStack is a stack named name in account and region, in an app of its own whose context is
+// cdk.json's with extra on top.
+func newStack(t testing.TB, name, account, region string, extra map[string]any) awscdk.Stack {
+	t.Helper()
 	var stack awscdk.Stack
 	if err := Catch(func() {
 		ctx, err := cdkjson.Context(filepath.Join(Root(), "cdk.json"))
 		if err != nil {
 			panic(err)
 		}
+		for k, v := range extra {
+			ctx[k] = v
+		}
 		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), Context: &ctx})
-		stack = awscdk.NewStack(app, jsii.String("Test"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String(TestAccount), Region: jsii.String(region)},
+		stack = awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{
+			Env: &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)},
 		})
 	}); err != nil {
 		t.Fatalf("new stack: %v", err)
@@ -123,24 +133,11 @@ func LogicalID(t testing.TB, c constructs.IConstruct) string {
 // flags) on top of cdk.json's.
 func NewStackWith(t testing.TB, context map[string]any) awscdk.Stack {
 	t.Helper()
-	var stack awscdk.Stack
-	if err := Catch(func() {
-		ctx, err := cdkjson.Context(filepath.Join(Root(), "cdk.json"))
-		if err != nil {
-			panic(err)
-		}
-		ctx["availability-zones:account=111111111111:region=eu-west-1"] = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
-		for k, v := range context {
-			ctx[k] = v
-		}
-		app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false), Context: &ctx})
-		stack = awscdk.NewStack(app, jsii.String("test"), &awscdk.StackProps{
-			Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
-		})
-	}); err != nil {
-		t.Fatalf("new stack: %v", err)
+	extra := map[string]any{"availability-zones:account=111111111111:region=eu-west-1": []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}}
+	for k, v := range context {
+		extra[k] = v
 	}
-	return stack
+	return newStack(t, "test", "111111111111", "eu-west-1", extra)
 }
 
 // ResourcesOf returns the resources of type typ in a parsed template, by logical ID.
