@@ -40,7 +40,7 @@ const (
 
 // Props configures an audio store.
 type Props struct {
-	BucketName string // Required. Globally unique; e.g. config.AudioBucketName.
+	BucketName string // Required. Globally unique; e.g. naming.Env.AudioBucket.
 	// Key is the tenant's customer-managed key. Required. It encrypts every object, and the
 	// bucket refuses uploads that ask for any other key.
 	Key awskms.IKey

@@ -26,7 +26,7 @@ import (
 
 // Props configures the cluster.
 type Props struct {
-	Name    string // Required. The EKS cluster name (config.ClusterName).
+	Name    string // Required. The EKS cluster name (naming.Cluster).
 	Version string // Required. Kubernetes minor version, e.g. "1.34".
 	VPC     awsec2.IVpc
 	// Subnets are the private subnets of the control-plane ENIs and the kubectl provider. Required.
