@@ -216,6 +216,7 @@ func TestInvalidConfigNamesFieldValueAndAllowed(t *testing.T) {
 		{"bad account id", `account: "111111111111"`, `account: "1234"`, `environments[0].account: "1234" is not an AWS account ID (12 digits`},
 		{"bad region", "region: eu-west-1", "region: europe", `environments[0].region: "europe" is not an AWS region name`},
 		{"environment name too long", "  - name: prod\n", "  - name: production-eu\n", `environments[0].name: "production-eu" is not a DNS-1123 label of at most 10`},
+		{"environment name read as a tenant stack", "  - name: prod\n", "  - name: a-tenant-b\n", `environments[0].name: "a-tenant-b" would make stack names the audit cannot read back`},
 		{"duplicated environment", "tenants:", "  - name: prod\n    account: \"111111111111\"\n    region: eu-west-1\n    owner: o\n    availabilityZones: [eu-west-1a, eu-west-1b]\n    clusterAdminRoleArns: [arn:aws:iam::111111111111:role/Admin]\n    alarmEmail: a@example.com\n    ingress: {plainHttp: true}\ntenants:", `environments[1].name: "prod" is already the name of environments[0]`},
 		{"min greater than max nodes", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 5, maxSize: 3}", "environments[0].gpuNodes.minSize: min size 5 can't be greater than max size 3"},
 		{"desired outside range", "    alarmEmail: secops@example.com", "    alarmEmail: secops@example.com\n    gpuNodes: {minSize: 1, desiredSize: 9, maxSize: 3}", "environments[0].gpuNodes.desiredSize: desired size 9 must be between min size 1 and max size 3"},

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/voicevault/voicevault/naming"
 )
 
 var (
@@ -166,6 +168,9 @@ func (c *Config) envNames() []string {
 
 func (e *Environment) validate(ck *checker, p string) {
 	dnsLabel(ck, p+".name", e.Name, MaxEnvNameLen)
+	if st, ok := naming.ParseStack(naming.PlatformStack(e.Name)); e.Name != "" && (!ok || st.Env != e.Name) {
+		ck.add(p+".name", "%q would make stack names the audit cannot read back (it must not contain \"-tenant-\")", e.Name)
+	}
 	if !reAccount.MatchString(e.Account) {
 		ck.add(p+".account", "%q is not an AWS account ID (12 digits, quoted in YAML)", e.Account)
 	}
