@@ -16,8 +16,8 @@ import (
 	"github.com/voicevault/voicevault/internal/jsiiexit"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // defaultConfig is used when neither -c config=PATH nor cdk.json names a file.
@@ -58,7 +58,7 @@ func run() (code int) {
 		return 3
 	}
 	if len(findings) > 0 {
-		fmt.Fprintf(os.Stderr, "voicevault: %d unsuppressed finding(s); fix them or add a reviewed entry to constructs/compliance/registry.go:\n", len(findings))
+		fmt.Fprintf(os.Stderr, "voicevault: %d unsuppressed finding(s); fix them or add a reviewed entry to stacks/compliance/registry.go:\n", len(findings))
 		for _, f := range findings {
 			fmt.Fprintf(os.Stderr, "  - [%s] %s\n", f.Level, firstLine(f.String()))
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // ManagedBy is the value of the ManagedBy tag on every resource.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cideploy"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Delivery is an environment's <env>-delivery stack: the limits of every deployment of the

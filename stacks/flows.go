@@ -18,8 +18,8 @@ import (
 	"github.com/voicevault/voicevault/constructs/threatdetection"
 	"github.com/voicevault/voicevault/constructs/trail"
 	"github.com/voicevault/voicevault/constructs/waf"
-	"github.com/voicevault/voicevault/internal/access"
-	"github.com/voicevault/voicevault/internal/assembly"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/internal/review/assembly"
 )
 
 // Flows returns the runtime flows of environment e: what each construct of its platform,

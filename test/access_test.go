@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
-	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/audit"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/internal/review/audit"
 	"github.com/voicevault/voicevault/stacks"
 )
 
@@ -247,7 +247,7 @@ func TestTenantIsolationIsDecidedByTheAccessModel(t *testing.T) {
 }
 
 // TestEveryAttachedManagedPolicyHasAPinnedCopy: the AWS managed policies the example's roles carry
-// are exactly the pinned copies the boundary is derived from (internal/access/managed, service-
+// are exactly the pinned copies the boundary is derived from (internal/review/access/managed, service-
 // linked roles' policies aside): none is evaluated without its real document, and no stale copy
 // widens the boundary.
 func TestEveryAttachedManagedPolicyHasAPinnedCopy(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/internal/review/audit"
 )
 
 // TestAuditPackOfTheExample builds the auditor evidence pack from the example synth: every

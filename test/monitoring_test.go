@@ -14,7 +14,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/auditqueries"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
-	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/internal/review/audit"
 )
 
 func re(s string) assertions.Matcher { return assertions.Match_StringLikeRegexp(jsii.String(s)) }

@@ -6,7 +6,7 @@
 // reports — and writes DIR (default CDK_OUT/audit): report.md, report.html, report.json,
 // nag-results.json and CSVs. It is pure Go and starts no jsii runtime. With -config (the
 // deployment file the assembly was synthesized from) it also evaluates the runtime flows the
-// constructs declare (internal/access, one Node process running the pinned IAM evaluator) for the
+// constructs declare (internal/review/access, one Node process running the pinned IAM evaluator) for the
 // "Runtime access" section, and decides tenant isolation with them.
 //
 // Exit codes: 0 written; 1 written, but a tenant can reach another tenant (or, with -strict,
@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
-	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/internal/review/audit"
 	"github.com/voicevault/voicevault/stacks"
 )
 

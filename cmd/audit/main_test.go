@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-const fixture = "../../internal/audit/testdata/assembly"
+const fixture = "../../internal/review/audit/testdata/assembly"
 
 func TestIsolationBreachExitsOne(t *testing.T) {
 	out := t.TempDir()

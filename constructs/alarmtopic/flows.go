@@ -1,6 +1,6 @@
 package alarmtopic
 
-import "github.com/voicevault/voicevault/internal/access"
+import "github.com/voicevault/voicevault/internal/review/access"
 
 // Flows are the requests of the alarm topic's publishers: CloudWatch alarms and EventBridge rules
 // of this account publish to the encrypted topic (the topic and its key admit them by service

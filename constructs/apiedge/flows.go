@@ -2,7 +2,7 @@ package apiedge
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests that carry the tenant API's logs: API Gateway, through the

@@ -2,7 +2,7 @@ package authorizerfn
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests of the tenant's Lambda authorizer: its logs, its usage-plan meter keys

@@ -27,7 +27,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // GitHubIssuer is the OIDC issuer of GitHub Actions tokens.

@@ -16,8 +16,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/internal/jsiiexit"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // TestMain shuts jsii down quietly. (internal/cdktest would import this package through stacks.)

@@ -2,7 +2,7 @@ package cideploy
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // ExecutionRole is the CloudFormation execution role `cdk bootstrap` creates for the environment:

@@ -2,7 +2,7 @@ package cluster
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests of the cluster's roles: the EKS service role with the secrets key, the

@@ -14,7 +14,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
 	"github.com/voicevault/voicevault/internal/cdktest"
-	"github.com/voicevault/voicevault/internal/filterpattern"
+	"github.com/voicevault/voicevault/internal/review/filterpattern"
 )
 
 func TestMain(m *testing.M) { cdktest.Main(m) }

@@ -1,6 +1,6 @@
 package network
 
-import "github.com/voicevault/voicevault/internal/access"
+import "github.com/voicevault/voicevault/internal/review/access"
 
 // Flows are the requests of VPC flow logs: the service assumes the flow-log role (for this
 // account's flow logs only) and writes the log group, which CloudWatch Logs encrypts with key.

@@ -2,7 +2,7 @@ package nodegroup
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests of a node group: its nodes (AWS managed worker and ECR pull policies)

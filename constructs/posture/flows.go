@@ -2,7 +2,7 @@ package posture
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests of the posture services: the AWS Config recorder (its role carries the

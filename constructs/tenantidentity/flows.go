@@ -2,7 +2,7 @@ package tenantidentity
 
 import (
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests of the tenant's TTS pods (through Pod Identity): read, write and delete

@@ -1,6 +1,6 @@
 package threatdetection
 
-import "github.com/voicevault/voicevault/internal/access"
+import "github.com/voicevault/voicevault/internal/review/access"
 
 // Flows are the requests of GuardDuty through its service-linked roles (their AWS managed
 // policies): the detector reads the environment (instances, EKS add-on for runtime monitoring),

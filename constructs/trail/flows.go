@@ -1,6 +1,6 @@
 package trail
 
-import "github.com/voicevault/voicevault/internal/access"
+import "github.com/voicevault/voicevault/internal/review/access"
 
 // Flows are the requests of CloudTrail delivering the trail: to its bucket (checked ACL, objects
 // owned by the bucket owner, for this trail only), encrypted with the trail key, and to its log

@@ -1,6 +1,6 @@
 package waf
 
-import "github.com/voicevault/voicevault/internal/access"
+import "github.com/voicevault/voicevault/internal/review/access"
 
 // Flows are the requests of WAF logging: the log delivery service writes the web ACL's log group
 // (allowed by the environment's CloudWatch Logs resource policy), and CloudWatch Logs encrypts it

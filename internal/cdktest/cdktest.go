@@ -20,10 +20,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/internal/cdkunit"
 	"github.com/voicevault/voicevault/internal/jsiiexit"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // Root is the repository root, found from this file's location.
