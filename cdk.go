@@ -49,6 +49,11 @@ func run() (code int) {
 	app, _ := stacks.NewApp(cfg, stacks.AppOptions{CDKJSON: cdkJSON()})
 	outdir := *app.Outdir()
 	synthErr := catch(func() { app.Synth(nil) })
+	// The runtime flows go beside the templates: the audit evaluates them from the assembly alone.
+	if err := stacks.WriteFlows(cfg, outdir); err != nil && synthErr == nil {
+		fmt.Fprintf(os.Stderr, "voicevault: write the runtime flows: %v\n", err)
+		return 3
+	}
 	// With the current feature flags the CDK itself refuses to finish a synth whose constructs
 	// carry error annotations (nag findings): the assembly is written, then Synth raises
 	// ValidationFailed. Either way the findings are read from the assembly.

@@ -468,7 +468,7 @@ func (e *Environment) ModelImageRepository() string {
 const ServiceName = "tts"
 
 // WorkloadRoleName is the IAM role a tenant's TTS pods get through EKS Pod Identity. Named, so an
-// auditor (and internal/isolation) can tell whose role a policy names.
+// auditor can tell whose role a policy names.
 func WorkloadRoleName(env, tenant string) string { return "voicevault-" + env + "-" + tenant + "-tts" }
 
 // KeyAlias is the alias (without "alias/") of a tenant's KMS key.

@@ -18,6 +18,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/threatdetection"
 	"github.com/voicevault/voicevault/constructs/trail"
 	"github.com/voicevault/voicevault/constructs/waf"
+	"github.com/voicevault/voicevault/internal/flowscope"
 	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/internal/review/assembly"
 )
@@ -28,8 +29,8 @@ import (
 func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	tenants := cfg.TenantsIn(e.Name)
 	platform := config.PlatformStackName(e.Name)
-	at := func(stack, id string, t *config.Tenant, others []config.Tenant) access.Scope {
-		return access.Scope{Env: e, Tenant: t, Others: others, Stack: stack, ID: id}
+	at := func(stack, id string, t *config.Tenant, others []config.Tenant) flowscope.Scope {
+		return flowscope.Scope{Env: e, Tenant: t, Others: others, Stack: stack, ID: id}
 	}
 	key := access.In(platform, "PlatformKey")
 	eks := access.In(platform, "EKSCluster")
@@ -82,29 +83,32 @@ func modelRepository(e *config.Environment, tenants []config.Tenant) string {
 	return fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", e.Region, e.Account, repo)
 }
 
-// AccessModel returns, for each environment of cfg, its flows and the model of its templates
-// (stacks by name: platform, tenants and delivery).
-func AccessModel(cfg *config.Config, stacks map[string]*assembly.Stack) ([]access.EnvFlows, error) {
-	var out []access.EnvFlows
+// FlowEnvironments returns, for each environment of cfg, its flows and the scope the access
+// engine evaluates them in: account, region, the stacks whose templates hold its policies
+// (platform, tenants, delivery) and the CloudFormation execution role. The synth writes them into
+// the assembly (WriteFlows); readers take them from there.
+func FlowEnvironments(cfg *config.Config) []access.Environment {
+	var out []access.Environment
 	for i := range cfg.Environments {
 		e := &cfg.Environments[i]
-		var mine []*assembly.Stack
 		names := []string{config.PlatformStackName(e.Name), config.DeliveryStackName(e.Name)}
 		for _, t := range cfg.TenantsIn(e.Name) {
 			names = append(names, config.TenantStackName(e.Name, t.Name))
 		}
-		for _, n := range names {
-			s, ok := stacks[n]
-			if !ok {
-				return nil, fmt.Errorf("environment %s: no template for stack %s", e.Name, n)
-			}
-			mine = append(mine, s)
-		}
-		m, err := access.NewModel(e.Account, e.Region, mine, []access.ExternalRole{cideploy.ExecutionRole(e)})
-		if err != nil {
-			return nil, fmt.Errorf("environment %s: %w", e.Name, err)
-		}
-		out = append(out, access.EnvFlows{Environment: e.Name, Model: m, Flows: Flows(cfg, e)})
+		out = append(out, access.Environment{Name: e.Name, Account: e.Account, Region: e.Region, Stacks: names,
+			External: []access.ExternalRole{cideploy.ExecutionRole(e)}, Flows: Flows(cfg, e)})
 	}
-	return out, nil
+	return out
+}
+
+// WriteFlows writes the runtime flows of cfg into the cloud assembly dir (access.FlowsFile),
+// beside the templates the synth wrote there.
+func WriteFlows(cfg *config.Config, dir string) error {
+	return access.WriteFlows(dir, FlowEnvironments(cfg))
+}
+
+// AccessModel returns, for each environment of cfg, its flows and the model of its templates
+// (stacks by name: platform, tenants and delivery).
+func AccessModel(cfg *config.Config, stacks map[string]*assembly.Stack) ([]access.EnvFlows, error) {
+	return access.Models(FlowEnvironments(cfg), stacks)
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/cdktest"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/stacks"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden templates in testdata/ from this synth")
@@ -209,6 +211,14 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(out, name+".assets.json"))
 		assert.Equal(t, string(a), string(b), "%s asset manifest (hashes) differs between the two synths", name)
 	}
+
+	// The runtime flows are written beside the templates, the same bytes every synth: the audit
+	// reads them from the assembly alone (no configuration, no app).
+	flows, err := os.ReadFile(filepath.Join(out, access.FlowsFile))
+	require.NoError(t, err, "the synth writes %s", access.FlowsFile)
+	wantFlows, err := access.MarshalFlows(stacks.FlowEnvironments(first.Config))
+	require.NoError(t, err)
+	assert.Equal(t, string(wantFlows), string(flows), "%s is the configuration's flows", access.FlowsFile)
 
 	// The delivery scripts hand the CLI an existing assembly (--app DIR): it must read this one.
 	ls := exec.Command(cli, "ls", "--no-notices", "--app", out)

@@ -152,7 +152,8 @@ func TestCostsStackIsCoveredByTheDeliveryAndBootstrap(t *testing.T) {
 // saved query of the example, with its question, workgroup and the command that runs it.
 func TestAuditPackListsEveryQueryWithWhatItAnswersAndHowToRunIt(t *testing.T) {
 	r := example(t)
-	rep, err := audit.Build(exampleAssembly(t), "cdk.out", audit.Options{})
+	flows := evaluateExample(t, nil)
+	rep, err := audit.Build(exampleAssembly(t), "cdk.out", audit.Options{Access: &flows})
 	require.NoError(t, err)
 	want := 0
 	for _, e := range r.Config.Environments {

@@ -2,13 +2,14 @@ package apiedge
 
 import (
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/internal/flowscope"
 	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests that carry the tenant API's logs: API Gateway, through the
 // environment's logging role, writes the access and execution log groups, which CloudWatch Logs
 // encrypts with the tenant key. key is the tenant key (${STACK/ID}).
-func Flows(s access.Scope, key string) []access.Flow {
+func Flows(s flowscope.Scope, key string) []access.Flow {
 	e, t := s.Env, s.Tenant
 	logging := access.In(config.PlatformStackName(e.Name), "APIGatewayLoggingRole")
 	accessLog := AccessLogGroupName(e.Name, t.Name)

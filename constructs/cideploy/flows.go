@@ -2,6 +2,7 @@ package cideploy
 
 import (
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/internal/flowscope"
 	"github.com/voicevault/voicevault/internal/review/access"
 )
 
@@ -21,7 +22,7 @@ func ExecutionRole(e *config.Environment) access.ExternalRole {
 // (audio objects, decryption with a tenant key, a tenant's API key secret) — and the one
 // data-plane-adjacent call the execution role does make: encrypting a tenant's new API key
 // secret through Secrets Manager when it creates it. tenants are the environment's tenants.
-func Flows(s access.Scope, tenants []config.Tenant) []access.Flow {
+func Flows(s flowscope.Scope, tenants []config.Tenant) []access.Flow {
 	e := s.Env
 	exec := Target{e}.ExecutionRoleARN()
 	roles := []struct{ name, arn string }{

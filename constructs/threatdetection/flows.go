@@ -1,13 +1,16 @@
 package threatdetection
 
-import "github.com/voicevault/voicevault/internal/review/access"
+import (
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
 
 // Flows are the requests of GuardDuty through its service-linked roles (their AWS managed
 // policies): the detector reads the environment (instances, EKS add-on for runtime monitoring),
 // and Malware Protection for EC2 snapshots node volumes, which are encrypted with the platform
 // key, so it needs grants on that key. key is the platform key (${STACK/ID}), cluster the EKS
 // cluster (${STACK/ID}).
-func Flows(s access.Scope, key, cluster string) []access.Flow {
+func Flows(s flowscope.Scope, key, cluster string) []access.Flow {
 	var detector, malware string
 	for _, r := range access.ServiceLinkedRoles {
 		switch r.Name {

@@ -28,14 +28,14 @@ const (
 // the templates as ${STACK/ID} (the ARN of the resource whose logical ID is ID plus the CDK hash)
 // or ${STACK/ID.Ref}.
 type Flow struct {
-	Owner     string            // the construct package that declares it, e.g. "tenantidentity"
-	Name      string            // what happens, e.g. "TTS pods read a voice of their tenant"
-	Principal string            // a role ARN (or ${STACK/ID}) or a service principal (logs.amazonaws.com)
-	Action    string            // one action, e.g. s3:GetObject
-	Resource  string            // one concrete ARN, or * for actions without resource types
-	Context   map[string]string // request context that matters: kms:ViaService, aws:SourceArn, encryption context...
-	Expect    Expect
-	Why       string // for a must-deny flow: the property it proves
+	Owner     string            `json:"owner"`             // the construct package that declares it, e.g. "tenantidentity"
+	Name      string            `json:"name"`              // what happens, e.g. "TTS pods read a voice of their tenant"
+	Principal string            `json:"principal"`         // a role ARN (or ${STACK/ID}) or a service principal (logs.amazonaws.com)
+	Action    string            `json:"action"`            // one action, e.g. s3:GetObject
+	Resource  string            `json:"resource"`          // one concrete ARN, or * for actions without resource types
+	Context   map[string]string `json:"context,omitempty"` // request context that matters: kms:ViaService, aws:SourceArn, encryption context...
+	Expect    Expect            `json:"expect"`
+	Why       string            `json:"why,omitempty"` // for a must-deny flow: the property it proves
 }
 
 // ID is a short stable identifier of the flow.

@@ -118,10 +118,10 @@ func NewModel(account, region string, stacks []*assembly.Stack, extra []External
 
 // ExternalRole is a role the templates don't create but whose policies they hold.
 type ExternalRole struct {
-	ARN      string
-	Label    string
-	Policies []string // customer managed policy names
-	Boundary string   // boundary policy name ("" for none)
+	ARN      string   `json:"arn"`
+	Label    string   `json:"label"`
+	Policies []string `json:"policies"`           // customer managed policy names
+	Boundary string   `json:"boundary,omitempty"` // boundary policy name ("" for none)
 }
 
 func (m *Model) addStack(s *assembly.Stack) error {

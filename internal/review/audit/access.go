@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/voicevault/voicevault/internal/review/access"
-	"github.com/voicevault/voicevault/internal/review/assembly"
 )
 
 // RuntimeAccess is the runtime access section: every flow the constructs declare, evaluated with
@@ -72,7 +71,7 @@ func (b *builder) runtimeAccess() {
 type FlowIsolation struct{ Report *access.Report }
 
 // Reaches returns the allowed cross-tenant flows from → to.
-func (f FlowIsolation) Reaches(_ *assembly.Assembly, from, to Tenant) []string {
+func (f FlowIsolation) Reaches(from, to Tenant) []string {
 	var out []string
 	for _, v := range f.Report.Verdicts {
 		if v.Flow.Expect != access.Deny || v.Environment != from.Environment {

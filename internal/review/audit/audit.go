@@ -46,12 +46,11 @@ func worst(ss ...Status) Status {
 
 // Options configures Build.
 type Options struct {
-	// Isolation decides tenant-to-tenant reachability. Default: NameIsolation.
-	Isolation IsolationChecker
 	// ErasureDoc points to the documented erasure procedure. Default: README.md, "Data lifecycle and erasure".
 	ErasureDoc string
-	// Access is the evaluation of the runtime flows (internal/review/access) for the "Runtime access"
-	// section. Default: none (the section says the flows were not evaluated).
+	// Access is the evaluation of the runtime flows (internal/review/access): the "Runtime access"
+	// section and the tenant isolation matrix. Default: Build evaluates the flows the synth wrote
+	// into the assembly (access.FlowsFile) and fails when they are missing.
 	Access *access.Report
 }
 
@@ -138,8 +137,12 @@ type builder struct {
 
 // Build computes the report from the assembly.
 func Build(a *assembly.Assembly, dir string, opts Options) (*Report, error) {
-	if opts.Isolation == nil {
-		opts.Isolation = NameIsolation{}
+	if opts.Access == nil {
+		rep, err := access.EvaluateAssembly(a, dir)
+		if err != nil {
+			return nil, fmt.Errorf("runtime access: %w", err)
+		}
+		opts.Access = &rep
 	}
 	if opts.ErasureDoc == "" {
 		opts.ErasureDoc = `README.md, "Data lifecycle and erasure"`

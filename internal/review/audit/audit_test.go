@@ -5,12 +5,15 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/internal/review/assembly"
 	"github.com/voicevault/voicevault/internal/review/audit"
 )
@@ -20,11 +23,21 @@ import (
 // reaches alpha (prod-tenant-beta), and a platform that breaks them (lab-platform).
 const fixture = "testdata/assembly"
 
+var (
+	fixtureAccessOnce sync.Once
+	fixtureAccess     access.Report
+	fixtureAccessErr  error
+)
+
+// build builds the pack of the fixture. The fixture's flows are evaluated once per test binary
+// (one Node process), so two builds are the same bytes.
 func build(t *testing.T) (*audit.Report, *assembly.Assembly) {
 	t.Helper()
 	a, err := assembly.Load(fixture)
 	require.NoError(t, err)
-	r, err := audit.Build(a, fixture, audit.Options{})
+	fixtureAccessOnce.Do(func() { fixtureAccess, fixtureAccessErr = access.EvaluateAssembly(a, fixture) })
+	require.NoError(t, fixtureAccessErr)
+	r, err := audit.Build(a, fixture, audit.Options{Access: &fixtureAccess})
 	require.NoError(t, err)
 	return r, a
 }
@@ -295,39 +308,55 @@ func TestBucketLifecycle(t *testing.T) {
 	}
 }
 
+// TestIsolationBreachIsDetected: the fixture's flows (testdata/assembly/voicevault-flows.json)
+// include must-deny flows of each tenant's role on the other's bucket; beta's role allows s3:* on
+// *, so the engine allows two of them, and the matrix shows beta reaching alpha with the
+// statements that decided it.
 func TestIsolationBreachIsDetected(t *testing.T) {
 	r, _ := build(t)
 	require.Len(t, r.Isolation.Tenants, 2)
+	assert.Equal(t, "audit.FlowIsolation", r.Isolation.Checker)
 	ab, _ := r.Isolation.Cell("alpha", "beta")
 	assert.False(t, ab.Reachable, "alpha reaches nothing of beta: %v", ab.Evidence)
 	ba, _ := r.Isolation.Cell("beta", "alpha")
 	require.True(t, ba.Reachable)
 	ev := strings.Join(ba.Evidence, "\n")
-	assert.Contains(t, ev, "PodIdentity names alpha's namespace tenant-alpha")
-	assert.Contains(t, ev, "ReachAlpha names alpha's bucket")
-	assert.Contains(t, ev, "allows kms:Decrypt on arn:aws:kms:eu-west-1:111111111111:key/*", "a wildcard that covers alpha's key")
-	assert.Contains(t, ev, "WorkloadRole allows s3:* on *", "Resource * covers alpha's bucket")
+	assert.Contains(t, ev, "TTS pods read tenant alpha's voice: arn:aws:iam::111111111111:role/voicevault-prod-beta-tts s3:GetObject on arn:aws:s3:::vv-alpha-prod-111111111111-eu-west-1/voices/v1.wav allowed by")
+	assert.Contains(t, ev, "identity Allow prod-tenant-beta/WorkloadRole/Everything[#1]", "the statement that opened it")
+	assert.Contains(t, ev, "s3:DeleteObject")
 	assert.Equal(t, 1, r.Isolation.Breaches)
 	assert.Equal(t, audit.Fail, controlOf(t, r, "CPL-3").Status)
+	assert.True(t, r.Access.Evaluated)
+	assert.Equal(t, 3, r.Access.MustDeny)
+	assert.Equal(t, 2, r.Access.Failures)
 }
 
-// stubIsolation proves the checker is swappable.
-type stubIsolation struct{ calls []string }
-
-func (s *stubIsolation) Reaches(_ *assembly.Assembly, from, to audit.Tenant) []string {
-	s.calls = append(s.calls, from.Name+"→"+to.Name)
-	return nil
+// copyFixture copies the fixture assembly into a temporary directory, without the files skip.
+func copyFixture(t *testing.T, skip ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := os.ReadDir(fixture)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if slices.Contains(skip, e.Name()) || e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(fixture, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+	}
+	return dir
 }
 
-func TestIsolationCheckerIsSwappable(t *testing.T) {
-	a, err := assembly.Load(fixture)
+// TestAssemblyWithoutFlowsIsRefused: without the flows file there is no isolation model, and
+// the pack says how to get one instead of deciding isolation some other way.
+func TestAssemblyWithoutFlowsIsRefused(t *testing.T) {
+	dir := copyFixture(t, access.FlowsFile)
+	a, err := assembly.Load(dir)
 	require.NoError(t, err)
-	stub := &stubIsolation{}
-	r, err := audit.Build(a, fixture, audit.Options{Isolation: stub})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"alpha→beta", "beta→alpha"}, stub.calls)
-	assert.Zero(t, r.Isolation.Breaches)
-	assert.Equal(t, "*audit_test.stubIsolation", r.Isolation.Checker)
+	_, err = audit.Build(a, dir, audit.Options{})
+	require.ErrorIs(t, err, access.ErrNoFlows)
+	assert.Contains(t, err.Error(), "synthesize again (make synth")
 }
 
 func TestSecretLiteralIsFlagged(t *testing.T) {
@@ -385,10 +414,7 @@ func TestTemplateHashesMatchTheFiles(t *testing.T) {
 }
 
 func TestGoodStacksPassTheirControls(t *testing.T) {
-	a, err := assembly.Load(fixture)
-	require.NoError(t, err)
-	r, err := audit.Build(a, fixture, audit.Options{})
-	require.NoError(t, err)
+	r, _ := build(t)
 	for _, c := range r.Controls {
 		for _, f := range c.Failing {
 			if strings.Contains(f, "prod-platform/") || strings.Contains(f, "prod-tenant-alpha/") {
@@ -415,17 +441,7 @@ func TestTemplateValidationViolationsFailTheirControl(t *testing.T) {
 }
 
 func TestTemplateValidationThatDidNotRunIsAWarning(t *testing.T) {
-	dir := t.TempDir()
-	entries, err := os.ReadDir(fixture)
-	require.NoError(t, err)
-	for _, e := range entries {
-		if e.Name() == assembly.ValidationReportFile || e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(fixture, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
-	}
+	dir := copyFixture(t, assembly.ValidationReportFile)
 	a, err := assembly.Load(dir)
 	require.NoError(t, err)
 	r, err := audit.Build(a, dir, audit.Options{})

@@ -207,13 +207,8 @@ func leastPrivilege(b *builder) []item { least, _ := policyItems(b); return leas
 func noPublicPrincipal(b *builder) []item { _, public := policyItems(b); return public }
 
 func iamUsers(b *builder) []item {
-	var users []item
-	for _, ro := range b.r.Roles {
-		if ro.Kind != "role" {
-			users = append(users, item{ro.Stack + "/" + ro.Principal, Fail, "IAM " + ro.Kind})
-		}
-	}
-	return users
+	return pick(b.r.Roles, func(ro Role) bool { return ro.Kind != "role" },
+		func(ro Role) item { return item{ro.Stack + "/" + ro.Principal, Fail, "IAM " + ro.Kind} })
 }
 
 // Encryption
@@ -408,18 +403,11 @@ func internetFacing(b *builder) []item {
 }
 
 func eksSettings(b *builder) []item {
-	var eksSec []item
-	for _, e := range b.r.Encryption {
-		if e.What == "EKS Kubernetes secrets" {
-			eksSec = append(eksSec, item{e.Stack + "/" + e.Resource + " secrets", e.Status, e.Encryption + " " + e.KeyAlias})
-		}
-	}
-	for _, l := range b.r.LogSources {
-		if l.Source == "EKS control-plane logs" {
-			eksSec = append(eksSec, item{l.Stack + "/" + l.Resource + " logs", l.Status, l.Destination + " " + l.Note})
-		}
-	}
-	return eksSec
+	secrets := pick(b.r.Encryption, func(e EncryptionRow) bool { return e.What == "EKS Kubernetes secrets" },
+		func(e EncryptionRow) item {
+			return item{e.Stack + "/" + e.Resource + " secrets", e.Status, e.Encryption + " " + e.KeyAlias}
+		})
+	return append(secrets, logSources(b, "EKS control-plane logs", " logs")...)
 }
 
 func imdsV2(b *builder) []item {
@@ -438,13 +426,10 @@ func imdsV2(b *builder) []item {
 // Secrets
 
 func secretEncryption(b *builder) []item {
-	var enc []item
-	for _, e := range b.r.Encryption {
-		if e.What == "Secret" {
-			enc = append(enc, item{e.Stack + "/" + e.Resource, e.Status, e.Encryption + " " + e.KeyAlias})
-		}
-	}
-	return enc
+	return pick(b.r.Encryption, func(e EncryptionRow) bool { return e.What == "Secret" },
+		func(e EncryptionRow) item {
+			return item{e.Stack + "/" + e.Resource, e.Status, e.Encryption + " " + e.KeyAlias}
+		})
 }
 
 func literalSecrets(b *builder) []item {
@@ -500,30 +485,26 @@ func trails(b *builder) []item {
 	return trail
 }
 
-func flowLogs(b *builder) []item {
-	var flow []item
-	for _, l := range b.r.LogSources {
-		if l.Source == "VPC flow logs" {
-			flow = append(flow, item{l.Stack + "/" + l.Resource, l.Status, l.Destination + " " + l.Note})
-		}
-	}
-	return flow
+func flowLogs(b *builder) []item { return logSources(b, "VPC flow logs", "") }
+
+// logSources are the items of the log sources of one kind, labelled with suffix.
+func logSources(b *builder, source, suffix string) []item {
+	return pick(b.r.LogSources, func(l LogSource) bool { return l.Source == source },
+		func(l LogSource) item {
+			return item{l.Stack + "/" + l.Resource + suffix, l.Status, l.Destination + " " + l.Note}
+		})
 }
 
 func logGroups(b *builder) []item {
-	var groups []item
-	for _, g := range b.r.LogGroups {
-		groups = append(groups, item{g.Stack + "/" + g.Resource + " " + g.Name, g.Status, g.Encryption + " " + g.KeyAlias + ", retention " + g.Retention})
-	}
-	return groups
+	return pick(b.r.LogGroups, nil, func(g LogGroup) item {
+		return item{g.Stack + "/" + g.Resource + " " + g.Name, g.Status, g.Encryption + " " + g.KeyAlias + ", retention " + g.Retention}
+	})
 }
 
 func alarmActions(b *builder) []item {
-	var alarms []item
-	for _, a := range b.r.Alarms {
-		alarms = append(alarms, item{a.Stack + "/" + a.Resource, a.Status, a.Metric + " → " + dash(a.Actions)})
-	}
-	return alarms
+	return pick(b.r.Alarms, nil, func(a Alarm) item {
+		return item{a.Stack + "/" + a.Resource, a.Status, a.Metric + " → " + dash(a.Actions)}
+	})
 }
 
 // Compliance
@@ -552,11 +533,9 @@ func nagPacks(b *builder) []item {
 }
 
 func suppressions(b *builder) []item {
-	var sup []item
-	for _, s := range b.r.Suppress {
-		sup = append(sup, item{s.Stack + "/" + s.Resource + " " + s.Rule + " " + s.Finding, s.Status, s.Reason + " (owner: " + dash(s.Owner) + ")"})
-	}
-	return sup
+	return pick(b.r.Suppress, nil, func(s SuppressionRow) item {
+		return item{s.Stack + "/" + s.Resource + " " + s.Rule + " " + s.Finding, s.Status, s.Reason + " (owner: " + dash(s.Owner) + ")"}
+	})
 }
 
 func tenantIsolation(b *builder) []item {
@@ -572,11 +551,7 @@ func tenantIsolation(b *builder) []item {
 }
 
 func templateHashes(b *builder) []item {
-	var hash []item
-	for _, s := range b.r.Stacks {
-		hash = append(hash, item{s.Name, Pass, "sha256 " + s.SHA256})
-	}
-	return hash
+	return pick(b.r.Stacks, nil, func(s StackInfo) item { return item{s.Name, Pass, "sha256 " + s.SHA256} })
 }
 
 func templateValidation(b *builder) []item {
@@ -599,6 +574,17 @@ func templateValidation(b *builder) []item {
 		valid = append(valid, item{v.Path + " " + v.Rule, Pass, "acknowledged: " + v.Description})
 	}
 	return valid
+}
+
+// pick is one item per row that keep accepts (every row when keep is nil), in order.
+func pick[T any](rows []T, keep func(T) bool, it func(T) item) []item {
+	var out []item
+	for _, r := range rows {
+		if keep == nil || keep(r) {
+			out = append(out, it(r))
+		}
+	}
+	return out
 }
 
 // passIf is Pass when ok, else Fail; failIf the reverse.

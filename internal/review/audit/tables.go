@@ -227,7 +227,7 @@ func (r *Report) sections() []section {
 	// Runtime access
 	{
 		ra := r.Access
-		intro := "Not evaluated: the pack was built without the configuration the flows come from (cmd/audit -config FILE)."
+		intro := "Not evaluated: the pack was built without the runtime flows (cdk.out/voicevault-flows.json)."
 		var rows [][]cell
 		if ra.Evaluated {
 			intro = fmt.Sprintf("Every request the platform makes at run time (must-allow) and every request that must never succeed (must-deny), as the constructs declare them (flows.go in each construct package), evaluated by @cloud-copilot/iam-simulate with every policy layer IAM applies: the role's inline, customer managed and AWS managed policies (pinned copies), its permissions boundary, and the resource, key or trust policy. %d must-allow and %d must-deny flows, %d not as they must (fail), evaluated in %s. Deciding statements are layer, effect, policy[Sid].",

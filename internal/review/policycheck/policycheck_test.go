@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/internal/review/assembly"
 	"github.com/voicevault/voicevault/internal/review/policycheck"
 )
@@ -146,8 +145,8 @@ func TestDeliveryPoliciesAreJudgedAsBoundaryAndExecutionPolicies(t *testing.T) {
 		return got
 	}
 	assert.Equal(t, map[policycheck.Rule]policycheck.Severity{policycheck.NotActionAllow: policycheck.Fail},
-		check(config.BoundaryPolicyName("prod")), "boundary: only the structural rules")
-	for _, name := range []string{config.ExecutionPolicyName("prod", 1), config.ExecutionPolicyName("prod", 3)} {
+		check("voicevault-prod-boundary"), "boundary: only the structural rules")
+	for _, name := range []string{"voicevault-prod-cfn-execution", "voicevault-prod-cfn-execution-3"} {
 		assert.Equal(t, map[policycheck.Rule]policycheck.Severity{
 			policycheck.WildcardAction: policycheck.Fail, policycheck.MutatingOnAnyResource: policycheck.Broad, policycheck.NotActionAllow: policycheck.Fail,
 		}, check(name), name)

@@ -1,6 +1,13 @@
-package access
+// Package flowscope is where constructs declare their runtime flows (flows.go in each construct
+// package): the environment, tenant, stack and construct ID a flow is declared in, and helpers
+// that build the ARNs and request contexts of that scope. The flows are access.Flow values, judged
+// by the access engine under internal/review, which needs none of this (and no config).
+package flowscope
 
-import "github.com/voicevault/voicevault/config"
+import (
+	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
 
 // Scope is where a construct's flows are declared: its environment, its tenant (tenant-stack
 // constructs), the stack it is in and its construct ID there.
@@ -18,12 +25,6 @@ func (s Scope) Res(child string) string { return "${" + s.Stack + "/" + s.ID + c
 
 // RefOf is Res as ${STACK/ID.Ref}.
 func (s Scope) RefOf(child string) string { return "${" + s.Stack + "/" + s.ID + child + ".Ref}" }
-
-// In names a resource of another construct of the same or another stack: ${STACK/ID}.
-func In(stack, logicalID string) string { return "${" + stack + "/" + logicalID + "}" }
-
-// RefIn is In as ${STACK/ID.Ref}.
-func RefIn(stack, logicalID string) string { return "${" + stack + "/" + logicalID + ".Ref}" }
 
 // Region-scoped ARN and service-name helpers of the scope's environment.
 
@@ -46,22 +47,13 @@ func (s Scope) Via(service string) string { return service + "." + s.Env.Region 
 // Logs is the CloudWatch Logs service principal of the scope's region.
 func (s Scope) Logs() string { return "logs." + s.Env.Region + ".amazonaws.com" }
 
-// BucketARN is the ARN of a bucket (or, with key, of an object).
-func BucketARN(bucket string, key ...string) string {
-	out := "arn:aws:s3:::" + bucket
-	for _, k := range key {
-		out += "/" + k
-	}
-	return out
-}
-
 // LogsEncrypt are the flows of CloudWatch Logs encrypting a log group's events with key: the
 // service principal of the region, with the log group's ARN as encryption context.
-func (s Scope) LogsEncrypt(owner, what, key, group string) []Flow {
-	var out []Flow
+func (s Scope) LogsEncrypt(owner, what, key, group string) []access.Flow {
+	var out []access.Flow
 	for _, a := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
-		out = append(out, Flow{Owner: owner, Name: "CloudWatch Logs encrypts " + what + " (" + a + ")", Principal: s.Logs(), Action: a, Resource: key,
-			Context: map[string]string{"kms:EncryptionContext:aws:logs:arn": s.LogGroupARN(group)}, Expect: Allow})
+		out = append(out, access.Flow{Owner: owner, Name: "CloudWatch Logs encrypts " + what + " (" + a + ")", Principal: s.Logs(), Action: a, Resource: key,
+			Context: map[string]string{"kms:EncryptionContext:aws:logs:arn": s.LogGroupARN(group)}, Expect: access.Allow})
 	}
 	return out
 }
