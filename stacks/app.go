@@ -7,8 +7,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/internal/cdkjson"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // Deployment is every stack built from one configuration.

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // ManagedBy is the value of the ManagedBy tag on every resource.

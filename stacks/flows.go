@@ -18,8 +18,9 @@ import (
 	"github.com/voicevault/voicevault/constructs/threatdetection"
 	"github.com/voicevault/voicevault/constructs/trail"
 	"github.com/voicevault/voicevault/constructs/waf"
-	"github.com/voicevault/voicevault/internal/access"
-	"github.com/voicevault/voicevault/internal/assembly"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/internal/review/assembly"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -29,8 +30,13 @@ import (
 func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	tenants := cfg.TenantsIn(e.Name)
 	platform := naming.PlatformStack(e.Name)
-	at := func(stack, id string, t *config.Tenant, others []config.Tenant) access.Scope {
-		return access.Scope{Env: e, Tenant: t, Others: others, Stack: stack, ID: id}
+	env := flowscope.Env{Name: e.Name, Account: e.Account, Region: e.Region}
+	at := func(stack, id string, t *config.Tenant, others []config.Tenant) flowscope.Scope {
+		sc := flowscope.Scope{Env: env, Others: scopeTenants(others), Stack: stack, ID: id}
+		if t != nil {
+			sc.Tenant = &scopeTenants([]config.Tenant{*t})[0]
+		}
+		return sc
 	}
 	key := access.In(platform, "PlatformKey")
 	eks := access.In(platform, "EKSCluster")
@@ -65,7 +71,7 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 		out = append(out, apiedge.Flows(at(stack, "API", t, others), tkey)...)
 		out = append(out, waf.Flows(at(stack, "WAF", t, others), naming.TenantPrefix(e.Name, t.Name), tkey)...)
 	}
-	out = append(out, cideploy.Flows(at(naming.DeliveryStack(e.Name), "CIDeploy", nil, nil), DeliveryTarget(e), deliveryTenants(tenants))...)
+	out = append(out, cideploy.Flows(at(naming.DeliveryStack(e.Name), "CIDeploy", nil, nil), DeliveryTarget(e), scopeTenants(tenants))...)
 	return out
 }
 
@@ -83,37 +89,41 @@ func modelRepository(e *config.Environment, tenants []config.Tenant) string {
 	return fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", e.Region, e.Account, repo)
 }
 
-// AccessModel returns, for each environment of cfg, its flows and the model of its templates
-// (stacks by name: platform, tenants and delivery).
-func AccessModel(cfg *config.Config, stacks map[string]*assembly.Stack) ([]access.EnvFlows, error) {
-	var out []access.EnvFlows
+// FlowEnvironments returns, for each environment of cfg, its flows and the scope the access
+// engine evaluates them in: account, region, the stacks whose templates hold its policies
+// (platform, tenants, delivery) and the CloudFormation execution role. The synth writes them into
+// the assembly (WriteFlows); readers take them from there.
+func FlowEnvironments(cfg *config.Config) []access.Environment {
+	var out []access.Environment
 	for i := range cfg.Environments {
 		e := &cfg.Environments[i]
-		var mine []*assembly.Stack
 		names := []string{naming.PlatformStack(e.Name), naming.DeliveryStack(e.Name)}
 		for _, t := range cfg.TenantsIn(e.Name) {
 			names = append(names, naming.TenantStack(e.Name, t.Name))
 		}
-		for _, n := range names {
-			s, ok := stacks[n]
-			if !ok {
-				return nil, fmt.Errorf("environment %s: no template for stack %s", e.Name, n)
-			}
-			mine = append(mine, s)
-		}
-		m, err := access.NewModel(e.Account, e.Region, mine, []access.ExternalRole{cideploy.ExecutionRole(DeliveryTarget(e))})
-		if err != nil {
-			return nil, fmt.Errorf("environment %s: %w", e.Name, err)
-		}
-		out = append(out, access.EnvFlows{Environment: e.Name, Model: m, Flows: Flows(cfg, e)})
+		out = append(out, access.Environment{Name: e.Name, Account: e.Account, Region: e.Region, Stacks: names,
+			External: []access.ExternalRole{cideploy.ExecutionRole(DeliveryTarget(e))}, Flows: Flows(cfg, e)})
 	}
-	return out, nil
+	return out
 }
 
-func deliveryTenants(tenants []config.Tenant) []cideploy.Tenant {
-	out := make([]cideploy.Tenant, len(tenants))
+// WriteFlows writes the runtime flows of cfg into the cloud assembly dir (access.FlowsFile),
+// beside the templates the synth wrote there.
+func WriteFlows(cfg *config.Config, dir string) error {
+	return access.WriteFlows(dir, FlowEnvironments(cfg))
+}
+
+// AccessModel returns, for each environment of cfg, its flows and the model of its templates
+// (stacks by name: platform, tenants and delivery).
+func AccessModel(cfg *config.Config, stacks map[string]*assembly.Stack) ([]access.EnvFlows, error) {
+	return access.Models(FlowEnvironments(cfg), stacks)
+}
+
+// scopeTenants are tenants as flow scopes take them.
+func scopeTenants(tenants []config.Tenant) []flowscope.Tenant {
+	out := make([]flowscope.Tenant, len(tenants))
 	for i, t := range tenants {
-		out[i] = cideploy.Tenant{Name: t.Name, APIKeys: t.Authorizer.APIKeys}
+		out[i] = flowscope.Tenant{Name: t.Name, APIKeys: t.Authorizer.APIKeys}
 	}
 	return out
 }

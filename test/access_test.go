@@ -13,9 +13,9 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/constructtest"
-	"github.com/voicevault/voicevault/internal/access"
-	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/internal/review/audit"
 	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/stacks"
 	"github.com/voicevault/voicevault/test/apptest"
@@ -168,8 +168,8 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 	cases := []struct {
 		name   string
 		doctor func(t *testing.T, stack string, tpl map[string]any)
-		flow   string // the flow that must fail
-		breach bool   // a tenant isolation breach (audit.FlowIsolation)
+		flow   string    // the flow that must fail
+		breach [2]string // from, to: the tenant isolation breach it is (audit.FlowIsolation), if any
 	}{
 		{"authorizer policy loses its meter-key statement", func(t *testing.T, stack string, tpl map[string]any) {
 			if stack != "prod-tenant-acme" {
@@ -183,7 +183,7 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 				}
 			}
 			doc["Statement"] = kept
-		}, "prod [allow] authorizerfn: the authorizer reads its meter key — ${prod-tenant-acme/AuthorizerRole}", false},
+		}, "prod [allow] authorizerfn: the authorizer reads its meter key — ${prod-tenant-acme/AuthorizerRole}", [2]string{}},
 		{"acme's bucket policy admits globex's TTS role", func(t *testing.T, stack string, tpl map[string]any) {
 			if stack != "prod-tenant-acme" {
 				return
@@ -192,7 +192,15 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": "Doctored", "Effect": "Allow", "Action": "s3:GetObject",
 				"Principal": map[string]any{"AWS": "arn:aws:iam::111111111111:role/" + naming.WorkloadRole("prod", "globex")},
 				"Resource":  "arn:aws:s3:::vv-acme-prod-111111111111-eu-west-1/*"})
-		}, "prod [deny] tenantidentity: TTS pods read tenant acme's voice — ${prod-tenant-globex/IdentityRole}", true},
+		}, "prod [deny] tenantidentity: TTS pods read tenant acme's voice — ${prod-tenant-globex/IdentityRole}", [2]string{"globex", "acme"}},
+		{"acme's authorizer may write every tenant's authorizer log", func(t *testing.T, stack string, tpl map[string]any) {
+			if stack != "prod-tenant-acme" {
+				return
+			}
+			doc := onlyIn(t, tpl, "AWS::IAM::ManagedPolicy", "AuthorizerPolicy")["PolicyDocument"].(map[string]any)
+			doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": "Doctored", "Effect": "Allow", "Action": "logs:PutLogEvents",
+				"Resource": "arn:aws:logs:eu-west-1:111111111111:log-group:/voicevault/prod/tenant/*"})
+		}, "prod [deny] authorizerfn: the authorizer writes to tenant globex's authorizer log — ${prod-tenant-acme/AuthorizerRole}", [2]string{"acme", "globex"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,12 +212,15 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 			require.Len(t, failed, 1, "exactly one flow fails: %v", failed)
 			require.Contains(t, failed[0], tc.flow)
 			t.Logf("fails as it must: %s", failed[0])
-			if tc.breach {
-				acme := audit.Tenant{Name: "acme", Environment: "prod", Stack: "prod-tenant-acme"}
-				globex := audit.Tenant{Name: "globex", Environment: "prod", Stack: "prod-tenant-globex"}
+			if tc.breach != [2]string{} {
+				tenant := map[string]audit.Tenant{
+					"acme":   {Name: "acme", Environment: "prod", Stack: "prod-tenant-acme"},
+					"globex": {Name: "globex", Environment: "prod", Stack: "prod-tenant-globex"},
+				}
+				from, to := tenant[tc.breach[0]], tenant[tc.breach[1]]
 				iso := audit.FlowIsolation{Report: &rep}
-				assert.NotEmpty(t, iso.Reaches(nil, globex, acme), "the isolation matrix shows globex reaching acme")
-				assert.Empty(t, iso.Reaches(nil, acme, globex))
+				assert.NotEmpty(t, iso.Reaches(from, to), "the isolation matrix shows %s reaching %s", from.Name, to.Name)
+				assert.Empty(t, iso.Reaches(to, from))
 			}
 		})
 	}
@@ -243,13 +254,13 @@ func TestTenantIsolationIsDecidedByTheAccessModel(t *testing.T) {
 	}
 	assert.Len(t, pairs(rep), 2)
 	iso := audit.FlowIsolation{Report: &rep}
-	assert.Empty(t, iso.Reaches(nil, tenants[0], tenants[1]))
-	assert.Empty(t, iso.Reaches(nil, tenants[1], tenants[0]))
+	assert.Empty(t, iso.Reaches(tenants[0], tenants[1]))
+	assert.Empty(t, iso.Reaches(tenants[1], tenants[0]))
 
 }
 
 // TestEveryAttachedManagedPolicyHasAPinnedCopy: the AWS managed policies the example's roles carry
-// are exactly the pinned copies the boundary is derived from (internal/access/managed, service-
+// are exactly the pinned copies the boundary is derived from (internal/review/access/managed, service-
 // linked roles' policies aside): none is evaluated without its real document, and no stale copy
 // widens the boundary.
 func TestEveryAttachedManagedPolicyHasAPinnedCopy(t *testing.T) {
@@ -277,21 +288,18 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// TestAuditPackListsRuntimeAccess evaluates the flows over a fresh synth of the example (not the
-// golden templates) as cmd/audit -config does, and requires the pack's runtime access section to
-// list every flow passing with its deciding statements, and the isolation matrix to come from
-// the same model with no breach.
+// TestAuditPackListsRuntimeAccess takes the path cmd/audit takes over a fresh synth of the
+// example (not the golden templates): the flows written into the assembly (stacks.WriteFlows, as
+// cdk.go does after the synth), read back and evaluated by audit.Build with no other input. The
+// pack's runtime access section lists every flow passing with its deciding statements, and the
+// isolation matrix comes from the same model with no breach.
 func TestAuditPackListsRuntimeAccess(t *testing.T) {
+	r := example(t)
+	require.NoError(t, stacks.WriteFlows(r.Config, r.Outdir))
 	a := exampleAssembly(t)
-	byName := map[string]*assembly.Stack{}
-	for _, s := range a.Stacks {
-		byName[s.Name] = s
-	}
-	envs, err := stacks.AccessModel(example(t).Config, byName)
+	rep, err := access.EvaluateAssembly(a, r.Outdir)
 	require.NoError(t, err)
-	rep, err := access.Evaluate(envs)
-	require.NoError(t, err)
-	pack, err := audit.Build(a, "cdk.out", audit.Options{Access: &rep, Isolation: audit.FlowIsolation{Report: &rep}})
+	pack, err := audit.Build(a, r.Outdir, audit.Options{})
 	require.NoError(t, err)
 	ra := pack.Access
 	require.True(t, ra.Evaluated)

@@ -17,7 +17,9 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/constructtest"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
+	"github.com/voicevault/voicevault/stacks"
 	"github.com/voicevault/voicevault/test/apptest"
 )
 
@@ -211,6 +213,14 @@ func TestCLISynthWritesExactlyTheGoldenTemplates(t *testing.T) {
 		b, _ := os.ReadFile(filepath.Join(out, name+".assets.json"))
 		assert.Equal(t, string(a), string(b), "%s asset manifest (hashes) differs between the two synths", name)
 	}
+
+	// The runtime flows are written beside the templates, the same bytes every synth: the audit
+	// reads them from the assembly alone (no configuration, no app).
+	flows, err := os.ReadFile(filepath.Join(out, access.FlowsFile))
+	require.NoError(t, err, "the synth writes %s", access.FlowsFile)
+	wantFlows, err := access.MarshalFlows(stacks.FlowEnvironments(first.Config))
+	require.NoError(t, err)
+	assert.Equal(t, string(wantFlows), string(flows), "%s is the configuration's flows", access.FlowsFile)
 
 	// The delivery scripts hand the CLI an existing assembly (--app DIR): it must read this one.
 	ls := exec.Command(cli, "ls", "--no-notices", "--app", out)

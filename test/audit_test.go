@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/internal/review/audit"
 )
 
 // TestAuditPackOfTheExample builds the auditor evidence pack from the example synth: every
@@ -18,7 +18,8 @@ import (
 func TestAuditPackOfTheExample(t *testing.T) {
 	r := example(t)
 	a := exampleAssembly(t)
-	rep, err := audit.Build(a, "cdk.out", audit.Options{})
+	flows := evaluateExample(t, nil)
+	rep, err := audit.Build(a, "cdk.out", audit.Options{Access: &flows})
 	require.NoError(t, err)
 
 	require.Len(t, rep.Stacks, len(r.StackNames()))

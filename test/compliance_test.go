@@ -10,9 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/constructs/compliance"
-	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/policycheck"
+	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/internal/review/policycheck"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 func exampleAssembly(t *testing.T) *assembly.Assembly {
@@ -96,7 +96,7 @@ func TestInlineDeliveryTemplatesCarryNoSuppressionsButTheReportsDo(t *testing.T)
 // that no registry entry explains (one made with NagSuppressions elsewhere, or by hand).
 func TestNoSuppressionOutsideTheRegistry(t *testing.T) {
 	for _, s := range compliance.Unregistered(exampleAssembly(t), compliance.Registry) {
-		t.Errorf("suppression outside constructs/compliance/registry.go: %s", s)
+		t.Errorf("suppression outside stacks/compliance/registry.go: %s", s)
 	}
 }
 

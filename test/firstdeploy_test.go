@@ -10,8 +10,8 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/apiedge"
-	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/deploycheck"
+	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/internal/review/deploycheck"
 	"github.com/voicevault/voicevault/naming"
 )
 

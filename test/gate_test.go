@@ -15,10 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/constructs/constructtest"
-	"github.com/voicevault/voicevault/internal/assembly"
+	"github.com/voicevault/voicevault/internal/review/assembly"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/stacks/compliance"
 	"github.com/voicevault/voicevault/test/apptest"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/auditqueries"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
-	"github.com/voicevault/voicevault/internal/audit"
+	"github.com/voicevault/voicevault/internal/review/audit"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -154,7 +154,8 @@ func TestCostsStackIsCoveredByTheDeliveryAndBootstrap(t *testing.T) {
 // saved query of the example, with its question, workgroup and the command that runs it.
 func TestAuditPackListsEveryQueryWithWhatItAnswersAndHowToRunIt(t *testing.T) {
 	r := example(t)
-	rep, err := audit.Build(exampleAssembly(t), "cdk.out", audit.Options{})
+	flows := evaluateExample(t, nil)
+	rep, err := audit.Build(exampleAssembly(t), "cdk.out", audit.Options{Access: &flows})
 	require.NoError(t, err)
 	want := 0
 	for _, e := range r.Config.Environments {

@@ -1,16 +1,17 @@
 // Command audit writes the auditor evidence pack for a synthesized cloud assembly:
 //
-//	go run ./cmd/audit [-out DIR] [-strict] [-config FILE] [CDK_OUT]
+//	go run ./cmd/audit [-out DIR] [-strict] [CDK_OUT]
 //
-// It reads CDK_OUT (default cdk.out) — the manifest, every stack template and the cdk-nag
-// reports — and writes DIR (default CDK_OUT/audit): report.md, report.html, report.json,
-// nag-results.json and CSVs. It is pure Go and starts no jsii runtime. With -config (the
-// deployment file the assembly was synthesized from) it also evaluates the runtime flows the
-// constructs declare (internal/access, one Node process running the pinned IAM evaluator) for the
-// "Runtime access" section, and decides tenant isolation with them.
+// It reads CDK_OUT (default cdk.out) — the manifest, every stack template, the cdk-nag reports
+// and the runtime flows the synth wrote beside them (voicevault-flows.json) — and writes DIR
+// (default CDK_OUT/audit): report.md, report.html, report.json, nag-results.json and CSVs. It
+// is pure Go and starts no jsii runtime: it needs neither the configuration nor the app. The
+// flows are evaluated by the runtime access engine (internal/review/access, one Node process
+// running the pinned IAM evaluator) for the "Runtime access" section and the tenant isolation
+// matrix; an assembly without the flows file is refused (synthesize again).
 //
 // Exit codes: 0 written; 1 written, but a tenant can reach another tenant (or, with -strict,
-// any control fails); 2 the assembly is missing or unreadable.
+// any control fails); 2 the assembly (or its flows file) is missing or unreadable.
 package main
 
 import (
@@ -20,33 +21,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/access"
-	"github.com/voicevault/voicevault/internal/assembly"
-	"github.com/voicevault/voicevault/internal/audit"
-	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/internal/review/audit"
 )
-
-// runtimeAccess evaluates the runtime flows of the deployment file path over the assembly.
-func runtimeAccess(a *assembly.Assembly, path string) (*access.Report, error) {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	byName := map[string]*assembly.Stack{}
-	for _, s := range a.Stacks {
-		byName[s.Name] = s
-	}
-	envs, err := stacks.AccessModel(cfg, byName)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := access.Evaluate(envs)
-	if err != nil {
-		return nil, err
-	}
-	return &rep, nil
-}
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -54,9 +32,8 @@ func run(args []string) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	out := fs.String("out", "", "output directory (default: CDK_OUT/audit)")
 	strict := fs.Bool("strict", false, "exit 1 when any control fails, not only on a tenant isolation breach")
-	configFile := fs.String("config", "", "the deployment file the assembly was synthesized from: evaluate its runtime flows (default: not evaluated)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: audit [-out DIR] [-strict] [-config FILE] [CDK_OUT]")
+		fmt.Fprintln(fs.Output(), "usage: audit [-out DIR] [-strict] [CDK_OUT]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -78,17 +55,14 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "audit: %v (run the synth first: make synth)\n", err)
 		return 2
 	}
-	opts := audit.Options{}
-	if *configFile != "" {
-		rep, err := runtimeAccess(a, *configFile)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "audit: runtime access: %v\n", err)
-			return 2
-		}
-		opts.Access, opts.Isolation = rep, audit.FlowIsolation{Report: rep}
-		fmt.Printf("audit: runtime access: %d must-allow and %d must-deny flows, %d failing, evaluated in %s\n",
-			rep.Count(access.Allow), rep.Count(access.Deny), len(rep.Failures()), rep.Elapsed.Round(time.Millisecond))
+	rep, err := access.EvaluateAssembly(a, dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "audit: runtime access: %v\n", err)
+		return 2
 	}
+	fmt.Printf("audit: runtime access: %d must-allow and %d must-deny flows, %d failing, evaluated in %s\n",
+		rep.Count(access.Allow), rep.Count(access.Deny), len(rep.Failures()), rep.Elapsed.Round(time.Millisecond))
+	opts := audit.Options{Access: &rep}
 	r, err := audit.Build(a, dir, opts)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "audit: %v\n", err)

@@ -1,11 +1,14 @@
 package alarmtopic
 
-import "github.com/voicevault/voicevault/internal/access"
+import (
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
 
 // Flows are the requests of the alarm topic's publishers: CloudWatch alarms and EventBridge rules
 // of this account publish to the encrypted topic (the topic and its key admit them by service
 // principal and source account); another account's alarms do not.
-func Flows(s access.Scope) []access.Flow {
+func Flows(s flowscope.Scope) []access.Flow {
 	topic := s.RefOf("Topic")
 	key := s.Res("Key")
 	var out []access.Flow

@@ -1,14 +1,15 @@
 package apiedge
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests that carry the tenant API's logs: API Gateway, through the
 // environment's logging role, writes the access and execution log groups, which CloudWatch Logs
 // encrypts with the tenant key. key is the tenant key (${STACK/ID}).
-func Flows(s access.Scope, key string) []access.Flow {
+func Flows(s flowscope.Scope, key string) []access.Flow {
 	e, t := s.Env, s.Tenant
 	logging := access.In(naming.PlatformStack(e.Name), "APIGatewayLoggingRole")
 	accessLog := naming.APIAccessLogGroup(e.Name, t.Name)

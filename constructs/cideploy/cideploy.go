@@ -25,7 +25,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/constructs/constructtest"
+	"github.com/voicevault/voicevault/internal/review/assembly"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -64,11 +64,13 @@ func TestFullDeliveryTemplateDeploysInline(t *testing.T) {
 // synth error naming it, and no execution policy is created.
 func TestUncoveredResourceTypeFailsTheSynth(t *testing.T) {
 	dir, c := synthDelivery(t, []string{"AWS::KMS::Key", "AWS::IAM::User", "AWS::RDS::DBInstance"})
-	findings, err := compliance.FindErrors(dir)
+	a, err := assembly.Load(dir)
 	require.NoError(t, err)
 	var msgs []string
-	for _, f := range findings {
-		msgs = append(msgs, f.Message)
+	for _, an := range a.Annotations("") {
+		if an.Level == "error" {
+			msgs = append(msgs, an.Message)
+		}
 	}
 	all := strings.Join(msgs, "\n")
 	assert.Contains(t, all, "resource type AWS::IAM::User is refused by the CloudFormation execution policy")

@@ -1,7 +1,8 @@
 package cideploy
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -16,18 +17,12 @@ func ExecutionRole(e Target) access.ExternalRole {
 	return r
 }
 
-// Tenant is what the delivery flows need of a tenant.
-type Tenant struct {
-	Name    string
-	APIKeys bool // the tenant has an API key secret
-}
-
 // Flows are the requests the delivery roles must never succeed in: the GitHub deploy and diff
 // roles and the CloudFormation execution role deploy and read templates, never tenant data
 // (audio objects, decryption with a tenant key, a tenant's API key secret) — and the one
 // data-plane-adjacent call the execution role does make: encrypting a tenant's new API key
 // secret through Secrets Manager when it creates it. tenants are the environment's tenants.
-func Flows(s access.Scope, e Target, tenants []Tenant) []access.Flow {
+func Flows(s flowscope.Scope, e Target, tenants []flowscope.Tenant) []access.Flow {
 	exec := e.ExecutionRoleARN()
 	names := naming.Env{Name: e.Name, Account: e.Account, Region: e.Region}
 	roles := []struct{ name, arn string }{

@@ -1,14 +1,15 @@
 package cluster
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests of the cluster's roles: the EKS service role with the secrets key, the
 // kubectl provider (its framework function invokes the handler, the handler finds the cluster),
 // and the VPC CNI through Pod Identity. key is the platform key (${STACK/ID}).
-func Flows(s access.Scope, key string) []access.Flow {
+func Flows(s flowscope.Scope, key string) []access.Flow {
 	e := s.Env
 	clusterRole := s.Res("ClusterRole")
 	kubectl := s.Res("KubectlRole")

@@ -15,7 +15,7 @@ import (
 
 	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
-	"github.com/voicevault/voicevault/internal/filterpattern"
+	"github.com/voicevault/voicevault/internal/review/filterpattern"
 )
 
 func TestMain(m *testing.M) { constructtest.Main(m) }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
-	"github.com/voicevault/voicevault/internal/filterpattern"
+	"github.com/voicevault/voicevault/internal/review/filterpattern"
 )
 
 func TestMain(m *testing.M) { constructtest.Main(m) }

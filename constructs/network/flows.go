@@ -1,10 +1,13 @@
 package network
 
-import "github.com/voicevault/voicevault/internal/access"
+import (
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
 
 // Flows are the requests of VPC flow logs: the service assumes the flow-log role (for this
 // account's flow logs only) and writes the log group, which CloudWatch Logs encrypts with key.
-func Flows(s access.Scope, group, key string) []access.Flow {
+func Flows(s flowscope.Scope, group, key string) []access.Flow {
 	role := s.Res("FlowLogRole")
 	out := []access.Flow{
 		{Owner: "network", Name: "VPC flow logs assume the flow-log role", Principal: "vpc-flow-logs.amazonaws.com", Action: "sts:AssumeRole", Resource: role,

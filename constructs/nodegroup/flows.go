@@ -1,7 +1,8 @@
 package nodegroup
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 )
 
 // Flows are the requests of a node group: its nodes (AWS managed worker and ECR pull policies)
@@ -9,7 +10,7 @@ import (
 // its service-linked role, launches them with volumes encrypted with the platform key. key is
 // the platform key (${STACK/ID}), cluster the cluster (${STACK/ID}), repository an ECR repository
 // ARN the nodes pull from.
-func Flows(s access.Scope, key, cluster, repository string) []access.Flow {
+func Flows(s flowscope.Scope, key, cluster, repository string) []access.Flow {
 	role := s.Res("NodeRole")
 	var autoscaling string
 	for _, r := range access.ServiceLinkedRoles {

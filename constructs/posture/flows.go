@@ -1,7 +1,8 @@
 package posture
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -9,7 +10,7 @@ import (
 // AWS managed AWS_ConfigRole) reads the configuration of every resource type the environment's
 // rules evaluate and delivers to its encrypted bucket; Macie (its service-linked role) inventories
 // the tenant buckets. recorder and macie say which of them the environment runs.
-func Flows(s access.Scope, recorder, macie bool) []access.Flow {
+func Flows(s flowscope.Scope, recorder, macie bool) []access.Flow {
 	var out []access.Flow
 	if recorder {
 		role := s.Res("ConfigRole")

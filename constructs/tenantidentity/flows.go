@@ -1,14 +1,15 @@
 package tenantidentity
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the requests of the tenant's TTS pods (through Pod Identity): read, write and delete
 // the voices under the tenant's prefix, through the tenant key by S3 only — and never another
 // tenant's bucket, key or namespace. key is the tenant key (${STACK/ID}).
-func Flows(s access.Scope, key string) []access.Flow {
+func Flows(s flowscope.Scope, key string) []access.Flow {
 	t, e := s.Tenant, s.Env
 	role := s.Res("Role")
 	bucket := e.Names().AudioBucket(t.Name)
@@ -55,6 +56,8 @@ func Flows(s access.Scope, key string) []access.Flow {
 		other := naming.TenantStack(e.Name, o.Name)
 		out = append(out,
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods read tenant " + o.Name + "'s voice", Principal: role, Action: "s3:GetObject", Resource: access.BucketARN(ob, "voices/v1.wav"),
+				Context: inVPC(nil), Expect: access.Deny, Why: "tenant isolation: another tenant's bucket"},
+			access.Flow{Owner: "tenantidentity", Name: "TTS pods delete tenant " + o.Name + "'s voice", Principal: role, Action: "s3:DeleteObject", Resource: access.BucketARN(ob, "voices/v1.wav"),
 				Context: inVPC(nil), Expect: access.Deny, Why: "tenant isolation: another tenant's bucket"},
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods decrypt with tenant " + o.Name + "'s key", Principal: role, Action: "kms:Decrypt", Resource: access.In(other, "TenantKey"),
 				Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(ob)}, Expect: access.Deny, Why: "tenant isolation: another tenant's key"},

@@ -1,7 +1,8 @@
 package threatdetection
 
 import (
-	"github.com/voicevault/voicevault/internal/access"
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -10,7 +11,7 @@ import (
 // and Malware Protection for EC2 snapshots node volumes, which are encrypted with the platform
 // key, so it needs grants on that key. key is the platform key (${STACK/ID}), cluster the EKS
 // cluster (${STACK/ID}).
-func Flows(s access.Scope, key, cluster string) []access.Flow {
+func Flows(s flowscope.Scope, key, cluster string) []access.Flow {
 	var detector, malware string
 	for _, r := range access.ServiceLinkedRoles {
 		switch r.Name {

@@ -1,11 +1,14 @@
 package trail
 
-import "github.com/voicevault/voicevault/internal/access"
+import (
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
 
 // Flows are the requests of CloudTrail delivering the trail: to its bucket (checked ACL, objects
 // owned by the bucket owner, for this trail only), encrypted with the trail key, and to its log
 // group through the logs role. name is the trail's name, group its log group.
-func Flows(s access.Scope, name, group string) []access.Flow {
+func Flows(s flowscope.Scope, name, group string) []access.Flow {
 	trail := s.ARN("cloudtrail", "trail/"+name)
 	key := s.Res("Key")
 	source := map[string]string{"aws:SourceArn": trail, "aws:SourceAccount": s.Env.Account}

@@ -1,11 +1,14 @@
 package waf
 
-import "github.com/voicevault/voicevault/internal/access"
+import (
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
 
 // Flows are the requests of WAF logging: the log delivery service writes the web ACL's log group
 // (allowed by the environment's CloudWatch Logs resource policy), and CloudWatch Logs encrypts it
 // with key (${STACK/ID}).
-func Flows(s access.Scope, aclName, key string) []access.Flow {
+func Flows(s flowscope.Scope, aclName, key string) []access.Flow {
 	group := LogGroupName(aclName)
 	source := map[string]string{"aws:SourceAccount": s.Env.Account, "aws:SourceArn": s.ARN("logs", "delivery-source:"+aclName)}
 	out := []access.Flow{

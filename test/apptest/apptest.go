@@ -17,10 +17,10 @@ import (
 	"testing"
 
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/constructs/compliance"
 	"github.com/voicevault/voicevault/constructs/constructtest"
 	"github.com/voicevault/voicevault/internal/jsiiexit"
 	"github.com/voicevault/voicevault/stacks"
+	"github.com/voicevault/voicevault/stacks/compliance"
 )
 
 // Root is the repository root, found from this file's location.

@@ -1,6 +1,6 @@
 // evaluate.mjs evaluates a batch of IAM requests with @cloud-copilot/iam-simulate, AWS's policy
 // evaluation logic (identity policies, permissions boundaries, resource and key policies, every
-// condition operator). One process per batch: the Go side (internal/access) writes a JSON array of
+// condition operator). One process per batch: the Go side (internal/review/access) writes a JSON array of
 // requests on stdin and reads a JSON array of verdicts, in the same order, from stdout.
 //
 // Request:  {id, principal, action, resource, account, context, identityPolicies: [{name, policy}],
