@@ -77,3 +77,17 @@ func TestTenantNamesStayUnderTheTenantPath(t *testing.T) {
 	assert.Equal(t, "/aws/eks/voicevault-prod/cluster", ControlPlaneLogGroup(Cluster("prod")))
 	assert.Equal(t, "cdk-vv-deploy-role-111122223333-eu-west-1", BootstrapRole("vv", BootstrapDeployRole, "111122223333", "eu-west-1"))
 }
+
+func TestTenantOwnsItsNamesAndNoOtherTenants(t *testing.T) {
+	e := Env{Name: "prod", Account: "111122223333", Region: "eu-west-1"}
+	mine := []string{"arn:aws:s3:::" + e.AudioBucket("acme") + "/voices/v1.wav", "alias/" + TenantKeyAlias("prod", "acme"), APIKeySecret("prod", "acme"),
+		"arn:aws:logs:eu-west-1:111122223333:log-group:" + AuthorizerLogGroup("prod", "acme") + ":*", Namespace("acme")}
+	for _, n := range mine {
+		assert.True(t, TenantOwns("prod", "acme", n), n)
+		assert.False(t, TenantOwns("prod", "acme2", n), n)
+		assert.False(t, TenantOwns("prod", "acm", n), n)
+		if n != Namespace("acme") { // a namespace is the cluster's: it carries no environment
+			assert.False(t, TenantOwns("staging", "acme", n), n)
+		}
+	}
+}

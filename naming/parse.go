@@ -96,3 +96,13 @@ func ParsePolicy(name string) PolicyKind {
 		return ExecutionKind
 	}
 }
+
+// TenantOwns reports whether name (an ARN or a physical name) is one of tenant's, of environment
+// env: its audio bucket (and objects), its key alias, secret or log groups (under the
+// "voicevault/<env>/tenant/<tenant>" path), or its namespace.
+func TenantOwns(env, tenant, name string) bool {
+	path := tenantPath(env, tenant)
+	return strings.Contains(name, audioBucketPrefix+tenant+"-"+env+"-") ||
+		strings.Contains(name, path+"/") || strings.HasSuffix(name, path) ||
+		name == Namespace(tenant)
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // RuntimeAccess is the runtime access section: every flow the constructs declare, evaluated with
@@ -87,11 +88,9 @@ func (f FlowIsolation) Reaches(from, to Tenant) []string {
 	return out
 }
 
-// touches reports whether a flow targets something of tenant t: a resource of its stack, its
-// bucket, its secret, or its namespace (a role assumed for it).
+// touches reports whether a flow targets something of tenant t: a resource of its stack, a name
+// of its (naming.TenantOwns: bucket, secret, log groups), or its namespace (a role assumed for it).
 func touches(v access.Verdict, t Tenant) bool {
-	if strings.Contains(v.Flow.Resource, "${"+t.Stack+"/") || strings.Contains(v.Resource, "vv-"+t.Name+"-") || strings.Contains(v.Resource, "/tenant/"+t.Name+"/") {
-		return true
-	}
-	return v.Flow.Context["aws:RequestTag/kubernetes-namespace"] == "tenant-"+t.Name
+	return strings.Contains(v.Flow.Resource, "${"+t.Stack+"/") || naming.TenantOwns(t.Environment, t.Name, v.Resource) ||
+		naming.TenantOwns(t.Environment, t.Name, v.Flow.Context["aws:RequestTag/kubernetes-namespace"])
 }

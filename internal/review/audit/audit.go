@@ -11,13 +11,13 @@ package audit
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/internal/review/assembly"
 	"github.com/voicevault/voicevault/internal/review/policycheck"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Status of a row or control.
@@ -178,25 +178,22 @@ func Build(a *assembly.Assembly, dir string, opts Options) (*Report, error) {
 	return b.r, nil
 }
 
-var tenantStack = regexp.MustCompile(`^(.+)-tenant-([a-z0-9-]+)$`)
-
-// stackKind returns platform, tenant or other, with the environment and tenant names.
+// stackKind returns platform, tenant or other, with the environment and tenant names: from the
+// stack's name (naming.ParseStack), the Environment and Tenant tags taking precedence.
 func stackKind(s *assembly.Stack) (kind, env, tenant string) {
 	env = s.Tags["Environment"]
-	if m := tenantStack.FindStringSubmatch(s.Name); m != nil {
-		if env == "" {
-			env = m[1]
-		}
-		tenant = m[2]
+	st, ok := naming.ParseStack(s.Name)
+	if ok && env == "" {
+		env = st.Env
+	}
+	switch {
+	case ok && st.Kind == naming.TenantKind:
+		tenant = st.Tenant
 		if t := s.Tags["Tenant"]; t != "" {
 			tenant = t
 		}
 		return "tenant", env, tenant
-	}
-	if p, ok := strings.CutSuffix(s.Name, "-platform"); ok {
-		if env == "" {
-			env = p
-		}
+	case ok && st.Kind == naming.PlatformKind:
 		return "platform", env, ""
 	}
 	return "other", env, ""

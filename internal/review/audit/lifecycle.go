@@ -1,10 +1,10 @@
 package audit
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Bucket is one S3 bucket's data lifecycle and protection.
@@ -28,9 +28,6 @@ type Bucket struct {
 	Status         Status `json:"status"`
 	Problems       string `json:"problems"`
 }
-
-// bucketTenant matches tenant bucket names vv-<tenant>-<env>-<account>-<region>.
-var bucketTenant = regexp.MustCompile(`^vv-([a-z0-9-]+?)-([a-z0-9-]+)-(\d{12})-([a-z]{2}(-[a-z]+)+-\d)$`)
 
 func (b *builder) lifecycle() {
 	known := map[string]bool{}
@@ -58,8 +55,8 @@ func (b *builder) lifecycle() {
 				bk.Name = "(generated)"
 			}
 			bk.Tenant = stackTenant
-			if m := bucketTenant.FindStringSubmatch(bk.Name); m != nil && bk.Tenant == "" && known[m[1]] {
-				bk.Tenant = m[1]
+			if t, _, ok := naming.ParseAudioBucket(bk.Name, func(t string) bool { return known[t] }); ok && bk.Tenant == "" {
+				bk.Tenant = t
 			}
 			bk.Versioning = render(assembly.Get(p, "VersioningConfiguration", "Status"))
 			if bk.Versioning == "" {
@@ -169,7 +166,7 @@ func (b *builder) erasure(bk Bucket, env string) string {
 		parts = append(parts, s)
 	}
 	if bk.Tenant != "" {
-		alias := "alias/voicevault/" + env + "/tenant/" + bk.Tenant
+		alias := "alias/" + naming.TenantKeyAlias(env, bk.Tenant)
 		window := ""
 		if k := b.aliases[alias]; k != nil {
 			window = ", " + k.PendingDays + "-day deletion window"

@@ -17,11 +17,11 @@ package policycheck
 
 import (
 	"encoding/json"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/voicevault/voicevault/internal/review/assembly"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Kind says what a policy is attached to, which changes what Resource "*" means.
@@ -45,21 +45,16 @@ const (
 	Execution Kind = "execution"
 )
 
-// deliveryPolicyName matches the names config gives the delivery stack's managed policies
-// (config.BoundaryPolicyName, config.ExecutionPolicyName).
-var deliveryPolicyName = regexp.MustCompile(`^voicevault-[a-z][a-z0-9-]*-(boundary|cfn-execution(-[0-9]+)?)$`)
-
 // managedKind is the kind of an AWS::IAM::ManagedPolicy named name: Boundary or Execution for
-// the delivery stack's policies, Identity otherwise.
+// the delivery stack's policies (naming.BoundaryPolicy, naming.ExecutionPolicy), Identity otherwise.
 func managedKind(name string) Kind {
-	m := deliveryPolicyName.FindStringSubmatch(name)
-	switch {
-	case m == nil:
-		return Identity
-	case m[1] == "boundary":
+	switch naming.ParsePolicy(name) {
+	case naming.BoundaryKind:
 		return Boundary
-	default:
+	case naming.ExecutionKind:
 		return Execution
+	default:
+		return Identity
 	}
 }
 
