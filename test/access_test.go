@@ -226,6 +226,34 @@ func TestAccessModelFailsOnDoctoredTemplates(t *testing.T) {
 	}
 }
 
+// TestGrantByAnotherTenantsKeyAliasIsSeenAndStoppedByItsKeyPolicy: the cross-tenant decrypt flow
+// carries the key's alias (kms:ResourceAliases), so an identity grant by globex's alias in acme's
+// TTS policy is seen (the identity layer allows it) — and globex's key policy, which does not
+// delegate to IAM, still denies it: no breach, and the verdict shows both layers. (The retired
+// name-based checker flagged the alias by name alone.)
+func TestGrantByAnotherTenantsKeyAliasIsSeenAndStoppedByItsKeyPolicy(t *testing.T) {
+	rep := evaluateExample(t, func(stack string, tpl map[string]any) {
+		if stack != "prod-tenant-acme" {
+			return
+		}
+		doc := onlyIn(t, tpl, "AWS::IAM::ManagedPolicy", "AudioReadWrite")["PolicyDocument"].(map[string]any)
+		doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": "Doctored", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+			"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/" + config.KeyAlias("prod", "globex")}}})
+	})
+	assert.Empty(t, rep.Failures())
+	found := false
+	for _, v := range rep.Verdicts {
+		if v.Environment == "prod" && v.Flow.ID() == "tenantidentity: TTS pods decrypt with tenant globex's key" && strings.Contains(v.Flow.Principal, "prod-tenant-acme/") {
+			found = true
+			assert.Equal(t, "Allowed", v.Result.Layers.Identity, v.String())
+			assert.NotEqual(t, "Allowed", v.Result.Layers.Resource, v.String())
+			assert.False(t, v.Result.Allowed(), v.String())
+			t.Logf("seen and stopped: %s", v)
+		}
+	}
+	require.True(t, found, "the cross-tenant decrypt flow exists")
+}
+
 // TestTenantIsolationIsDecidedByTheAccessModel: the audit's isolation matrix, built with the
 // runtime access model (audit.FlowIsolation), evaluates must-deny flows for every ordered pair of
 // tenants of an environment and finds no breach (TestAccessModelFailsOnDoctoredTemplates shows
