@@ -238,7 +238,7 @@ func TestGrantByAnotherTenantsKeyAliasIsSeenAndStoppedByItsKeyPolicy(t *testing.
 		}
 		doc := onlyIn(t, tpl, "AWS::IAM::ManagedPolicy", "AudioReadWrite")["PolicyDocument"].(map[string]any)
 		doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": "Doctored", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
-			"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/" + config.KeyAlias("prod", "globex")}}})
+			"Condition": map[string]any{"ForAnyValue:StringEquals": map[string]any{"kms:ResourceAliases": "alias/" + naming.TenantKeyAlias("prod", "globex")}}})
 	})
 	assert.Empty(t, rep.Failures())
 	found := false

@@ -60,7 +60,7 @@ func Flows(s flowscope.Scope, key string) []access.Flow {
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods delete tenant " + o.Name + "'s voice", Principal: role, Action: "s3:DeleteObject", Resource: access.BucketARN(ob, "voices/v1.wav"),
 				Context: inVPC(nil), Expect: access.Deny, Why: "tenant isolation: another tenant's bucket"},
 			access.Flow{Owner: "tenantidentity", Name: "TTS pods decrypt with tenant " + o.Name + "'s key", Principal: role, Action: "kms:Decrypt", Resource: access.In(other, "TenantKey"),
-				Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(ob), "kms:ResourceAliases": "alias/" + config.KeyAlias(e.Name, o.Name)},
+				Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(ob), "kms:ResourceAliases": "alias/" + naming.TenantKeyAlias(e.Name, o.Name)},
 				Expect:  access.Deny, Why: "tenant isolation: another tenant's key"},
 			access.Flow{Owner: "tenantidentity", Name: "Pod Identity gives tenant " + o.Name + "'s pods this tenant's role", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
 				Context: map[string]string{"aws:SourceAccount": e.Account, "aws:RequestTag/eks-cluster-name": naming.Cluster(e.Name),
