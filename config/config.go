@@ -309,6 +309,15 @@ func TenantStackName(env, tenant string) string { return env + "-tenant-" + tena
 // ClusterName is the EKS cluster name of an environment.
 func ClusterName(env string) string { return "voicevault-" + env }
 
+// GPUNodePoolName names the EKS Auto Mode GPU NodePool and NodeClass of the shared GPU nodes
+// (tenant "") or of a tenant's dedicated GPU nodes.
+func GPUNodePoolName(tenant string) string {
+	if tenant == "" {
+		return "gpu"
+	}
+	return "tenant-" + tenant + "-gpu"
+}
+
 // AudioBucketName is the globally unique, deterministic name of a tenant's audio bucket.
 // The platform stack names it (CloudTrail data events, Macie) without a cross-stack reference.
 // APIKeySecretName is the name of a tenant's partner API key secret (constructs/authorizerfn

@@ -10,6 +10,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/authorizerfn"
 	"github.com/voicevault/voicevault/constructs/cideploy"
 	"github.com/voicevault/voicevault/constructs/cluster"
+	"github.com/voicevault/voicevault/constructs/gpunodepool"
 	"github.com/voicevault/voicevault/constructs/malwarescan"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
@@ -38,6 +39,15 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	out = append(out, cluster.Flows(at(platform, "EKS", nil, nil), key)...)
 	for _, id := range []string{"SystemNodes", "GPUNodes"} {
 		out = append(out, nodegroup.Flows(at(platform, id, nil, tenants), key, eks, modelRepository(e, tenants))...)
+	}
+	clusterRole := access.In(platform, "EKSClusterRole")
+	if e.GPUNodes.BurstGPUs() > 0 {
+		out = append(out, gpunodepool.Flows(at(platform, "GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
+	}
+	for _, t := range tenants {
+		if t.DedicatedGPUNodes != nil && t.DedicatedGPUNodes.BurstGPUs() > 0 {
+			out = append(out, gpunodepool.Flows(at(platform, "Tenant-"+t.Name+"-GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
+		}
 	}
 	out = append(out, alarmtopic.Flows(at(platform, "Alarms", nil, nil))...)
 	svc := e.Services

@@ -8,6 +8,7 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cluster"
+	"github.com/voicevault/voicevault/constructs/gpunodepool"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
@@ -86,6 +87,41 @@ func (p *Platform) addNetworkAndCluster() {
 			ng := nodes("Tenant-"+t.Name+"-GPUNodes", true, *t.DedicatedGPUNodes, t.Name)
 			p.TenantGPUNodes[t.Name] = ng
 			pullRoles = append(pullRoles, ng.Role())
+		}
+	}
+
+	// Above the warm nodes, EKS Auto Mode launches GPU nodes for pending pods (docs/platform.md).
+	p.GPUNodePools = map[string]*gpunodepool.GPUNodePool{}
+	addPool := func(id, name string, g config.NodeGroup, tenant string) {
+		if g.BurstGPUs() < 1 {
+			return // maxSize == desiredSize: no capacity above the warm nodes
+		}
+		labels := map[string]string{config.GPUNodeLabelKey: config.GPUNodeLabelValue}
+		taints := []gpunodepool.Taint{{Key: config.GPUTaintKey, Value: nodegroup.GPUTaintValue, Effect: "NoSchedule"}}
+		if tenant != "" {
+			labels[config.TenantNodeKey] = tenant
+			taints = append(taints, gpunodepool.Taint{Key: config.TenantNodeKey, Value: tenant, Effect: "NoSchedule"})
+		}
+		pool := gpunodepool.New(stack, id, gpunodepool.Props{
+			Cluster:          p.Cluster.Cluster(),
+			ClusterRole:      p.Cluster.Cluster().Role(),
+			Key:              p.Key,
+			Subnets:          p.Network.PrivateSubnets(),
+			SecurityGroupIDs: []string{*p.Cluster.Cluster().ClusterSecurityGroupId()},
+			Name:             name,
+			InstanceTypes:    g.InstanceTypes,
+			MaxGPUs:          g.BurstGPUs(),
+			DiskSizeGiB:      g.DiskSizeGiB,
+			Labels:           labels,
+			Taints:           taints,
+		})
+		p.GPUNodePools[tenant] = pool
+		pullRoles = append(pullRoles, pool.Role())
+	}
+	addPool("GPUNodePool", config.GPUNodePoolName(""), env.GPUNodes, "")
+	for _, t := range p.Tenants {
+		if t.DedicatedGPUNodes != nil {
+			addPool("Tenant-"+t.Name+"-GPUNodePool", config.GPUNodePoolName(t.Name), *t.DedicatedGPUNodes, t.Name)
 		}
 	}
 
