@@ -46,7 +46,7 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	}
 	for _, t := range tenants {
 		if t.DedicatedGPUNodes != nil && t.DedicatedGPUNodes.BurstGPUs() > 0 {
-			out = append(out, gpunodepool.Flows(at(platform, "Tenant-"+t.Name+"-GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
+			out = append(out, gpunodepool.Flows(at(platform, "Tenant"+t.Name+"GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
 		}
 	}
 	out = append(out, alarmtopic.Flows(at(platform, "Alarms", nil, nil))...)
