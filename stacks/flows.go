@@ -14,6 +14,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/malwarescan"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/constructs/observability"
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/threatdetection"
@@ -49,6 +50,7 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 			out = append(out, gpunodepool.Flows(at(platform, "Tenant"+t.Name+"GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
 		}
 	}
+	out = append(out, observability.Flows(at(platform, "Observability", nil, nil), config.ClusterName(e.Name), key)...)
 	out = append(out, alarmtopic.Flows(at(platform, "Alarms", nil, nil))...)
 	svc := e.Services
 	if config.Enabled(svc.CloudTrail) {

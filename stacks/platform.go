@@ -19,6 +19,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/constructs/observability"
 )
 
 // Platform is an environment's shared stack and what its tenant stacks use from it.
@@ -43,7 +44,10 @@ type Platform struct {
 	TenantGPUNodes map[string]nodegroup.NodeGroup // per tenant with dedicatedGpuNodes: its own GPU node group (tainted for it)
 	// GPUNodePools are the EKS Auto Mode GPU node pools that scale above the managed groups' warm
 	// nodes with pending pods: "" for the shared GPU nodes, else the tenant with dedicatedGpuNodes.
-	GPUNodePools  map[string]*gpunodepool.GPUNodePool
+	GPUNodePools map[string]*gpunodepool.GPUNodePool
+	// Observability is the amazon-cloudwatch-observability add-on (Container Insights with GPU
+	// metrics, container logs) and its Pod Identity role.
+	Observability *observability.Observability
 	SystemNodes   nodegroup.NodeGroup    // Bottlerocket managed node group for add-ons and controllers
 	ModelRegistry modelregistry.Registry // ECR repository of the TTS model images
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/constructs/observability"
 )
 
 // LogGroupPrefix is the name prefix of the platform's own log groups (the EKS control-plane
@@ -124,6 +125,15 @@ func (p *Platform) addNetworkAndCluster() {
 			addPool("Tenant-"+t.Name+"-GPUNodePool", config.GPUNodePoolName(t.Name), *t.DedicatedGPUNodes, t.Name)
 		}
 	}
+
+	// Container Insights (GPU metrics, pod states) and container logs, after the system nodes
+	// its controller runs on.
+	clusterName := config.ClusterName(env.Name)
+	kmskey.AllowCloudWatchLogs(p.Key, observability.LogGroupName(clusterName, "*"))
+	p.Observability = observability.New(stack, "Observability", observability.Props{
+		Cluster: p.Cluster.Cluster(), ClusterName: clusterName, Key: p.Key, LogRetentionDays: env.LogRetentionDays,
+	})
+	p.Observability.Addon().Node().AddDependency(p.SystemNodes.Nodegroup())
 
 	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: ModelRepositoryName(env.Name), Key: p.Key, PullRoles: pullRoles})
 

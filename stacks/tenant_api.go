@@ -88,6 +88,7 @@ func addAPI(tn *Tenant) {
 		AlarmTopic:       topic,
 	})
 	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
+	addTenantDashboard(tn, topic)
 	// One key statement for every log group of the API front door, each named exactly.
 	kmskey.AllowCloudWatchLogs(tn.Key,
 		authorizerfn.LogGroupName(env.Name, t.Name),

@@ -144,3 +144,65 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// The CloudWatch observability add-on runs with a Pod Identity role of its own, and its log
+// groups exist first, encrypted with the platform key and with the environment's retention.
+func TestObservabilityAddonHasItsOwnRoleAndEncryptedLogGroups(t *testing.T) {
+	platforms(t, func(t *testing.T, r *cdktest.Result, env *config.Environment, stack string) {
+		found := false
+		for _, a := range r.Resources(t, stack, "AWS::EKS::Addon") {
+			if props(a)["AddonName"] != "amazon-cloudwatch-observability" {
+				continue
+			}
+			found = true
+			s := mustJSON(t, props(a)["PodIdentityAssociations"])
+			assert.Contains(t, s, `"ServiceAccount":"cloudwatch-agent"`)
+			assert.Contains(t, s, "ObservabilityAgentRole")
+		}
+		assert.True(t, found, "amazon-cloudwatch-observability add-on")
+		groups := map[string]bool{}
+		for _, g := range r.Resources(t, stack, "AWS::Logs::LogGroup") {
+			name, _ := props(g)["LogGroupName"].(string)
+			if strings.HasPrefix(name, "/aws/containerinsights/") {
+				groups[name] = true
+				assert.NotNil(t, props(g)["KmsKeyId"], name)
+				assert.EqualValues(t, env.LogRetentionDays, props(g)["RetentionInDays"], name)
+			}
+		}
+		assert.Len(t, groups, 4)
+	})
+}
+
+// Every tenant has a dashboard with the API, authorizer, WAF and GPU fleet widgets, and alarms
+// on sustained GPU saturation and pending pods that notify the alarm topic.
+func TestEveryTenantHasAFleetDashboardAndAlarms(t *testing.T) {
+	r := example(t)
+	for _, tn := range r.Config.Tenants {
+		stack := config.TenantStackName(tn.Environment, tn.Name)
+		d := onlyResource(t, r, stack, "AWS::CloudWatch::Dashboard")
+		body := mustJSON(t, props(d)["DashboardBody"])
+		for _, want := range []string{"API requests", "Latency", "p99", "4XXError", "5XXError", "Authorizer denials by reason", "BlockedRequests",
+			"pod_gpu_utilization", "pod_gpu_memory_utilization", "pod_status_pending", "pod_number_of_container_restarts", "IntegrationLatency"} {
+			assert.Contains(t, body, want, stack)
+		}
+		alarms := map[string]map[string]any{}
+		for _, a := range r.Resources(t, stack, "AWS::CloudWatch::Alarm") {
+			if n, ok := props(a)["AlarmName"].(string); ok {
+				alarms[n] = props(a)
+			}
+		}
+		prefix := "voicevault-" + tn.Environment + "-" + tn.Name + "-"
+		gpu, pending := alarms[prefix+"gpu-saturation"], alarms[prefix+"pods-pending"]
+		require.NotNil(t, gpu, stack)
+		require.NotNil(t, pending, stack)
+		assert.Equal(t, "pod_gpu_utilization", gpu["MetricName"])
+		assert.EqualValues(t, 90, gpu["Threshold"])
+		assert.EqualValues(t, 3, gpu["EvaluationPeriods"])
+		assert.Equal(t, "pod_status_pending", pending["MetricName"])
+		assert.EqualValues(t, 2, pending["EvaluationPeriods"])
+		for _, a := range []map[string]any{gpu, pending} {
+			assert.Contains(t, mustJSON(t, a["Dimensions"]), `"Value":"tenant-`+tn.Name+`"`)
+			assert.Contains(t, mustJSON(t, a["AlarmActions"]), "alarms")
+		}
+	}
+}

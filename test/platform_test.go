@@ -129,7 +129,9 @@ func TestEveryPlatformLogGroupIsEncryptedWithACustomerManagedKeyAndRetained(t *t
 			assert.EqualValues(t, env.LogRetentionDays, p["RetentionInDays"], id)
 			assert.Equal(t, "RetainExceptOnCreate", g["DeletionPolicy"], id)
 			name := p["LogGroupName"].(string)
-			assert.True(t, strings.HasPrefix(name, stacks.LogGroupPrefix(env.Name)) || name == "/aws/eks/"+config.ClusterName(env.Name)+"/cluster", name)
+			// Besides our prefix, the names EKS and Container Insights fix for the cluster.
+			assert.True(t, strings.HasPrefix(name, stacks.LogGroupPrefix(env.Name)) || name == "/aws/eks/"+config.ClusterName(env.Name)+"/cluster" ||
+				strings.HasPrefix(name, "/aws/containerinsights/"+config.ClusterName(env.Name)+"/"), name)
 		}
 		// Every Lambda function writes to one of these groups, not to a default /aws/lambda/... one.
 		for id, fn := range r.Resources(t, stack, "AWS::Lambda::Function") {
