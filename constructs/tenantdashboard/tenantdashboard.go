@@ -98,12 +98,12 @@ func (p Props) validate() error {
 		return fmt.Errorf("dashboard name, tenant, cluster name, namespace and workload are required")
 	case p.APIName == "" || p.Stage == "" || p.WebACL == "" || p.Region == "":
 		return fmt.Errorf("API name, stage, web ACL and region are required")
-	case p.Topic == nil || p.AlarmNamePrefix == "":
-		return fmt.Errorf("topic and alarm name prefix are required")
 	case p.GPUSaturationPercent < 1 || p.GPUSaturationPercent > 100:
 		return fmt.Errorf("GPU saturation %d%% is not in 1..100", p.GPUSaturationPercent)
 	case p.GPUSaturationMinutes%period != 0 || p.PendingMinutes%period != 0:
 		return fmt.Errorf("GPU saturation minutes %d and pending minutes %d must be multiples of %d", p.GPUSaturationMinutes, p.PendingMinutes, period)
+	case p.Topic == nil || p.AlarmNamePrefix == "":
+		return fmt.Errorf("topic and alarm name prefix are required")
 	}
 	return nil
 }
