@@ -331,3 +331,13 @@ func minGPUs(types []string) int {
 	}
 	return out
 }
+
+// BurstGPUs is how many GPUs EKS Auto Mode may add above the group's warm nodes (desiredSize,
+// a managed node group) for pending pods: (maxSize − desiredSize) nodes of the type with the
+// fewest GPUs, so the group never holds more than maxSize nodes' worth. 0 when no type is known.
+func (g NodeGroup) BurstGPUs() int {
+	if g.MaxSize == nil || g.DesiredSize == nil {
+		return 0
+	}
+	return max(*g.MaxSize-*g.DesiredSize, 0) * minGPUs(g.InstanceTypes)
+}

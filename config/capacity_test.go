@@ -78,3 +78,20 @@ func TestExampleConfigFits(t *testing.T) {
 		}
 	}
 }
+
+func TestBurstGPUsIsTheRoomAboveTheWarmNodes(t *testing.T) {
+	n := func(v int) *int { return &v }
+	for _, tc := range []struct {
+		g    NodeGroup
+		want int
+	}{
+		{NodeGroup{InstanceTypes: []string{"g6.xlarge", "g5.xlarge"}, DesiredSize: n(1), MaxSize: n(4)}, 3},
+		{NodeGroup{InstanceTypes: []string{"g6.12xlarge"}, DesiredSize: n(0), MaxSize: n(2)}, 8},
+		{NodeGroup{InstanceTypes: []string{"g6.xlarge"}, DesiredSize: n(3), MaxSize: n(3)}, 0},
+		{NodeGroup{InstanceTypes: []string{"x9.unknown"}, DesiredSize: n(0), MaxSize: n(3)}, 0},
+	} {
+		if got := tc.g.BurstGPUs(); got != tc.want {
+			t.Errorf("%v desired %d max %d: BurstGPUs %d, want %d", tc.g.InstanceTypes, *tc.g.DesiredSize, *tc.g.MaxSize, got, tc.want)
+		}
+	}
+}

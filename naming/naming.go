@@ -223,3 +223,12 @@ const (
 	// label, so they run there and nowhere else.
 	TenantNodeKey = "voicevault.io/tenant"
 )
+
+// GPUNodePool names the EKS Auto Mode GPU NodePool and NodeClass of the shared GPU nodes (tenant
+// "") or of a tenant's dedicated GPU nodes.
+func GPUNodePool(tenant string) string {
+	if tenant == "" {
+		return "gpu"
+	}
+	return Namespace(tenant) + "-gpu"
+}

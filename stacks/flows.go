@@ -10,9 +10,11 @@ import (
 	"github.com/voicevault/voicevault/constructs/authorizerfn"
 	"github.com/voicevault/voicevault/constructs/cideploy"
 	"github.com/voicevault/voicevault/constructs/cluster"
+	"github.com/voicevault/voicevault/constructs/gpunodepool"
 	"github.com/voicevault/voicevault/constructs/malwarescan"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/constructs/observability"
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/threatdetection"
@@ -46,6 +48,16 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 	for _, id := range []string{"SystemNodes", "GPUNodes"} {
 		out = append(out, nodegroup.Flows(at(platform, id, nil, tenants), key, eks, modelRepository(e, tenants))...)
 	}
+	clusterRole := access.In(platform, "EKSClusterRole")
+	if e.GPUNodes.BurstGPUs() > 0 {
+		out = append(out, gpunodepool.Flows(at(platform, "GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
+	}
+	for _, t := range tenants {
+		if t.DedicatedGPUNodes != nil && t.DedicatedGPUNodes.BurstGPUs() > 0 {
+			out = append(out, gpunodepool.Flows(at(platform, "Tenant"+t.Name+"GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
+		}
+	}
+	out = append(out, observability.Flows(at(platform, "Observability", nil, nil), naming.Cluster(e.Name), key)...)
 	out = append(out, alarmtopic.Flows(at(platform, "Alarms", nil, nil))...)
 	svc := e.Services
 	if config.Enabled(svc.CloudTrail) {

@@ -4,9 +4,11 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/apiedge"
 	"github.com/voicevault/voicevault/constructs/auditqueries"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
+	"github.com/voicevault/voicevault/constructs/tenantdashboard"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -70,5 +72,24 @@ func addTenantMonitoring(tn *Tenant, topic awssns.ITopic) {
 		Reasons:         env.Monitoring.DenialReasons,
 		Threshold:       env.Monitoring.AuthorizerDenials,
 		PeriodMinutes:   config.MisusePeriodMinutes,
+	})
+}
+
+// addTenantDashboard adds the tenant's dashboard (API, authorizer, WAF, GPU fleet) and its alarms
+// on sustained GPU saturation and on TTS pods pending too long.
+func addTenantDashboard(tn *Tenant, topic awssns.ITopic) {
+	env, t := tn.Platform.Env, tn.Config
+	tn.Dashboard = tenantdashboard.New(tn.Stack, "Dashboard", tenantdashboard.Props{
+		DashboardName:   "voicevault-" + env.Name + "-" + t.Name,
+		Tenant:          t.Name,
+		ClusterName:     naming.Cluster(env.Name),
+		Namespace:       naming.Namespace(t.Name),
+		Workload:        naming.ServiceName,
+		APIName:         naming.TenantPrefix(env.Name, t.Name),
+		Stage:           apiedge.StageName,
+		WebACL:          tn.WAF.Name(),
+		Region:          env.Region,
+		Topic:           topic,
+		AlarmNamePrefix: "voicevault-" + env.Name + "-" + t.Name + "-",
 	})
 }

@@ -13,11 +13,13 @@ import (
 
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cluster"
+	"github.com/voicevault/voicevault/constructs/gpunodepool"
 	"github.com/voicevault/voicevault/constructs/ingress"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/constructs/observability"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -41,8 +43,14 @@ type Platform struct {
 	Cluster        cluster.Cluster                // EKS cluster, add-ons, access entries, kubectl provider
 	GPUNodes       nodegroup.NodeGroup            // Bottlerocket NVIDIA managed node group (tainted)
 	TenantGPUNodes map[string]nodegroup.NodeGroup // per tenant with dedicatedGpuNodes: its own GPU node group (tainted for it)
-	SystemNodes    nodegroup.NodeGroup            // Bottlerocket managed node group for add-ons and controllers
-	ModelRegistry  modelregistry.Registry         // ECR repository of the TTS model images
+	// GPUNodePools are the EKS Auto Mode GPU node pools that scale above the managed groups' warm
+	// nodes with pending pods: "" for the shared GPU nodes, else the tenant with dedicatedGpuNodes.
+	GPUNodePools map[string]*gpunodepool.GPUNodePool
+	// Observability is the amazon-cloudwatch-observability add-on (Container Insights with GPU
+	// metrics, container logs) and its Pod Identity role.
+	Observability *observability.Observability
+	SystemNodes   nodegroup.NodeGroup    // Bottlerocket managed node group for add-ons and controllers
+	ModelRegistry modelregistry.Registry // ECR repository of the TTS model images
 }
 
 // NewPlatform builds the <env>-platform stack.

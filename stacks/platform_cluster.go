@@ -9,9 +9,11 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/cluster"
 	"github.com/voicevault/voicevault/constructs/defaults"
+	"github.com/voicevault/voicevault/constructs/gpunodepool"
 	"github.com/voicevault/voicevault/constructs/modelregistry"
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
+	"github.com/voicevault/voicevault/constructs/observability"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -20,7 +22,9 @@ import (
 func (p *Platform) addNetworkAndCluster() {
 	env, stack := p.Env, p.Stack
 	prefix := naming.LogGroupPrefix(env.Name)
-	defaults.AllowCloudWatchLogs(p.Key, prefix+"*")
+	// One statement for every log group the platform key encrypts: the platform's own and the
+	// groups Container Insights writes (names EKS fixes for the cluster).
+	defaults.AllowCloudWatchLogs(p.Key, prefix+"*", observability.LogGroupName(naming.Cluster(env.Name), "*"))
 
 	p.Network = network.New(stack, "Network", network.Props{
 		CIDR:               env.VPCCIDR,
@@ -82,6 +86,49 @@ func (p *Platform) addNetworkAndCluster() {
 			pullRoles = append(pullRoles, ng.Role())
 		}
 	}
+
+	// Above the warm nodes, EKS Auto Mode launches GPU nodes for pending pods (docs/platform.md).
+	p.GPUNodePools = map[string]*gpunodepool.GPUNodePool{}
+	addPool := func(id, name string, g config.NodeGroup, tenant string) {
+		if g.BurstGPUs() < 1 {
+			return // maxSize == desiredSize: no capacity above the warm nodes
+		}
+		labels := map[string]string{naming.GPUNodeLabelKey: naming.GPUNodeLabelValue}
+		taints := []gpunodepool.Taint{{Key: naming.GPUTaintKey, Value: nodegroup.GPUTaintValue, Effect: "NoSchedule"}}
+		if tenant != "" {
+			labels[naming.TenantNodeKey] = tenant
+			taints = append(taints, gpunodepool.Taint{Key: naming.TenantNodeKey, Value: tenant, Effect: "NoSchedule"})
+		}
+		pool := gpunodepool.New(stack, id, gpunodepool.Props{
+			Cluster:          p.Cluster.Cluster(),
+			ClusterRole:      p.Cluster.Cluster().Role(),
+			Key:              p.Key,
+			Subnets:          p.Network.PrivateSubnets(),
+			SecurityGroupIDs: []string{*p.Cluster.Cluster().ClusterSecurityGroupId()},
+			Name:             name,
+			InstanceTypes:    g.InstanceTypes,
+			MaxGPUs:          g.BurstGPUs(),
+			DiskSizeGiB:      g.DiskSizeGiB,
+			Labels:           labels,
+			Taints:           taints,
+		})
+		p.GPUNodePools[tenant] = pool
+		pullRoles = append(pullRoles, pool.Role())
+	}
+	addPool("GPUNodePool", naming.GPUNodePool(""), env.GPUNodes, "")
+	for _, t := range p.Tenants {
+		if t.DedicatedGPUNodes != nil {
+			addPool("Tenant-"+t.Name+"-GPUNodePool", naming.GPUNodePool(t.Name), *t.DedicatedGPUNodes, t.Name)
+		}
+	}
+
+	// Container Insights (GPU metrics, pod states) and container logs, after the system nodes
+	// its controller runs on.
+	clusterName := naming.Cluster(env.Name)
+	p.Observability = observability.New(stack, "Observability", observability.Props{
+		Cluster: p.Cluster.Cluster(), ClusterName: clusterName, Key: p.Key, LogRetentionDays: env.LogRetentionDays,
+	})
+	p.Observability.Addon().Node().AddDependency(p.SystemNodes.Nodegroup())
 
 	p.ModelRegistry = modelregistry.New(stack, "ModelRegistry", modelregistry.Props{Name: naming.ModelRepository(env.Name), Key: p.Key, PullRoles: pullRoles})
 

@@ -15,6 +15,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/malwarescan"
+	"github.com/voicevault/voicevault/constructs/tenantdashboard"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/tenantworkload"
 	"github.com/voicevault/voicevault/naming"
@@ -25,15 +26,16 @@ type Tenant struct {
 	Stack        awscdk.Stack
 	Config       config.Tenant
 	Platform     *Platform
-	Key          awskms.Key               // tenant CMK: audio bucket, tenant logs
-	Cluster      awseksv2.ICluster        // the environment's cluster, imported by name (see contract.go)
-	Audio        *audiostore.AudioStore   // the tenant's audio bucket
-	Malware      malwarescan.MalwareScan  // GuardDuty Malware Protection for S3 on the audio bucket
-	Identity     *tenantidentity.Identity // the TTS pods' IAM role (EKS Pod Identity)
-	Workload     *tenantworkload.Workload // namespace, guardrails and TTS deployment
-	TenantAPI                             // the API front door (tenant_api.go)
-	AuditQuery   auditqueries.Query       // the saved query of who touched this tenant's audio (with CloudTrail on)
-	DenialAlarms denialalarms.Alarms      // authorizer denial spikes by reason (monitoring.go)
+	Key          awskms.Key                 // tenant CMK: audio bucket, tenant logs
+	Cluster      awseksv2.ICluster          // the environment's cluster, imported by name (see contract.go)
+	Audio        *audiostore.AudioStore     // the tenant's audio bucket
+	Malware      malwarescan.MalwareScan    // GuardDuty Malware Protection for S3 on the audio bucket
+	Identity     *tenantidentity.Identity   // the TTS pods' IAM role (EKS Pod Identity)
+	Workload     *tenantworkload.Workload   // namespace, guardrails and TTS deployment
+	TenantAPI                               // the API front door (tenant_api.go)
+	AuditQuery   auditqueries.Query         // the saved query of who touched this tenant's audio (with CloudTrail on)
+	DenialAlarms denialalarms.Alarms        // authorizer denial spikes by reason (monitoring.go)
+	Dashboard    *tenantdashboard.Dashboard // API, authorizer, WAF and GPU fleet; GPU saturation and pending-pod alarms (monitoring.go)
 }
 
 // NewTenant builds the <env>-tenant-<name> stack. It is deployed after its platform stack and

@@ -92,6 +92,7 @@ func addAPI(tn *Tenant) {
 		AlarmTopic:       topic,
 	})
 	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
+	addTenantDashboard(tn, topic)
 	// One key statement for every log group of the API front door, each named exactly.
 	defaults.AllowCloudWatchLogs(tn.Key,
 		naming.AuthorizerLogGroup(env.Name, t.Name),

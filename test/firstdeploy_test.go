@@ -40,6 +40,10 @@ func TestNoPolicyNamesAPrincipalThatMayNotExistYet(t *testing.T) {
 	assertNoFindings(t, deploycheck.Principals(exampleAssembly(t), firstDeployInputs(example(t).Config)))
 }
 
+func TestNoPolicyRepeatsAStatementID(t *testing.T) {
+	assertNoFindings(t, deploycheck.UniqueSids(exampleAssembly(t)))
+}
+
 func TestAFailedFirstCreateRollsBackWithoutDebris(t *testing.T) {
 	assertNoFindings(t, deploycheck.Rollback(exampleAssembly(t), firstDeployInputs(example(t).Config)))
 }

@@ -137,7 +137,7 @@ type Props struct {
 	// AccessLogGroupName is the access log group's name (naming.APIAccessLogGroup). Required.
 	AccessLogGroupName string
 	// Key is the tenant CMK for the access and execution log groups; it must let CloudWatch Logs
-	// use it for AccessLogGroupName and ExecutionLogs' name (kmskey.AllowCloudWatchLogs). Required.
+	// use it for AccessLogGroupName and ExecutionLogs' name (defaults.AllowCloudWatchLogs). Required.
 	Key        awskms.IKey
 	Authorizer awslambda.IFunction
 	// AuthorizerCacheTTLSeconds caches the authorizer's decision per Authorization header. 0 turns

@@ -78,7 +78,7 @@ type Props struct {
 	// SecretName is the API key secret's name (naming.APIKeySecret). Required with API keys.
 	SecretName string
 	// Key is the tenant CMK: it encrypts the log group (the key must let CloudWatch Logs use it
-	// for LogGroupName: kmskey.AllowCloudWatchLogs, once per key) and the API key secret. Required.
+	// for LogGroupName: defaults.AllowCloudWatchLogs, once per key) and the API key secret. Required.
 	Key         awskms.IKey
 	Issuer      string   // Required. AUTHZ_ISSUER.
 	Audiences   []string // Required. AUTHZ_AUDIENCES, joined with commas.

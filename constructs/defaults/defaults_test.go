@@ -70,5 +70,9 @@ func TestSharedDefaults(t *testing.T) {
 func TestLogGroupsNeedANameAndAKey(t *testing.T) {
 	stack := constructtest.NewStack(t)
 	assert.Panics(t, func() { defaults.LogGroup(stack, "NoKey", defaults.LogGroupProps{Name: "/x"}) })
-	assert.Panics(t, func() { defaults.AllowCloudWatchLogs(awskms.NewKey(stack, jsii.String("K"), nil)) })
+	key := awskms.NewKey(stack, jsii.String("K"), nil)
+	assert.Panics(t, func() { defaults.AllowCloudWatchLogs(key) })
+	defaults.AllowCloudWatchLogs(key, "/a/*")
+	err := constructtest.Catch(func() { defaults.AllowCloudWatchLogs(key, "/b/*") })
+	assert.ErrorContains(t, err, "AllowCloudWatchLogs called twice; pass every log group pattern in one call")
 }

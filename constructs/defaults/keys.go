@@ -2,6 +2,7 @@ package defaults
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -9,12 +10,20 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// logsAllowed holds the keys AllowCloudWatchLogs has added its statement to.
+var logsAllowed sync.Map
+
 // AllowCloudWatchLogs lets CloudWatch Logs in this stack's account and region use the key for
 // log groups whose name matches one of logGroupPatterns (e.g. "/voicevault/prod/*"), and nothing
 // else. It adds one statement with a fixed Sid: call it once per key, with every pattern.
 func AllowCloudWatchLogs(key awskms.IKey, logGroupPatterns ...string) {
 	if len(logGroupPatterns) == 0 {
 		panic(fmt.Errorf("kms key %s: AllowCloudWatchLogs needs at least one log group pattern", *key.Node().Path()))
+	}
+	// A second call would add a second statement with the same Sid, which a key policy must not
+	// have: KMS refuses the policy (MalformedPolicyDocumentException) and the stack fails to create.
+	if _, twice := logsAllowed.LoadOrStore(key, true); twice {
+		panic(fmt.Errorf("kms key %s: AllowCloudWatchLogs called twice; pass every log group pattern in one call", *key.Node().Path()))
 	}
 	stack := awscdk.Stack_Of(key)
 	region, account := *stack.Region(), *stack.Account()

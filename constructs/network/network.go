@@ -72,7 +72,7 @@ type Props struct {
 	AZs    []string // Required. Explicit availability zone names (no lookups at synth).
 	Egress Egress   // Default: none (isolated subnets, AWS APIs through endpoints only).
 	// FlowLogKey encrypts the flow-log group. Required; its key policy must let CloudWatch Logs
-	// use it for FlowLogGroupName (kmskey.AllowCloudWatchLogs).
+	// use it for FlowLogGroupName (defaults.AllowCloudWatchLogs).
 	FlowLogKey       awskms.IKey
 	FlowLogGroupName string     // Required. e.g. /voicevault/prod/vpc-flow-logs.
 	RetentionDays    int        // Default: 365. Retention of the flow-log and helper log groups.

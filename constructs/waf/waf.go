@@ -54,7 +54,7 @@ type Props struct {
 	// content type has one, so that rule keeps a body from skipping validation under another
 	// content type. Default: false (the rule is on).
 	AllowNonJSONBodies       bool
-	LogKey                   awskms.IKey   // Required. Encrypts the WAF log group; must let CloudWatch Logs use it for LogGroupName (kmskey.AllowCloudWatchLogs).
+	LogKey                   awskms.IKey   // Required. Encrypts the WAF log group; must let CloudWatch Logs use it for LogGroupName (defaults.AllowCloudWatchLogs).
 	LogRetentionDays         int           // Default: DefaultLogRetentionDays.
 	BlockedRequestsThreshold int           // Default: DefaultBlockedRequestsThreshold.
 	AlarmTopic               awssns.ITopic // Default: none (the alarm has no action).

@@ -121,6 +121,15 @@ var awsSolutionsEntries = []Suppression{
 		Owner:  "platform",
 	},
 	{
+		Rule: "AwsSolutions-IAM4", Path: "*GPUNodePool/NodeRole/Resource",
+		AppliesTo: []string{
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodeMinimalPolicy",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+		},
+		Reason: "EKS Auto Mode node role of a custom NodeClass (GPU node pool): the EKS user guide's Auto Mode node role policies, AmazonEKSWorkerNodeMinimalPolicy (join the cluster, Pod Identity; no EC2 describe) and AmazonEC2ContainerRegistryPullOnly (image pulls only). Nothing else is attached; networking runs in Auto Mode's managed capability",
+		Owner:  "platform",
+	},
+	{
 		Rule: "AwsSolutions-IAM5", Path: "EKS/KubectlPolicy/Resource",
 		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"},
 		Reason:    "kubectl handler in the VPC: Lambda needs ec2:DescribeNetworkInterfaces/DescribeSubnets (no resource-level permissions exist, hence *) and to delete and re-address the network interfaces it creates, whose IDs do not exist before; creation itself is scoped to the private subnets and the kubectl security group",

@@ -57,6 +57,7 @@ func Check(a *assembly.Assembly, in Inputs) []Finding {
 	out = append(out, Singletons(a, in.Singletons)...)
 	out = append(out, IntegrationTargets(a)...)
 	out = append(out, PodsAfterIdentity(a)...)
+	out = append(out, UniqueSids(a)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }

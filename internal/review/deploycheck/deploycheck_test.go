@@ -136,3 +136,19 @@ func TestPodsAfterIdentity(t *testing.T) {
 	assert.Empty(t, check(tpl(`"DependsOn": ["Policy"],`)), "the association transitively")
 	assert.Empty(t, check(strings.Replace(tpl(""), `\"tts\"}}}}]`, `\"other\"}}}}]`, 1)), "no association for that service account")
 }
+
+func TestUniqueSids(t *testing.T) {
+	doc := func(sids ...string) string {
+		var sts []string
+		for _, s := range sids {
+			sts = append(sts, `{"Sid": "`+s+`", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Principal": {"Service": "logs.amazonaws.com"}}`)
+		}
+		return `{"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [` + strings.Join(sts, ",") + `]}}}}}`
+	}
+	ok := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "p", doc("A", "B"))}}
+	assert.Empty(t, UniqueSids(ok))
+	bad := &assembly.Assembly{Stacks: []*assembly.Stack{stack(t, "p", doc("A", "B", "A"))}}
+	fs := UniqueSids(bad)
+	require.Len(t, fs, 1)
+	assert.Equal(t, `unique-sid: p/Key: two statements of one AWS::KMS::Key policy have Sid "A"`, fs[0].String())
+}

@@ -1,0 +1,32 @@
+package observability
+
+import (
+	"github.com/voicevault/voicevault/internal/flowscope"
+	"github.com/voicevault/voicevault/internal/review/access"
+)
+
+// Flows are the CloudWatch agent's requests: Pod Identity gives it its role only in its own
+// namespace and service account, and the role writes its Container Insights groups and nothing
+// else. key is the platform key (${STACK/ID}).
+func Flows(s flowscope.Scope, clusterName, key string) []access.Flow {
+	role := s.Res("AgentRole")
+	tags := func(ns, sa string) map[string]string {
+		return map[string]string{"aws:RequestTag/eks-cluster-name": clusterName, "aws:RequestTag/kubernetes-namespace": ns, "aws:RequestTag/kubernetes-service-account": sa}
+	}
+	out := []access.Flow{
+		{Owner: "observability", Name: "Pod Identity assumes the CloudWatch agent role for amazon-cloudwatch/cloudwatch-agent", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
+			Context: tags(Namespace, ServiceAccount), Expect: access.Allow},
+		{Owner: "observability", Name: "a tenant pod gets the CloudWatch agent role", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
+			Context: tags("tenant-x", "tts"), Expect: access.Deny, Why: "the agent role serves amazon-cloudwatch/cloudwatch-agent only"},
+		{Owner: "observability", Name: "the CloudWatch agent writes Container Insights performance logs", Principal: role, Action: "logs:PutLogEvents",
+			Resource: s.LogStreamARN(LogGroupName(clusterName, "performance"), "ip-10-0-0-1"), Expect: access.Allow},
+		{Owner: "observability", Name: "the CloudWatch agent creates a log group", Principal: role, Action: "logs:CreateLogGroup",
+			Resource: s.LogGroupARN(LogGroupName(clusterName, "other")), Expect: access.Deny, Why: "its groups are created encrypted by the stack"},
+		{Owner: "observability", Name: "the CloudWatch agent writes the trail's log group", Principal: role, Action: "logs:PutLogEvents",
+			Resource: s.LogStreamARN("/voicevault/"+s.Env.Name+"/cloudtrail", "x"), Expect: access.Deny, Why: "the agent writes its own groups only"},
+	}
+	for _, kind := range LogGroupKinds {
+		out = append(out, s.LogsEncrypt("observability", "the Container Insights "+kind, key, LogGroupName(clusterName, kind))...)
+	}
+	return out
+}

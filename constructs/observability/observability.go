@@ -1,0 +1,110 @@
+// Package observability installs the amazon-cloudwatch-observability EKS add-on: the CloudWatch
+// agent and Fluent Bit as DaemonSets, giving Container Insights with enhanced observability
+// (per-pod NVIDIA GPU utilization and memory through the DCGM exporter, pod states, restarts)
+// and the containers' logs. The agent gets its AWS credentials from a Pod Identity role of its
+// own that may write only to the cluster's Container Insights log groups, which are created here
+// first, encrypted and with retention, so the agent never creates an unencrypted one (it is not
+// allowed to create groups at all).
+package observability
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/voicevault/voicevault/constructs/defaults"
+)
+
+// Add-on and service account (EKS user guide, "Amazon CloudWatch Observability agent").
+const (
+	AddonName      = "amazon-cloudwatch-observability"
+	Namespace      = "amazon-cloudwatch"
+	ServiceAccount = "cloudwatch-agent"
+)
+
+// LogGroupKinds are the Container Insights log groups of a cluster: /aws/containerinsights/<cluster>/<kind>
+// (CloudWatch user guide, "Container Insights", log groups the agent and Fluent Bit write).
+var LogGroupKinds = []string{"performance", "application", "dataplane", "host"}
+
+// LogGroupName is a Container Insights log group of cluster.
+func LogGroupName(cluster, kind string) string {
+	return "/aws/containerinsights/" + cluster + "/" + kind
+}
+
+// Props configures the add-on.
+type Props struct {
+	Cluster          awseksv2.ICluster // Required.
+	ClusterName      string            // Required. Names the log groups and scopes the Pod Identity trust.
+	Key              awskms.IKey       // Required. Encrypts the log groups; its policy must let CloudWatch Logs use it for them.
+	LogRetentionDays int               // Default: defaults.DefaultLogRetentionDays.
+}
+
+// Observability is the add-on, its role and log groups.
+type Observability struct {
+	constructs.Construct
+	addon     awseksv2.Addon
+	role      awsiam.Role
+	logGroups map[string]awslogs.LogGroup
+}
+
+// Addon is the EKS add-on.
+func (o *Observability) Addon() awseksv2.Addon { return o.addon }
+
+// Role is the agent's Pod Identity role.
+func (o *Observability) Role() awsiam.Role { return o.role }
+
+// LogGroups are the Container Insights log groups, by kind.
+func (o *Observability) LogGroups() map[string]awslogs.LogGroup { return o.logGroups }
+
+// New installs the add-on.
+func New(scope constructs.Construct, id string, p Props) *Observability {
+	if p.Cluster == nil || p.ClusterName == "" || p.Key == nil {
+		panic(fmt.Errorf("observability %q: cluster, cluster name and key are required", id))
+	}
+	o := &Observability{Construct: constructs.NewConstruct(scope, jsii.String(id)), logGroups: map[string]awslogs.LogGroup{}}
+	var write []awsiam.PolicyStatement
+	for _, kind := range LogGroupKinds {
+		g := defaults.LogGroup(o.Construct, "LogGroup-"+kind, defaults.LogGroupProps{Name: LogGroupName(p.ClusterName, kind), Key: p.Key, RetentionDays: p.LogRetentionDays})
+		o.logGroups[kind] = g
+		write = append(write, defaults.LogWritePolicy(g))
+	}
+	// The agent describes the streams of its groups before writing (CloudWatch agent, logs output).
+	var arns []*string
+	for _, kind := range LogGroupKinds {
+		arns = append(arns, o.logGroups[kind].LogGroupArn())
+	}
+	write = append(write, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("logs:DescribeLogStreams"), Resources: &arns,
+	}))
+	o.role = awsiam.NewRole(o.Construct, jsii.String("AgentRole"), &awsiam.RoleProps{
+		AssumedBy: awsiam.NewSessionTagsPrincipal(awsiam.NewServicePrincipal(jsii.String("pods.eks.amazonaws.com"), nil).WithConditions(&map[string]any{
+			"StringEquals": map[string]any{
+				"aws:RequestTag/eks-cluster-name":           p.ClusterName,
+				"aws:RequestTag/kubernetes-namespace":       Namespace,
+				"aws:RequestTag/kubernetes-service-account": ServiceAccount,
+			},
+		})),
+		Description: jsii.String("EKS " + p.ClusterName + " CloudWatch agent (" + Namespace + "/" + ServiceAccount + ") through Pod Identity: write the Container Insights log groups"),
+	})
+	policy := awsiam.NewManagedPolicy(o.Construct, jsii.String("AgentPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("EKS " + p.ClusterName + " CloudWatch agent: write its Container Insights log groups, nothing else"),
+		Statements:  &write,
+		Roles:       &[]awsiam.IRole{o.role},
+	})
+	o.addon = awseksv2.NewAddon(o.Construct, jsii.String("Addon"), &awseksv2.AddonProps{AddonName: jsii.String(AddonName), Cluster: p.Cluster})
+	// The L2 Addon has no Pod Identity association option; set it on the AWS::EKS::Addon.
+	o.addon.Node().DefaultChild().(awseksv2.CfnAddon).SetPodIdentityAssociations(&[]any{
+		&awseksv2.CfnAddon_PodIdentityAssociationProperty{ServiceAccount: jsii.String(ServiceAccount), RoleArn: o.role.RoleArn()},
+	})
+	// The agent starts writing at once: its groups and its policy exist first.
+	o.addon.Node().AddDependency(policy)
+	for _, kind := range LogGroupKinds {
+		o.addon.Node().AddDependency(o.logGroups[kind])
+	}
+	return o
+}
