@@ -126,44 +126,35 @@ func RefTarget(v any) string {
 // and deduplicated. Pseudo parameters are left out.
 func Refs(v any) []string {
 	seen := map[string]bool{}
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			if id := RefTarget(x); id != "" {
-				seen[id] = true
-				return
-			}
-			if sub, ok := x["Fn::Sub"]; ok && len(x) == 1 {
-				tpl := ""
-				switch s := sub.(type) {
-				case string:
-					tpl = s
-				case []any:
-					if len(s) > 0 {
-						tpl, _ = s[0].(string)
-					}
-					if len(s) > 1 {
-						walk(s[1])
-					}
-				}
-				for _, m := range subVar.FindAllStringSubmatch(tpl, -1) {
-					if id, _, _ := strings.Cut(m[1], "."); !strings.HasPrefix(id, "AWS::") {
-						seen[id] = true
-					}
-				}
-				return
-			}
-			for _, k := range sortedKeys(x) {
-				walk(x[k])
-			}
+	var visit func(map[string]any) bool
+	visit = func(x map[string]any) bool {
+		if id := RefTarget(x); id != "" {
+			seen[id] = true
+			return false
 		}
+		if sub, ok := x["Fn::Sub"]; ok && len(x) == 1 {
+			tpl := ""
+			switch s := sub.(type) {
+			case string:
+				tpl = s
+			case []any:
+				if len(s) > 0 {
+					tpl, _ = s[0].(string)
+				}
+				if len(s) > 1 {
+					Objects(s[1], visit)
+				}
+			}
+			for _, m := range subVar.FindAllStringSubmatch(tpl, -1) {
+				if id, _, _ := strings.Cut(m[1], "."); !strings.HasPrefix(id, "AWS::") {
+					seen[id] = true
+				}
+			}
+			return false
+		}
+		return true
 	}
-	walk(v)
+	Objects(v, visit)
 	out := make([]string, 0, len(seen))
 	for id := range seen {
 		out = append(out, id)
@@ -236,4 +227,21 @@ func Bool(v any) (value, set bool) {
 		return strings.EqualFold(x, "true"), x != ""
 	}
 	return false, false
+}
+
+// Objects calls visit for every object (JSON map) in v, depth first, keys in sorted order;
+// it descends into an object's values when visit returns true.
+func Objects(v any, visit func(map[string]any) bool) {
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			Objects(e, visit)
+		}
+	case map[string]any:
+		if visit(x) {
+			for _, k := range sortedKeys(x) {
+				Objects(x[k], visit)
+			}
+		}
+	}
 }

@@ -42,38 +42,18 @@ func secretLiterals(r *assembly.Resource) []string {
 	if m, ok := r.Properties["Manifest"]; ok {
 		var doc any
 		if json.Unmarshal([]byte(render(m)), &doc) == nil {
-			var walk func(any)
-			walk = func(v any) {
-				switch x := v.(type) {
-				case []any:
-					for _, e := range x {
-						walk(e)
-					}
-				case map[string]any:
-					if x["kind"] == "Secret" && (x["data"] != nil || x["stringData"] != nil) {
-						out = append(out, "Kubernetes Secret "+render(assembly.Get(x, "metadata", "name"))+" holds literal data")
-					}
-					if name, ok := x["name"].(string); ok {
-						if _, hasValue := x["value"]; hasValue {
-							check("container env", name, x["value"])
-						}
-					}
-					for _, k := range sortedKeysAny(x) {
-						walk(x[k])
+			assembly.Objects(doc, func(x map[string]any) bool {
+				if x["kind"] == "Secret" && (x["data"] != nil || x["stringData"] != nil) {
+					out = append(out, "Kubernetes Secret "+render(assembly.Get(x, "metadata", "name"))+" holds literal data")
+				}
+				if name, ok := x["name"].(string); ok {
+					if _, hasValue := x["value"]; hasValue {
+						check("container env", name, x["value"])
 					}
 				}
-			}
-			walk(doc)
+				return true
+			})
 		}
 	}
 	return out
-}
-
-func sortedKeysAny(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

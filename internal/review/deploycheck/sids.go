@@ -30,33 +30,22 @@ func UniqueSids(a *assembly.Assembly) []Finding {
 // that occur twice in one of them, sorted.
 func duplicateSids(v any) []string {
 	var out []string
-	var walk func(any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
-		case map[string]any:
-			if sts, ok := x["Statement"].([]any); ok {
-				seen := map[string]bool{}
-				for _, st := range sts {
-					if m, ok := st.(map[string]any); ok {
-						if sid, ok := m["Sid"].(string); ok && sid != "" {
-							if seen[sid] {
-								out = append(out, sid)
-							}
-							seen[sid] = true
+	assembly.Objects(v, func(x map[string]any) bool {
+		if sts, ok := x["Statement"].([]any); ok {
+			seen := map[string]bool{}
+			for _, st := range sts {
+				if m, ok := st.(map[string]any); ok {
+					if sid, ok := m["Sid"].(string); ok && sid != "" {
+						if seen[sid] {
+							out = append(out, sid)
 						}
+						seen[sid] = true
 					}
 				}
 			}
-			for _, e := range x {
-				walk(e)
-			}
 		}
-	}
-	walk(v)
+		return true
+	})
 	sort.Strings(out)
 	return out
 }
