@@ -232,3 +232,9 @@ func GPUNodePool(tenant string) string {
 	}
 	return Namespace(tenant) + "-gpu"
 }
+
+// ContainerInsightsLogGroup is a Container Insights log group of a cluster,
+// /aws/containerinsights/<cluster>/<kind> (a name the CloudWatch agent and Fluent Bit fix).
+func ContainerInsightsLogGroup(cluster, kind string) string {
+	return "/aws/containerinsights/" + cluster + "/" + kind
+}

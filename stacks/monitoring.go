@@ -80,7 +80,7 @@ func addTenantMonitoring(tn *Tenant, topic awssns.ITopic) {
 func addTenantDashboard(tn *Tenant, topic awssns.ITopic) {
 	env, t := tn.Platform.Env, tn.Config
 	tn.Dashboard = tenantdashboard.New(tn.Stack, "Dashboard", tenantdashboard.Props{
-		DashboardName:   "voicevault-" + env.Name + "-" + t.Name,
+		DashboardName:   naming.TenantPrefix(env.Name, t.Name),
 		Tenant:          t.Name,
 		ClusterName:     naming.Cluster(env.Name),
 		Namespace:       naming.Namespace(t.Name),
@@ -90,6 +90,6 @@ func addTenantDashboard(tn *Tenant, topic awssns.ITopic) {
 		WebACL:          tn.WAF.Name(),
 		Region:          env.Region,
 		Topic:           topic,
-		AlarmNamePrefix: "voicevault-" + env.Name + "-" + t.Name + "-",
+		AlarmNamePrefix: naming.TenantPrefix(env.Name, t.Name) + "-",
 	})
 }

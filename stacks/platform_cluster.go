@@ -24,7 +24,7 @@ func (p *Platform) addNetworkAndCluster() {
 	prefix := naming.LogGroupPrefix(env.Name)
 	// One statement for every log group the platform key encrypts: the platform's own and the
 	// groups Container Insights writes (names EKS fixes for the cluster).
-	defaults.AllowCloudWatchLogs(p.Key, prefix+"*", observability.LogGroupName(naming.Cluster(env.Name), "*"))
+	defaults.AllowCloudWatchLogs(p.Key, prefix+"*", naming.ContainerInsightsLogGroup(naming.Cluster(env.Name), "*"))
 
 	p.Network = network.New(stack, "Network", network.Props{
 		CIDR:               env.VPCCIDR,

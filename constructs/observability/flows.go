@@ -3,6 +3,7 @@ package observability
 import (
 	"github.com/voicevault/voicevault/internal/flowscope"
 	"github.com/voicevault/voicevault/internal/review/access"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Flows are the CloudWatch agent's requests: Pod Identity gives it its role only in its own
@@ -19,14 +20,14 @@ func Flows(s flowscope.Scope, clusterName, key string) []access.Flow {
 		{Owner: "observability", Name: "a tenant pod gets the CloudWatch agent role", Principal: "pods.eks.amazonaws.com", Action: "sts:AssumeRole", Resource: role,
 			Context: tags("tenant-x", "tts"), Expect: access.Deny, Why: "the agent role serves amazon-cloudwatch/cloudwatch-agent only"},
 		{Owner: "observability", Name: "the CloudWatch agent writes Container Insights performance logs", Principal: role, Action: "logs:PutLogEvents",
-			Resource: s.LogStreamARN(LogGroupName(clusterName, "performance"), "ip-10-0-0-1"), Expect: access.Allow},
+			Resource: s.LogStreamARN(naming.ContainerInsightsLogGroup(clusterName, "performance"), "ip-10-0-0-1"), Expect: access.Allow},
 		{Owner: "observability", Name: "the CloudWatch agent creates a log group", Principal: role, Action: "logs:CreateLogGroup",
-			Resource: s.LogGroupARN(LogGroupName(clusterName, "other")), Expect: access.Deny, Why: "its groups are created encrypted by the stack"},
+			Resource: s.LogGroupARN(naming.ContainerInsightsLogGroup(clusterName, "other")), Expect: access.Deny, Why: "its groups are created encrypted by the stack"},
 		{Owner: "observability", Name: "the CloudWatch agent writes the trail's log group", Principal: role, Action: "logs:PutLogEvents",
 			Resource: s.LogStreamARN("/voicevault/"+s.Env.Name+"/cloudtrail", "x"), Expect: access.Deny, Why: "the agent writes its own groups only"},
 	}
 	for _, kind := range LogGroupKinds {
-		out = append(out, s.LogsEncrypt("observability", "the Container Insights "+kind, key, LogGroupName(clusterName, kind))...)
+		out = append(out, s.LogsEncrypt("observability", "the Container Insights "+kind, key, naming.ContainerInsightsLogGroup(clusterName, kind))...)
 	}
 	return out
 }

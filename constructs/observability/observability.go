@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/constructs/defaults"
+	"github.com/voicevault/voicevault/naming"
 )
 
 // Add-on and service account (EKS user guide, "Amazon CloudWatch Observability agent").
@@ -27,14 +28,9 @@ const (
 	ServiceAccount = "cloudwatch-agent"
 )
 
-// LogGroupKinds are the Container Insights log groups of a cluster: /aws/containerinsights/<cluster>/<kind>
+// LogGroupKinds are the Container Insights log groups of a cluster (naming.ContainerInsightsLogGroup)
 // (CloudWatch user guide, "Container Insights", log groups the agent and Fluent Bit write).
 var LogGroupKinds = []string{"performance", "application", "dataplane", "host"}
-
-// LogGroupName is a Container Insights log group of cluster.
-func LogGroupName(cluster, kind string) string {
-	return "/aws/containerinsights/" + cluster + "/" + kind
-}
 
 // Props configures the add-on.
 type Props struct {
@@ -69,7 +65,7 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	o := &Observability{Construct: constructs.NewConstruct(scope, jsii.String(id)), logGroups: map[string]awslogs.LogGroup{}}
 	var write []awsiam.PolicyStatement
 	for _, kind := range LogGroupKinds {
-		g := defaults.LogGroup(o.Construct, "LogGroup-"+kind, defaults.LogGroupProps{Name: LogGroupName(p.ClusterName, kind), Key: p.Key, RetentionDays: p.LogRetentionDays})
+		g := defaults.LogGroup(o.Construct, "LogGroup-"+kind, defaults.LogGroupProps{Name: naming.ContainerInsightsLogGroup(p.ClusterName, kind), Key: p.Key, RetentionDays: p.LogRetentionDays})
 		o.logGroups[kind] = g
 		write = append(write, defaults.LogWritePolicy(g))
 	}
