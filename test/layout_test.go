@@ -132,3 +132,16 @@ func TestADoctoredImportBreaksTheLayout(t *testing.T) {
 		assert.Contains(t, v[0], tc.want)
 	}
 }
+
+// TestEveryLogGroupAndAlarmGoesThroughTheSharedDefaults: the secure defaults of a log group (KMS,
+// retention, retained) and of an alarm (missing data not breaching, notifies the topic) are set in
+// constructs/defaults alone; a construct that called the CDK's constructors directly would skip them.
+func TestEveryLogGroupAndAlarmGoesThroughTheSharedDefaults(t *testing.T) {
+	out, err := exec.Command("git", "-C", "..", "grep", "-n", "-E", `awslogs\.NewLogGroup\(|awscloudwatch\.NewAlarm\(`, "--", "*.go", ":!*_test.go").Output()
+	require.NoError(t, err)
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if !strings.HasPrefix(line, "constructs/defaults/") {
+			t.Errorf("%s: create log groups with defaults.LogGroup and alarms with defaults.Alarm", line)
+		}
+	}
+}

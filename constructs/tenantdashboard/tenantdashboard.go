@@ -14,10 +14,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/voicevault/voicevault/constructs/defaults"
 )
 
 // Metric namespaces and names read.
@@ -162,20 +162,11 @@ func New(scope constructs.Construct, id string, props Props) *Dashboard {
 		},
 	})
 
-	action := awscloudwatchactions.NewSnsAction(p.Topic)
 	alarm := func(cid, suffix, what string, m awscloudwatch.Metric, threshold float64, minutes int) awscloudwatch.Alarm {
-		a := awscloudwatch.NewAlarm(d.Construct, jsii.String(cid), &awscloudwatch.AlarmProps{
-			AlarmName:          jsii.String(p.AlarmNamePrefix + suffix),
-			AlarmDescription:   jsii.String(what),
-			Metric:             m,
-			Threshold:          jsii.Number(threshold),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(float64(minutes / period)),
-			DatapointsToAlarm:  jsii.Number(float64(minutes / period)),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		return defaults.Alarm(d.Construct, cid, defaults.AlarmProps{
+			Name: p.AlarmNamePrefix + suffix, Description: what, Metric: m, Threshold: threshold,
+			EvaluationPeriods: minutes / period, DatapointsToAlarm: minutes / period, Topic: p.Topic,
 		})
-		a.AddAlarmAction(action)
-		return a
 	}
 	d.gpuSaturation = alarm("GPUSaturationAlarm", "gpu-saturation",
 		fmt.Sprintf("Tenant %s: the TTS pods' GPUs averaged %d%% or more for %d minutes: raise model.replicas or the GPU nodes' maxSize", p.Tenant, p.GPUSaturationPercent, p.GPUSaturationMinutes),
