@@ -26,8 +26,8 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/voicevault/voicevault/cmd/erase/erasure"
 	"github.com/voicevault/voicevault/config"
-	"github.com/voicevault/voicevault/internal/erasure"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, newClient)) }

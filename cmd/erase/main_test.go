@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/voicevault/voicevault/internal/erasure"
+	"github.com/voicevault/voicevault/cmd/erase/erasure"
 )
 
 func example() string {

@@ -1,5 +1,5 @@
 // Package audiolayout is the key layout of a tenant's audio bucket, shared by the bucket's
-// grants (constructs/audiostore), the erasure tool (internal/erasure, cmd/erase) and the TTS
+// grants (constructs/audiostore), the erasure tool (cmd/erase/erasure, cmd/erase) and the TTS
 // service. Everything that belongs to one voice lives under one prefix, so that erasing a voice
 // (its recordings, consent, embeddings and every clip synthesized with it) is one prefix:
 //
