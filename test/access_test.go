@@ -105,7 +105,7 @@ func TestBoundaryCapsNoGrantedAction(t *testing.T) {
 			ceiling := map[string]bool{}
 			for _, st := range asStatements(role.Boundaries[0].Document) {
 				if st["Effect"] == "Allow" && st["Sid"] != "CeilingCloudFormationExecution" {
-					for _, a := range asStrings(st["Action"]) {
+					for _, a := range strs(st["Action"]) {
 						ceiling[a] = true
 					}
 				}
@@ -118,7 +118,7 @@ func TestBoundaryCapsNoGrantedAction(t *testing.T) {
 					if st["Effect"] != "Allow" {
 						continue
 					}
-					for _, a := range asStrings(st["Action"]) {
+					for _, a := range strs(st["Action"]) {
 						svc, _, _ := strings.Cut(a, ":")
 						if !ceiling[svc+":*"] && !ceiling[a] {
 							t.Errorf("%s: %s allows %s (%s), capped by the boundary: declare the flow that needs it", e.Environment, role.Label, a, p.Name)
@@ -143,22 +143,6 @@ func asStatements(doc map[string]any) []map[string]any {
 		out = append(out, s)
 	}
 	return out
-}
-
-func asStrings(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // TestAccessModelFailsOnDoctoredTemplates doctors the golden templates the two ways access
