@@ -234,6 +234,7 @@ func (c *Config) validateCapacity(ck *checker, tenantIndex map[string]int) {
 	for ei := range c.Environments {
 		e := &c.Environments[ei]
 		var shared []string
+		var scaled []scaledTenant
 		need, maxSurge, surgeTenant := 0, 0, ""
 		for _, t := range c.TenantsIn(e.Name) {
 			p := fmt.Sprintf("tenants[%d]", tenantIndex[t.Name])
@@ -256,8 +257,13 @@ func (c *Config) validateCapacity(ck *checker, tenantIndex map[string]int) {
 				case own+surge > hold:
 					ck.add(field+".maxSize", "%d node(s) × %d GPU(s) hold %d GPU(s), all taken by tenant %q's minimum replicas: a rolling update starts %d more replica(s) (%d GPU(s)) before stopping one and would never finish (raise maxSize to at least %d)",
 						*nodes.MaxSize, gpus, hold, t.Name, RolloutSurge, surge, (own+surge+gpus-1)/gpus)
+				default:
+					t.checkPeak(ck, p, field, *nodes.MaxSize, gpus, 0, "")
 				}
 				continue
+			}
+			if t.Model.Autoscaling != nil {
+				scaled = append(scaled, scaledTenant{&t, p})
 			}
 			need += t.Model.Replicas * t.Model.GPUs
 			maxSurge = max(maxSurge, surge)
@@ -282,8 +288,40 @@ func (c *Config) validateCapacity(ck *checker, tenantIndex map[string]int) {
 			// One rolling update at a time is the least the shared nodes must allow.
 			ck.add(field, "%d node(s) × %d GPU(s) hold %d GPU(s), and the tenants' minimum replicas take %d (%s): a rolling update of tenant %q starts %d more replica(s) (%d GPU(s)) before stopping one and would never finish (raise maxSize to at least %d)",
 				*e.GPUNodes.MaxSize, perNode, hold, need, strings.Join(shared, ", "), surgeTenant, RolloutSurge, maxSurge, (need+maxSurge+perNode-1)/perNode)
+		default:
+			// Each autoscaled tenant must be able to reach its maximum while the others run their minimum.
+			for _, st := range scaled {
+				st.t.checkPeak(ck, st.p, field[:len(field)-len(".maxSize")], *e.GPUNodes.MaxSize, perNode, need-st.t.Model.Replicas*st.t.Model.GPUs, "the other tenants' minimum replicas")
+			}
 		}
 	}
+}
+
+// scaledTenant is an autoscaled tenant on the shared GPU nodes and its field path.
+type scaledTenant struct {
+	t *Tenant
+	p string
+}
+
+// checkPeak reports a tenant whose autoscaling maximum the node group cannot hold: maxSize nodes
+// of perNode GPUs, of which others (what other tenants keep) are taken. A scaler asking for more
+// would leave pods Pending for ever (docs/tenant.md, "Pod autoscaling").
+func (t *Tenant) checkPeak(ck *checker, p, field string, maxSize, perNode, others int, othersWhat string) {
+	a := t.Model.Autoscaling
+	if a == nil {
+		return
+	}
+	peak := a.MaxReplicas * t.Model.GPUs
+	hold := maxSize * perNode
+	if peak+others <= hold {
+		return
+	}
+	with := ""
+	if others > 0 {
+		with = fmt.Sprintf(" beside %s (%d GPU(s))", othersWhat, others)
+	}
+	ck.add(p+".model.autoscaling.maxReplicas", "tenant %q scales up to %d replica(s) × %d GPU(s) = %d GPU(s)%s; %s.maxSize %d node(s) × %d GPU(s) hold %d (lower maxReplicas to at most %d or raise maxSize to at least %d)",
+		t.Name, a.MaxReplicas, t.Model.GPUs, peak, with, field, maxSize, perNode, hold, max((hold-others)/t.Model.GPUs, 0), (peak+others+perNode-1)/perNode)
 }
 
 // checkFit reports a replica that fits on none of the node group's instance types, and returns

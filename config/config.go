@@ -184,6 +184,28 @@ type Model struct {
 	Memory       string `yaml:"memory"`     // Default: "12Gi" (request = limit). Fits a g6.xlarge with its reservations.
 	HealthPath   string `yaml:"healthPath"` // Default: /healthz.
 	ReadyPath    string `yaml:"readyPath"`  // Default: /readyz.
+	// Autoscaling lets the tenant's pod scaler move the replicas between replicas (the minimum)
+	// and autoscaling.maxReplicas on the model's inference load. Default: none: replicas is fixed.
+	Autoscaling *Autoscaling `yaml:"autoscaling"`
+}
+
+// Autoscaling bounds a tenant's pod scaler (docs/tenant.md, "Pod autoscaling"): every minute it
+// measures how many inference requests each ready pod carries (the model's own metrics) and
+// moves the Deployment towards TargetInFlight per pod.
+type Autoscaling struct {
+	MaxReplicas int `yaml:"maxReplicas"` // Required. From model.replicas to MaxReplicas; the GPU nodes must hold it (capacity rules).
+	// TargetInFlight is the inference concurrency one pod should carry (requests on its GPU at
+	// once, averaged over the sample). Default: 2. Above 0, at most MaxTargetInFlight.
+	TargetInFlight float64 `yaml:"targetInFlight"`
+}
+
+// MaxReplicas is the most replicas the tenant may run: autoscaling.maxReplicas, or replicas
+// when it does not autoscale.
+func (m Model) MaxReplicas() int {
+	if m.Autoscaling != nil {
+		return max(m.Autoscaling.MaxReplicas, m.Replicas)
+	}
+	return m.Replicas
 }
 
 // Authorizer configures the tenant's Lambda authorizer.

@@ -10,6 +10,7 @@ const (
 	DefaultIsolation          = IsolationPooled
 	DefaultAudioRetentionDays = 90
 	DefaultReplicas           = 2
+	DefaultTargetInFlight     = 2.0 // inference requests per TTS pod the pod scaler aims for
 	DefaultModelPort          = 8080
 	DefaultGPUsPerReplica     = 1
 	DefaultModelCPU           = "3"    // a g6.xlarge (the default GPU type) allocates about 3.5 CPUs to pods
@@ -117,6 +118,9 @@ func (t *Tenant) applyDefaults() {
 	m := &t.Model
 	if m.Replicas == 0 {
 		m.Replicas = DefaultReplicas
+	}
+	if a := m.Autoscaling; a != nil && a.TargetInFlight == 0 {
+		a.TargetInFlight = DefaultTargetInFlight
 	}
 	if m.Port == 0 {
 		m.Port = DefaultModelPort

@@ -39,9 +39,11 @@ const (
 	MaxEnvNameLen    = 10 // keeps the audio bucket name within S3's 63 characters
 	MaxTenantNameLen = 20
 	MaxReplicas      = 20
-	MaxGPUsPerPod    = 8
-	MaxNodeGroupSize = 100
-	MaxRetentionDays = 3650
+	// MaxTargetInFlight bounds model.autoscaling.targetInFlight: one GPU serves a few syntheses at once.
+	MaxTargetInFlight = 64
+	MaxGPUsPerPod     = 8
+	MaxNodeGroupSize  = 100
+	MaxRetentionDays  = 3650
 	// MaxListenerPriority is the highest rule priority an Application Load Balancer listener takes.
 	MaxListenerPriority = 50000
 	// MaxPartners bounds a tenant's partners: each adds a usage plan, an API key and their link
@@ -406,6 +408,14 @@ func (t *Tenant) validate(ck *checker, p string) {
 	}
 	if m.Replicas < 1 || m.Replicas > MaxReplicas {
 		ck.add(p+".model.replicas", "%d is out of range (1 to %d)", m.Replicas, MaxReplicas)
+	}
+	if a := m.Autoscaling; a != nil {
+		if a.MaxReplicas < m.Replicas || a.MaxReplicas > MaxReplicas {
+			ck.add(p+".model.autoscaling.maxReplicas", "%d is out of range (model.replicas %d to %d)", a.MaxReplicas, m.Replicas, MaxReplicas)
+		}
+		if !(a.TargetInFlight > 0 && a.TargetInFlight <= MaxTargetInFlight) {
+			ck.add(p+".model.autoscaling.targetInFlight", "%g is out of range (above 0, at most %d inference requests per pod)", a.TargetInFlight, MaxTargetInFlight)
+		}
 	}
 	if m.Port < 1024 || m.Port > 65535 {
 		ck.add(p+".model.port", "%d is out of range (1024 to 65535: the container runs as non-root)", m.Port)
