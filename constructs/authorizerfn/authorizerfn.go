@@ -20,13 +20,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/voicevault/voicevault/constructs/defaults"
+	"github.com/voicevault/voicevault/constructs/gocode"
 )
 
 // Environment variables of the authorizer (the contract of lambda/authorizer/authz).
@@ -107,7 +107,7 @@ type Props struct {
 	LogRetentionDays    int           // Default: DefaultLogRetentionDays.
 	DisableTracing      bool          // Default: false (X-Ray active tracing on).
 	AlarmTopic          awssns.ITopic // Default: none (alarms are created without actions).
-	Source              Source        // Default: DefaultPackage in this repository.
+	Source              gocode.Source // Default: DefaultPackage in this repository.
 }
 
 // AuthorizerFn is the authorizer function and what it owns.
@@ -119,7 +119,7 @@ type AuthorizerFn interface {
 	LogGroup() awslogs.LogGroup
 	Secret() awssecretsmanager.Secret // nil without APIKeys
 	Alarms() []awscloudwatch.Alarm
-	// AssetHash is the hash of the function's code asset (see Source.Hash).
+	// AssetHash is the hash of the function's code asset (see gocode.Source.Hash).
 	AssetHash() string
 	// UseUsageKeys makes the function return each caller's meter key as usageIdentifierKey: it sets
 	// AUTHZ_USAGE_KEYS and lets the role read exactly these keys (apigateway:GET on each key's
@@ -176,7 +176,13 @@ func (a *authorizerFn) UseUsageKeys(keys []UsageKey) {
 	}))
 }
 
+// DefaultPackage is the authorizer's main package, relative to the module root.
+const DefaultPackage = "./lambda/authorizer"
+
 func (p Props) withDefaults() Props {
+	if p.Source.Package == "" {
+		p.Source.Package = DefaultPackage
+	}
 	if p.ReservedConcurrency == 0 {
 		p.ReservedConcurrency = DefaultReservedConcurrency
 	}
@@ -224,11 +230,7 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 	if err := p.validate(); err != nil {
 		panic(fmt.Errorf("authorizer function %q: %w", id, err)) // config errors are caught earlier, in config.Validate
 	}
-	src, err := p.Source.withDefaults()
-	if err != nil {
-		panic(fmt.Errorf("authorizer function %q: %w", id, err))
-	}
-	hash, err := src.Hash()
+	code, hash, err := p.Source.Code()
 	if err != nil {
 		panic(fmt.Errorf("authorizer function %q: %w", id, err))
 	}
@@ -288,20 +290,11 @@ func New(scope constructs.Construct, id string, props Props) AuthorizerFn {
 		tracing = awslambda.Tracing_DISABLED
 	}
 	a.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:  jsii.String("VoiceVault API authorizer for tenant " + p.Tenant + " (" + p.Environment + ")"),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code: awslambda.Code_FromAsset(jsii.String(src.Dir()), &awss3assets.AssetOptions{
-			AssetHash:     jsii.String(hash),
-			AssetHashType: awscdk.AssetHashType_CUSTOM,
-			Bundling: &awscdk.BundlingOptions{
-				// Never pulled: the local bundler builds with the Go toolchain and never returns false.
-				Image:      awscdk.DockerImage_FromRegistry(jsii.String("none")),
-				Local:      bundlerFor(src),
-				OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
-			},
-		}),
+		Description:                  jsii.String("VoiceVault API authorizer for tenant " + p.Tenant + " (" + p.Environment + ")"),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         code,
 		Role:                         a.role.WithoutPolicyUpdates(nil),
 		LogGroup:                     a.logs,
 		LoggingFormat:                awslambda.LoggingFormat_JSON,

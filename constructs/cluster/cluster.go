@@ -256,7 +256,7 @@ func (c *cluster) tightenKubectlProvider(p Props) {
 			Resources: jsii.Strings(*c.eks.ClusterArn()),
 		}),
 		defaults.LogWritePolicy(handlerLogs),
-	}, lambdaVPCStatements(p.Subnets, c.kubectlSG)...)
+	}, defaults.LambdaVPCStatements(subnetIDs(p.Subnets), c.kubectlSG.SecurityGroupId())...)
 	c.kubectlPolicy = awsiam.NewManagedPolicy(c, jsii.String("KubectlPolicy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("EKS " + p.Name + " kubectl handler: describe the cluster, write its log group, attach to the VPC"),
 		Statements:  &statements,
@@ -271,40 +271,17 @@ func (c *cluster) tightenKubectlProvider(p Props) {
 	fwRole := framework.Role().(awsiam.Role)
 	fwRole.Node().DefaultChild().(awsiam.CfnRole).SetManagedPolicyArns(nil)
 	fwRole.AddToPrincipalPolicy(defaults.LogWritePolicy(frameworkLogs))
-	for _, s := range lambdaVPCStatements(p.Subnets, c.kubectlSG) {
+	for _, s := range defaults.LambdaVPCStatements(subnetIDs(p.Subnets), c.kubectlSG.SecurityGroupId()) {
 		fwRole.AddToPrincipalPolicy(s)
 	}
 }
 
-// lambdaVPCStatements are the EC2 permissions Lambda needs to attach a function to the VPC
-// (what AWSLambdaVPCAccessExecutionRole grants, scoped): network interfaces are created only in
-// these subnets with this security group. Describe calls cannot be scoped to resources, and the
-// interface IDs do not exist before Lambda creates them, hence network-interface/* in this
-// account and region.
-// The ARNs use the pseudo parameters (not the stack's literal region and account) so that the
-// wildcard reads the same in every environment's template and in the suppression registry.
-func lambdaVPCStatements(subnets []awsec2.ISubnet, sg awsec2.ISecurityGroup) []awsiam.PolicyStatement {
-	ec2ARN := func(resource string) string {
-		return fmt.Sprintf("arn:%s:ec2:%s:%s:%s", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), resource)
+func subnetIDs(subnets []awsec2.ISubnet) []*string {
+	out := make([]*string, len(subnets))
+	for i, s := range subnets {
+		out[i] = s.SubnetId()
 	}
-	create := []string{ec2ARN("network-interface/*"), ec2ARN("security-group/" + *sg.SecurityGroupId())}
-	for _, s := range subnets {
-		create = append(create, ec2ARN("subnet/"+*s.SubnetId()))
-	}
-	return []awsiam.PolicyStatement{
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"),
-			Resources: jsii.Strings("*"),
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("ec2:CreateNetworkInterface"),
-			Resources: jsii.Strings(create...),
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings("ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
-			Resources: jsii.Strings(ec2ARN("network-interface/*")),
-		}),
-	}
+	return out
 }
 
 func (c *cluster) addAddons(p Props) {

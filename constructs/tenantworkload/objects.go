@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -49,7 +50,8 @@ const (
 )
 
 // The model image's metrics contract (docs/tenant.md, "Model images"): Prometheus text on the
-// model port. Nothing scrapes them yet (no scraper is admitted by the network policies).
+// model port. The tenant's pod scaler (lambda/podscaler), in the VPC, reads them through the
+// ingress policy's VPC CIDR.
 const (
 	MetricsPath             = "/metrics"
 	MetricInferenceSeconds  = "voicevault_inference_duration_seconds" // histogram, by route
@@ -73,6 +75,8 @@ type Objects struct {
 	Limits          *corev1.LimitRange
 	NetworkPolicies []*networkingv1.NetworkPolicy // default deny first
 	ServiceAccount  *corev1.ServiceAccount
+	ScalerRole      *rbacv1.Role        // nil without Props.ScalerGroup
+	ScalerBinding   *rbacv1.RoleBinding // nil without Props.ScalerGroup
 	Deployment      *appsv1.Deployment
 	Service         *corev1.Service
 	PDB             *policyv1.PodDisruptionBudget // nil for a single replica (or minAvailable 0): a PDB would block every node drain
@@ -84,8 +88,15 @@ func (o *Objects) Guardrails() []any {
 	for _, np := range o.NetworkPolicies {
 		out = append(out, np)
 	}
-	return append(out, o.ServiceAccount)
+	out = append(out, o.ServiceAccount)
+	if o.ScalerRole != nil {
+		out = append(out, o.ScalerRole, o.ScalerBinding)
+	}
+	return out
 }
+
+// ScalerRoleName names the pod scaler's Role and RoleBinding.
+const ScalerRoleName = "pod-scaler"
 
 // Workload is the TTS deployment and what serves it, in apply order.
 func (o *Objects) Workload() []any {
@@ -162,9 +173,9 @@ func Build(props Props) (*Objects, error) {
 		ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: nsLabels},
 	}
 
-	// Quota: the replicas plus the rollout surge, and nothing that would open the namespace
+	// Quota: the most replicas plus the rollout surge, and nothing that would open the namespace
 	// to the outside (no LoadBalancer or NodePort services) or hold data (no volume claims).
-	pods := int64(m.Replicas + p.Surge)
+	pods := int64(m.MaxReplicas + p.Surge)
 	times := func(q resource.Quantity) resource.Quantity {
 		q = q.DeepCopy()
 		q.Mul(pods)
@@ -220,6 +231,24 @@ func Build(props Props) (*Objects, error) {
 		TypeMeta:                     metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta:                   meta(p.Name),
 		AutomountServiceAccountToken: &noToken,
+	}
+
+	if p.ScalerGroup != "" {
+		o.ScalerRole = &rbacv1.Role{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
+			ObjectMeta: meta(ScalerRoleName),
+			Rules: []rbacv1.PolicyRule{
+				{APIGroups: []string{"apps"}, Resources: []string{"deployments/scale"}, ResourceNames: []string{p.Name}, Verbs: []string{"get", "patch"}},
+				// list cannot be narrowed by name (Kubernetes RBAC, "Referring to resources").
+				{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"list"}},
+			},
+		}
+		o.ScalerBinding = &rbacv1.RoleBinding{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
+			ObjectMeta: meta(ScalerRoleName),
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: p.ScalerGroup}},
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: ScalerRoleName},
+		}
 	}
 
 	o.Deployment = p.deployment(meta(p.Name), perPod, cache, tmp)
@@ -332,7 +361,10 @@ func (p Props) deployment(meta metav1.ObjectMeta, perPod corev1.ResourceList, ca
 	m := p.Model
 	yes, no := true, false
 	id := RunAsID
-	replicas := int32(m.Replicas)
+	var replicas *int32 // left to the scaler when it may scale
+	if m.MaxReplicas == m.Replicas {
+		replicas = ptr(int32(m.Replicas))
+	}
 	surge, unavailable := intstr.FromInt32(int32(p.Surge)), intstr.FromInt32(0)
 	seccomp := &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
 	probe := func(path string, period, failures int32) *corev1.Probe {
@@ -372,7 +404,7 @@ func (p Props) deployment(meta metav1.ObjectMeta, perPod corev1.ResourceList, ca
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: meta,
 		Spec: appsv1.DeploymentSpec{
-			Replicas:                &replicas,
+			Replicas:                replicas,
 			Selector:                &metav1.LabelSelector{MatchLabels: p.Selector()},
 			RevisionHistoryLimit:    ptr(int32(5)),
 			ProgressDeadlineSeconds: ptr(int32(1200)), // model load on a cold GPU node

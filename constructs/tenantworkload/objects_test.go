@@ -91,6 +91,56 @@ func TestQuotaCoversTheReplicasPlusTheRolloutSurge(t *testing.T) {
 	}
 }
 
+// TestScaledWorkloadLeavesTheReplicaCountToItsScaler: with MaxReplicas above Replicas the
+// Deployment carries no spec.replicas (kubectl apply would reset the scaler's count on every
+// deployment), the quota admits MaxReplicas plus the surge, and the scaler's Role can only read
+// and patch this Deployment's scale and list the namespace's EndpointSlices.
+func TestScaledWorkloadLeavesTheReplicaCountToItsScaler(t *testing.T) {
+	fixed := build(t, nil)
+	require.NotNil(t, fixed.Deployment.Spec.Replicas)
+	assert.EqualValues(t, 2, *fixed.Deployment.Spec.Replicas)
+	assert.Nil(t, fixed.ScalerRole)
+
+	o := build(t, func(p *Props) { p.Model.MaxReplicas, p.ScalerGroup = 5, "voicevault:pod-scaler:acme" })
+	assert.Nil(t, o.Deployment.Spec.Replicas)
+	d, err := ToMap(o.Deployment)
+	require.NoError(t, err)
+	assert.NotContains(t, d["spec"], "replicas")
+	pods := o.Quota.Spec.Hard[corev1.ResourcePods]
+	assert.EqualValues(t, 6, pods.Value(), "MaxReplicas + surge")
+	gpus := o.Quota.Spec.Hard["requests.nvidia.com/gpu"]
+	assert.EqualValues(t, 6, gpus.Value())
+
+	require.NotNil(t, o.ScalerRole)
+	assert.Equal(t, "tenant-acme", o.ScalerRole.Namespace)
+	require.Len(t, o.ScalerRole.Rules, 2)
+	scale, ep := o.ScalerRole.Rules[0], o.ScalerRole.Rules[1]
+	assert.Equal(t, []string{"apps"}, scale.APIGroups)
+	assert.Equal(t, []string{"deployments/scale"}, scale.Resources)
+	assert.Equal(t, []string{"tts"}, scale.ResourceNames)
+	assert.Equal(t, []string{"get", "patch"}, scale.Verbs)
+	assert.Equal(t, []string{"discovery.k8s.io"}, ep.APIGroups)
+	assert.Equal(t, []string{"endpointslices"}, ep.Resources)
+	assert.Equal(t, []string{"list"}, ep.Verbs)
+	for _, r := range o.ScalerRole.Rules {
+		for _, v := range append(append(append([]string{}, r.Verbs...), r.Resources...), r.APIGroups...) {
+			assert.NotEqual(t, "*", v, "no wildcards")
+		}
+	}
+	require.Len(t, o.ScalerBinding.Subjects, 1)
+	assert.Equal(t, "Group", o.ScalerBinding.Subjects[0].Kind)
+	assert.Equal(t, "voicevault:pod-scaler:acme", o.ScalerBinding.Subjects[0].Name)
+	assert.Equal(t, ScalerRoleName, o.ScalerBinding.RoleRef.Name)
+	assert.Equal(t, "Role", o.ScalerBinding.RoleRef.Kind)
+	g := o.Guardrails()
+	assert.Same(t, o.ScalerBinding, g[len(g)-1], "the scaler's access is a guardrail: it exists before the pods")
+	for _, obj := range []any{o.ScalerRole, o.ScalerBinding} {
+		m, err := ToMap(obj)
+		require.NoError(t, err)
+		assert.Equal(t, "acme", m["metadata"].(map[string]any)["labels"].(map[string]any)[TenantLabel])
+	}
+}
+
 func TestQuotaForbidsLoadBalancerAndNodePortServicesAndVolumeClaims(t *testing.T) {
 	q := build(t, nil).Quota.Spec.Hard
 	for _, r := range []corev1.ResourceName{corev1.ResourceServicesLoadBalancers, corev1.ResourceServicesNodePorts, corev1.ResourcePersistentVolumeClaims} {
@@ -480,6 +530,8 @@ func TestBuildRejectsIncompleteProps(t *testing.T) {
 		"egress except": func(p *Props) { p.HTTPSEgress = []networkingv1.IPBlock{{CIDR: "0.0.0.0/0", Except: []string{"x"}}} },
 		"cpu":           func(p *Props) { p.Model.CPU = "four" },
 		"replicas":      func(p *Props) { p.Model.Replicas = -1 },
+		"max replicas":  func(p *Props) { p.Model.MaxReplicas, p.ScalerGroup = 1, "g" },
+		"no scaler":     func(p *Props) { p.Model.MaxReplicas = 4 },
 	}
 	for name, edit := range cases {
 		t.Run(name, func(t *testing.T) {

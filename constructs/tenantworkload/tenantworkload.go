@@ -36,7 +36,12 @@ import (
 // the configuration's defaults applied: every field but MinAvailable is required.
 type Model struct {
 	Image    string // Required. Pinned by digest.
-	Replicas int    // Required. At least 1.
+	Replicas int    // Required. At least 1: the replicas the tenant always runs.
+	// MaxReplicas is the most replicas a scaler may set. Default: Replicas (a fixed count). Above
+	// Replicas, the scaler owns the count: the Deployment leaves spec.replicas out (every
+	// deployment would otherwise reset it; Kubernetes docs, "Horizontal Pod Autoscaling",
+	// migrating Deployments) and the quota holds MaxReplicas plus the surge.
+	MaxReplicas int
 	// MinAvailable is the PodDisruptionBudget's minAvailable, below Replicas. Default: a budget of
 	// maxUnavailable 1 when Replicas > 1, none for one replica; 0: no budget.
 	MinAvailable *int
@@ -79,6 +84,10 @@ type Props struct {
 
 	// PodSecurityVersion pins the Pod Security Standard version (e.g. "v1.34"). Default: "latest".
 	PodSecurityVersion string
+	// ScalerGroup is the Kubernetes group (of an EKS access entry) of the tenant's pod scaler: a
+	// Role lets it get and patch the Deployment's scale subresource and list the namespace's
+	// EndpointSlices (which pods are ready, at which address), nothing else. Default: none.
+	ScalerGroup string
 	// DedicatedNodes runs the pods only on GPU nodes dedicated to the tenant (labelled and tainted
 	// naming.TenantNodeKey=<tenant>): they select the label and tolerate the taint. Default: false
 	// (the environment's shared GPU nodes).
@@ -112,6 +121,9 @@ func (p Props) withDefaults() Props {
 	if p.TmpSize == "" {
 		p.TmpSize = DefaultTmpSize
 	}
+	if p.Model.MaxReplicas == 0 {
+		p.Model.MaxReplicas = p.Model.Replicas
+	}
 	return p
 }
 
@@ -133,6 +145,10 @@ func (p Props) validate() error {
 		return fmt.Errorf("model cpu and memory are required")
 	case !strings.HasPrefix(p.Model.HealthPath, "/") || !strings.HasPrefix(p.Model.ReadyPath, "/"):
 		return fmt.Errorf("model health path %q and ready path %q must start with /", p.Model.HealthPath, p.Model.ReadyPath)
+	case p.Model.MaxReplicas != 0 && p.Model.MaxReplicas < p.Model.Replicas:
+		return fmt.Errorf("model max replicas %d is below replicas %d", p.Model.MaxReplicas, p.Model.Replicas)
+	case p.Model.MaxReplicas > p.Model.Replicas && p.ScalerGroup == "":
+		return fmt.Errorf("model max replicas %d above replicas %d needs a scaler group: nothing would scale the deployment", p.Model.MaxReplicas, p.Model.Replicas)
 	case p.Model.MinAvailable != nil && (*p.Model.MinAvailable < 0 || *p.Model.MinAvailable >= p.Model.Replicas):
 		return fmt.Errorf("model minAvailable %d would block every drain of %d replica(s)", *p.Model.MinAvailable, p.Model.Replicas)
 	}

@@ -1,4 +1,7 @@
-package authorizerfn
+// Package gocode is the code of VoiceVault's Go Lambda functions: a main package of this module,
+// built during synth with the local Go toolchain (no Docker) into a reproducible provided.al2023
+// arm64 bootstrap, with an asset hash that changes exactly when the binary can.
+package gocode
 
 import (
 	"bufio"
@@ -15,14 +18,13 @@ import (
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
 )
 
-// ModulePath is the Go module whose root holds the authorizer's source.
+// ModulePath is the Go module whose root holds the functions' source.
 const ModulePath = "github.com/voicevault/voicevault"
-
-// DefaultPackage is the authorizer's main package, relative to the module root.
-const DefaultPackage = "./lambda/authorizer"
 
 // BuildEnv and BuildArgs are exactly how the bootstrap binary is built: static (no cgo), Linux
 // arm64 for provided.al2023 on Graviton, without the RPC mode of aws-lambda-go, and reproducible
@@ -32,19 +34,20 @@ var (
 	BuildArgs = []string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid="}
 )
 
-// hashVersion changes when the way the hash is computed changes.
+// hashVersion changes when the way the hash is computed changes. (It keeps the name of the
+// package the code came from: renaming it would redeploy every function for nothing.)
 const hashVersion = "voicevault-authorizerfn-1"
 
 // Source is the Go main package built into the function's bootstrap, with the local Go
 // toolchain: no Docker.
 type Source struct {
+	Package    string // Required. The main package, relative to the module root (e.g. "./lambda/authorizer").
 	ModuleRoot string // Default: the nearest directory at or above the working directory whose go.mod declares ModulePath.
-	Package    string // Default: DefaultPackage.
 }
 
 func (s Source) withDefaults() (Source, error) {
 	if s.Package == "" {
-		s.Package = DefaultPackage
+		return s, errors.New("gocode: the main package is required")
 	}
 	if s.ModuleRoot == "" {
 		root, err := findModuleRoot()
@@ -175,7 +178,7 @@ func (s Source) goCmd(args ...string) (string, error) {
 		if errors.As(err, &ee) {
 			return "", fmt.Errorf("go %s: %s", args[0], strings.TrimSpace(stderr.String()))
 		}
-		return "", fmt.Errorf("go %s: %w (the authorizer is built with the local Go toolchain)", args[0], err)
+		return "", fmt.Errorf("go %s: %w (Lambda functions are built with the local Go toolchain)", args[0], err)
 	}
 	return stdout.String(), nil
 }
@@ -188,7 +191,7 @@ type localBundler struct{ src Source }
 // TryBundle implements awscdk.ILocalBundling.
 func (b *localBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
 	if err := b.src.Build(*outputDir); err != nil {
-		panic(fmt.Errorf("authorizer bundling: %w", err))
+		panic(fmt.Errorf("bundling %s: %w", b.src.Package, err))
 	}
 	return jsii.Bool(true)
 }
@@ -210,4 +213,26 @@ func bundlerFor(s Source) *localBundler {
 		bundlers[s] = b
 	}
 	return b
+}
+
+// Code is the function code of s, built during synth, and its asset hash (Hash).
+func (s Source) Code() (awslambda.Code, string, error) {
+	s, err := s.withDefaults()
+	if err != nil {
+		return nil, "", err
+	}
+	hash, err := s.Hash()
+	if err != nil {
+		return nil, "", err
+	}
+	return awslambda.Code_FromAsset(jsii.String(s.Dir()), &awss3assets.AssetOptions{
+		AssetHash:     jsii.String(hash),
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		Bundling: &awscdk.BundlingOptions{
+			// Never pulled: the local bundler builds with the Go toolchain and never returns false.
+			Image:      awscdk.DockerImage_FromRegistry(jsii.String("none")),
+			Local:      bundlerFor(s),
+			OutputType: awscdk.BundlingOutput_NOT_ARCHIVED,
+		},
+	}), hash, nil
 }
