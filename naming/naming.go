@@ -114,6 +114,16 @@ func AuthorizerLogGroup(env, tenant string) string {
 	return "/" + tenantPath(env, tenant) + "/authorizer"
 }
 
+// PodScalerLogGroup is a tenant pod scaler's log group.
+func PodScalerLogGroup(env, tenant string) string {
+	return "/" + tenantPath(env, tenant) + "/pod-scaler"
+}
+
+// PodScalerGroup is the Kubernetes group of a tenant's pod scaler (its EKS access entry); only
+// the tenant's namespace binds it. One per tenant: a shared group would be bound in every
+// tenant's namespace.
+func PodScalerGroup(tenant string) string { return Product + ":pod-scaler:" + tenant }
+
 // Secrets.
 
 // APIKeySecret is the name of a tenant's partner API key secret.
@@ -136,6 +146,9 @@ const (
 	ParamKubectlRoleARN      = "kubectl-role-arn"      // the role the kubectl provider uses on the cluster
 	ParamVPCID               = "vpc-id"
 	ParamClusterSGID         = "cluster-security-group-id"
+	ParamClusterEndpoint     = "cluster-endpoint"     // the private API server endpoint (https URL): pod scalers
+	ParamClusterCA           = "cluster-ca"           // the cluster CA (base64 PEM, as DescribeCluster gives it): pod scalers
+	ParamPrivateSubnetIDs    = "private-subnet-ids"   // the private subnets, comma-separated in zone order: in-VPC tenant functions
 	ParamIngressListenerARN  = "ingress-listener-arn" // shared internal load balancer listener: tenant listener rules
 	// ParamIngressLoadBalancerARN is the shared internal load balancer: the integration target of
 	// every tenant API method (REST API + VPC link V2 takes the load balancer's ARN).

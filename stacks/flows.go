@@ -15,6 +15,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
 	"github.com/voicevault/voicevault/constructs/observability"
+	"github.com/voicevault/voicevault/constructs/podscaler"
 	"github.com/voicevault/voicevault/constructs/posture"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/threatdetection"
@@ -82,6 +83,9 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 		out = append(out, authorizerfn.Flows(at(stack, "Authorizer", t, others), tkey, access.RefIn(stack, "APIInteractiveMeterKey"))...)
 		out = append(out, apiedge.Flows(at(stack, "API", t, others), tkey)...)
 		out = append(out, waf.Flows(at(stack, "WAF", t, others), naming.TenantPrefix(e.Name, t.Name), tkey)...)
+		if t.Model.Autoscaling != nil {
+			out = append(out, podscaler.Flows(at(stack, "PodScaler", t, others), tkey)...)
+		}
 	}
 	out = append(out, cideploy.Flows(at(naming.DeliveryStack(e.Name), "CIDeploy", nil, nil), DeliveryTarget(e), scopeTenants(tenants))...)
 	return out

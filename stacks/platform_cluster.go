@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
@@ -142,6 +143,9 @@ func (p *Platform) publishContract() {
 		{"KubectlRoleARNParam", naming.ParamKubectlRoleARN, *p.Cluster.KubectlRole().RoleArn(), "role the kubectl provider acts as on the cluster (cluster-admin access entry)"},
 		{"VPCIDParam", naming.ParamVPCID, *p.VPC.VpcId(), "VPC of the environment"},
 		{"ClusterSGIDParam", naming.ParamClusterSGID, *p.Cluster.Cluster().ClusterSecurityGroupId(), "EKS cluster security group (nodes and pods)"},
+		{"ClusterEndpointParam", naming.ParamClusterEndpoint, *p.Cluster.Cluster().ClusterEndpoint(), "EKS API server endpoint (private access only)"},
+		{"ClusterCAParam", naming.ParamClusterCA, *p.Cluster.Cluster().ClusterCertificateAuthorityData(), "EKS cluster certificate authority (base64 PEM)"},
+		{"PrivateSubnetIDsParam", naming.ParamPrivateSubnetIDs, *awscdk.Fn_Join(jsii.String(","), subnetIDs(p.Network.PrivateSubnets())), "private subnets, comma-separated in zone order"},
 	}
 	for _, x := range params {
 		awsssm.NewStringParameter(p.Stack, jsii.String(x.id), &awsssm.StringParameterProps{
@@ -151,4 +155,12 @@ func (p *Platform) publishContract() {
 			Tier:          awsssm.ParameterTier_STANDARD,
 		})
 	}
+}
+
+func subnetIDs(subnets []awsec2.ISubnet) *[]*string {
+	out := []*string{}
+	for _, s := range subnets {
+		out = append(out, s.SubnetId())
+	}
+	return &out
 }

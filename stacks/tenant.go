@@ -2,9 +2,11 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -15,6 +17,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/malwarescan"
+	"github.com/voicevault/voicevault/constructs/podscaler"
 	"github.com/voicevault/voicevault/constructs/tenantdashboard"
 	"github.com/voicevault/voicevault/constructs/tenantidentity"
 	"github.com/voicevault/voicevault/constructs/tenantworkload"
@@ -36,6 +39,9 @@ type Tenant struct {
 	AuditQuery   auditqueries.Query         // the saved query of who touched this tenant's audio (with CloudTrail on)
 	DenialAlarms denialalarms.Alarms        // authorizer denial spikes by reason (monitoring.go)
 	Dashboard    *tenantdashboard.Dashboard // API, authorizer, WAF and GPU fleet; GPU saturation and pending-pod alarms (monitoring.go)
+	PodScaler    *podscaler.PodScaler       // with model.autoscaling: scales the TTS Deployment on inference load (tenant_scaling.go)
+	VPC          awsec2.IVpc                // the environment's VPC, imported by ID (contract.go)
+	AlarmTopic   awssns.ITopic              // the environment's alarm topic, imported by name
 }
 
 // NewTenant builds the <env>-tenant-<name> stack. It is deployed after its platform stack and
@@ -62,6 +68,9 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		Description: "VoiceVault tenant " + t.Name + ": audio bucket and tenant logs",
 	})
 	tn.Cluster = importCluster(stack, env)
+	tn.VPC = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{
+		VpcId: jsii.String(platformParam(stack, env, naming.ParamVPCID)), AvailabilityZones: jsii.Strings(env.AZs...),
+	})
 
 	tn.Audio = audiostore.New(stack, "Audio", audiostore.Props{
 		BucketName:      env.Names().AudioBucket(t.Name),
@@ -106,6 +115,7 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		HTTPSEgress:        HTTPSEgress(env),
 		PodSecurityVersion: "v" + env.KubernetesVersion,
 		DedicatedNodes:     t.DedicatedGPUNodes != nil,
+		ScalerGroup:        scalerGroup(t),
 	})
 	// EKS Pod Identity gives a pod credentials only if the association exists when the pod is
 	// admitted (the webhook injects the credentials endpoint then; EKS user guide, "Assign an IAM
@@ -113,6 +123,7 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 	// the pods after the association, the role and its policy.
 	tn.Workload.WorkloadManifest().Node().AddDependency(tn.Identity.Construct, audioPolicy)
 	addAPI(tn)
+	addPodScaler(tn)
 	return tn
 }
 
@@ -152,6 +163,6 @@ func HTTPSEgress(env *config.Environment) []networkingv1.IPBlock {
 // workloadModel is the configuration's model (defaults applied by config.Load) as the workload
 // construct takes it.
 func workloadModel(m config.Model) tenantworkload.Model {
-	return tenantworkload.Model{Image: m.Image, Replicas: m.Replicas, MinAvailable: m.MinAvailable, Port: m.Port, GPUs: m.GPUs,
+	return tenantworkload.Model{Image: m.Image, Replicas: m.Replicas, MaxReplicas: m.MaxReplicas(), MinAvailable: m.MinAvailable, Port: m.Port, GPUs: m.GPUs,
 		CPU: m.CPU, Memory: m.Memory, HealthPath: m.HealthPath, ReadyPath: m.ReadyPath}
 }

@@ -35,6 +35,7 @@ func addAPI(tn *Tenant) {
 	param := func(key string) string { return platformParam(stack, env, key) }
 	topic := awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(
 		fmt.Sprintf("arn:%s:sns:%s:%s:%s", *stack.Partition(), env.Region, env.Account, naming.AlarmTopic(env.Name))))
+	tn.AlarmTopic = topic
 
 	tn.Authorizer = authorizerfn.New(stack, "Authorizer", authorizerfn.Props{
 		Environment: env.Name, Tenant: t.Name, Key: tn.Key,
@@ -93,20 +94,22 @@ func addAPI(tn *Tenant) {
 	})
 	tn.WAF.Associate("StageAssociation", tn.API.StageARN(), tn.API.Stage())
 	addTenantDashboard(tn, topic)
-	// One key statement for every log group of the API front door, each named exactly.
-	defaults.AllowCloudWatchLogs(tn.Key,
+	// One key statement for every log group of the tenant stack, each named exactly.
+	groups := []string{
 		naming.AuthorizerLogGroup(env.Name, t.Name),
 		naming.APIAccessLogGroup(env.Name, t.Name),
 		tn.API.ExecutionLogGroupName(),
 		waf.LogGroupName(tn.WAF.Name()),
-	)
+	}
+	if t.Model.Autoscaling != nil {
+		groups = append(groups, naming.PodScalerLogGroup(env.Name, t.Name))
+	}
+	defaults.AllowCloudWatchLogs(tn.Key, groups...)
 
 	albSG := param(naming.ParamIngressSecurityGroupID)
 	tn.Route = tenantroute.New(stack, "IngressRoute", tenantroute.Props{
 		Tenant: t.Name,
-		VPC: awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{
-			VpcId: jsii.String(param(naming.ParamVPCID)), AvailabilityZones: jsii.Strings(env.AZs...),
-		}),
+		VPC:    tn.VPC,
 		Listener: awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("IngressListener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
 			ListenerArn: jsii.String(param(naming.ParamIngressListenerARN)),
 			SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("IngressSecurityGroup"), jsii.String(albSG),
