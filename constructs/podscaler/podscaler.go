@@ -170,19 +170,20 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 	if err != nil {
 		panic(fmt.Errorf("pod scaler %q: %w", id, err))
 	}
-	s := &PodScaler{Construct: constructs.NewConstruct(scope, jsii.String(id))}
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	s := &PodScaler{Construct: c}
 	what := "VoiceVault " + p.Environment + " tenant " + p.Tenant + " pod scaler"
 
-	s.logs = defaults.LogGroup(s, "Logs", defaults.LogGroupProps{Name: p.LogGroupName, Key: p.Key, RetentionDays: p.LogRetentionDays})
+	s.logs = defaults.LogGroup(c, "Logs", defaults.LogGroupProps{Name: p.LogGroupName, Key: p.Key, RetentionDays: p.LogRetentionDays})
 
 	// Network: out to the cluster security group on the API server's port and the model port,
 	// nothing else; the cluster security group admits those two from this group.
-	s.securityGroup = awsec2.NewSecurityGroup(s, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
+	s.securityGroup = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.VPC,
 		Description:      jsii.String(what + ": to the EKS API server and the tenant's pods only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	cluster := awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("ClusterSecurityGroup"), jsii.String(p.ClusterSecurityGroupID),
+	cluster := awsec2.SecurityGroup_FromSecurityGroupId(c, jsii.String("ClusterSecurityGroup"), jsii.String(p.ClusterSecurityGroupID),
 		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(true), AllowAllOutbound: jsii.Bool(false)})
 	for _, port := range []struct {
 		n    int
@@ -196,7 +197,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 
 	// IAM: its log group and its network interfaces; one customer-managed policy, the function
 	// gets the role without policy updates so the CDK adds nothing (no AWSLambdaVPCAccessExecutionRole).
-	s.role = awsiam.NewRole(s, jsii.String("Role"), &awsiam.RoleProps{
+	s.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(what + ": Kubernetes rights come from its access entry; AWS rights are its logs and network interfaces"),
 	})
@@ -206,7 +207,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 	}
 	statements := append([]awsiam.PolicyStatement{defaults.LogWritePolicy(s.logs)},
 		defaults.LambdaVPCStatements(subnets, s.securityGroup.SecurityGroupId())...)
-	s.policy = awsiam.NewManagedPolicy(s, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
+	s.policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String(what + ": write its log group, attach to the VPC"),
 		Statements:  &statements,
 		Roles:       &[]awsiam.IRole{s.role},
@@ -214,7 +215,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 
 	imported := make([]awsec2.ISubnet, len(p.SubnetIDs))
 	for i, id := range p.SubnetIDs {
-		imported[i] = awsec2.Subnet_FromSubnetId(s, jsii.String(fmt.Sprintf("Subnet%d", i)), jsii.String(id))
+		imported[i] = awsec2.Subnet_FromSubnetId(c, jsii.String(fmt.Sprintf("Subnet%d", i)), jsii.String(id))
 	}
 	env := map[string]*string{
 		EnvClusterName:     jsii.String(p.ClusterName),
@@ -229,7 +230,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 		EnvTargetInFlight:  jsii.String(strconv.FormatFloat(p.TargetInFlight, 'g', -1, 64)),
 		EnvSampleSeconds:   jsii.String(strconv.Itoa(SampleSeconds)),
 	}
-	s.fn = awslambda.NewFunction(s, jsii.String("Function"), &awslambda.FunctionProps{
+	s.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
 		Description:                  jsii.String(what + ": scales " + p.Namespace + "/" + p.Deployment + " on inference load"),
 		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture:                 awslambda.Architecture_ARM_64(),
@@ -252,14 +253,14 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 	s.fn.Node().AddDependency(s.policy)
 
 	// EKS access: the L2 AccessEntry has no kubernetesGroups, hence the L1 (AWS::EKS::AccessEntry).
-	s.accessEntry = awseksv2.NewCfnAccessEntry(s, jsii.String("AccessEntry"), &awseksv2.CfnAccessEntryProps{
+	s.accessEntry = awseksv2.NewCfnAccessEntry(c, jsii.String("AccessEntry"), &awseksv2.CfnAccessEntryProps{
 		ClusterName:      jsii.String(p.ClusterName),
 		PrincipalArn:     s.role.RoleArn(),
 		Type:             jsii.String("STANDARD"),
 		KubernetesGroups: jsii.Strings(p.KubernetesGroup),
 	})
 
-	s.rule = awsevents.NewRule(s, jsii.String("Schedule"), &awsevents.RuleProps{
+	s.rule = awsevents.NewRule(c, jsii.String("Schedule"), &awsevents.RuleProps{
 		Description: jsii.String(what + ": one run a minute"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(Schedule))),
 		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(s.fn, &awseventstargets.LambdaFunctionProps{
@@ -268,7 +269,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 		})},
 	})
 
-	s.alarm = defaults.Alarm(s, "ErrorsAlarm", defaults.AlarmProps{
+	s.alarm = defaults.Alarm(c, "ErrorsAlarm", defaults.AlarmProps{
 		Name:        p.AlarmName,
 		Description: "every run of tenant " + p.Tenant + "'s pod scaler failed for 5 minutes: its replicas are not following the load (see the function's log group " + p.LogGroupName + ")",
 		Metric:      s.fn.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),

@@ -18,7 +18,7 @@ import (
 
 func TestMain(m *testing.M) { constructtest.Main(m) }
 
-const clusterSG = "sg-0cluster0000000001"
+const clusterSG = "sg-0123456789abcdef0"
 
 func testProps(t *testing.T) (Props, awscdk.Stack) {
 	t.Helper()
