@@ -114,6 +114,12 @@ func AuthorizerLogGroup(env, tenant string) string {
 	return "/" + tenantPath(env, tenant) + "/authorizer"
 }
 
+// TenantPodLogGroup is where a tenant's container logs go (the observability add-on's Fluent Bit
+// routes the tenant namespace there).
+func TenantPodLogGroup(env, tenant string) string {
+	return "/" + tenantPath(env, tenant) + "/pods"
+}
+
 // PodScalerLogGroup is a tenant pod scaler's log group.
 func PodScalerLogGroup(env, tenant string) string {
 	return "/" + tenantPath(env, tenant) + "/pod-scaler"

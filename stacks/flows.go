@@ -58,7 +58,11 @@ func Flows(cfg *config.Config, e *config.Environment) []access.Flow {
 			out = append(out, gpunodepool.Flows(at(platform, "Tenant"+t.Name+"GPUNodePool", nil, nil), key, clusterRole, eks, modelRepository(e, tenants))...)
 		}
 	}
-	out = append(out, observability.Flows(at(platform, "Observability", nil, nil), naming.Cluster(e.Name), key)...)
+	var podLogs []observability.TenantLogFlow
+	for _, t := range tenants {
+		podLogs = append(podLogs, observability.TenantLogFlow{Group: naming.TenantPodLogGroup(e.Name, t.Name), Key: access.In(naming.TenantStack(e.Name, t.Name), "TenantKey")})
+	}
+	out = append(out, observability.Flows(at(platform, "Observability", nil, nil), naming.Cluster(e.Name), key, podLogs)...)
 	out = append(out, alarmtopic.Flows(at(platform, "Alarms", nil, nil))...)
 	svc := e.Services
 	if config.Enabled(svc.CloudTrail) {

@@ -126,8 +126,14 @@ func (p *Platform) addNetworkAndCluster() {
 	// Container Insights (GPU metrics, pod states) and container logs, after the system nodes
 	// its controller runs on.
 	clusterName := naming.Cluster(env.Name)
+	// Each tenant namespace's container logs go to the tenant's own group (its stack creates it).
+	var tenantLogs []observability.TenantLogs
+	for _, t := range p.Tenants {
+		tenantLogs = append(tenantLogs, observability.TenantLogs{Namespace: naming.Namespace(t.Name), LogGroupName: naming.TenantPodLogGroup(env.Name, t.Name)})
+	}
 	p.Observability = observability.New(stack, "Observability", observability.Props{
 		Cluster: p.Cluster.Cluster(), ClusterName: clusterName, Key: p.Key, LogRetentionDays: env.LogRetentionDays,
+		TenantLogs: tenantLogs,
 	})
 	p.Observability.Addon().Node().AddDependency(p.SystemNodes.Nodegroup())
 

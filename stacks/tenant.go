@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
@@ -14,6 +15,7 @@ import (
 	"github.com/voicevault/voicevault/config"
 	"github.com/voicevault/voicevault/constructs/audiostore"
 	"github.com/voicevault/voicevault/constructs/auditqueries"
+	"github.com/voicevault/voicevault/constructs/defaults"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/kmskey"
 	"github.com/voicevault/voicevault/constructs/malwarescan"
@@ -39,6 +41,7 @@ type Tenant struct {
 	AuditQuery   auditqueries.Query         // the saved query of who touched this tenant's audio (with CloudTrail on)
 	DenialAlarms denialalarms.Alarms        // authorizer denial spikes by reason (monitoring.go)
 	Dashboard    *tenantdashboard.Dashboard // API, authorizer, WAF and GPU fleet; GPU saturation and pending-pod alarms (monitoring.go)
+	PodLogs      awslogs.LogGroup           // the pods' container logs (the platform's Fluent Bit writes them)
 	PodScaler    *podscaler.PodScaler       // with model.autoscaling: scales the TTS Deployment on inference load (tenant_scaling.go)
 	VPC          awsec2.IVpc                // the environment's VPC, imported by ID (contract.go)
 	AlarmTopic   awssns.ITopic              // the environment's alarm topic, imported by name
@@ -117,6 +120,10 @@ func NewTenant(scope awscdk.App, p *Platform, t config.Tenant) *Tenant {
 		DedicatedNodes:     t.DedicatedGPUNodes != nil,
 		ScalerGroup:        scalerGroup(t),
 	})
+	// The pods' container logs (routed here by the platform's observability add-on), created
+	// before any pod runs.
+	tn.PodLogs = defaults.LogGroup(stack, "PodLogs", defaults.LogGroupProps{Name: naming.TenantPodLogGroup(env.Name, t.Name), Key: tn.Key, RetentionDays: env.LogRetentionDays})
+	tn.Workload.WorkloadManifest().Node().AddDependency(tn.PodLogs)
 	// EKS Pod Identity gives a pod credentials only if the association exists when the pod is
 	// admitted (the webhook injects the credentials endpoint then; EKS user guide, "Assign an IAM
 	// role to a Kubernetes service account"), and the role must already hold its policy: apply

@@ -100,6 +100,7 @@ func addAPI(tn *Tenant) {
 		naming.APIAccessLogGroup(env.Name, t.Name),
 		tn.API.ExecutionLogGroupName(),
 		waf.LogGroupName(tn.WAF.Name()),
+		naming.TenantPodLogGroup(env.Name, t.Name),
 	}
 	if t.Model.Autoscaling != nil {
 		groups = append(groups, naming.PodScalerLogGroup(env.Name, t.Name))

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -206,4 +207,95 @@ func TestEveryTenantHasAFleetDashboardAndAlarms(t *testing.T) {
 			assert.Contains(t, mustJSON(t, a["AlarmActions"]), "alarms")
 		}
 	}
+}
+
+// Every tenant's container logs have a group of its own in its stack (tenant key, environment
+// retention, created before the pods), and the platform's Fluent Bit configuration routes exactly
+// the environment's tenant namespaces there, with a role allowed to write just those groups.
+func TestEveryTenantsPodLogsGoToItsOwnEncryptedGroup(t *testing.T) {
+	r := example(t)
+	for _, env := range r.Config.Environments {
+		tenants := r.Config.TenantsIn(env.Name)
+		platform := naming.PlatformStack(env.Name)
+		var conf, policy string
+		for _, a := range r.Resources(t, platform, "AWS::EKS::Addon") {
+			if props(a)["AddonName"] == "amazon-cloudwatch-observability" {
+				conf = mustJSON(t, props(a)["ConfigurationValues"])
+			}
+		}
+		for _, p := range r.Resources(t, platform, "AWS::IAM::ManagedPolicy") {
+			if s := mustJSON(t, props(p)); strings.Contains(s, "WriteTenantPodLogs") {
+				policy = s
+			}
+		}
+		require.Contains(t, conf, "rewrite_tag", platform)
+		for _, tn := range tenants {
+			group := naming.TenantPodLogGroup(env.Name, tn.Name)
+			assert.Contains(t, conf, "tenant."+naming.Namespace(tn.Name), platform)
+			assert.Contains(t, conf, group, platform)
+			assert.Contains(t, policy, "log-group:"+group+":*", platform)
+
+			stack := naming.TenantStack(env.Name, tn.Name)
+			var id string
+			for lid, g := range r.Resources(t, stack, "AWS::Logs::LogGroup") {
+				if props(g)["LogGroupName"] == group {
+					id = lid
+					assert.Contains(t, mustJSON(t, props(g)["KmsKeyId"]), "TenantKey", stack)
+					assert.EqualValues(t, env.LogRetentionDays, props(g)["RetentionInDays"], stack)
+				}
+			}
+			require.NotEmpty(t, id, "%s has %s", stack, group)
+			for _, m := range r.Resources(t, stack, "Custom::AWSCDK-EKS-KubernetesResource") {
+				if strings.Contains(mustJSON(t, props(m)["Manifest"]), `\"kind\":\"Deployment\"`) {
+					assert.Contains(t, mustJSON(t, m["DependsOn"]), id, "the pods start after their log group exists")
+				}
+			}
+		}
+		assert.NotContains(t, policy, "log-group:/voicevault/"+env.Name+"/tenant/*", "tenant groups by name, no wildcard")
+	}
+}
+
+// An autoscaled tenant has its pod scaler wired to the platform contract, its Deployment leaves
+// the replica count to the scaler, its quota holds the maximum, and its namespace binds only the
+// scaler's group; a tenant with a fixed count has none of it.
+func TestAutoscaledTenantsHaveAPodScalerAndFixedOnesDoNot(t *testing.T) {
+	r := example(t)
+	scaled := 0
+	for _, tn := range r.Config.Tenants {
+		stack := naming.TenantStack(tn.Environment, tn.Name)
+		fns := 0
+		for _, fn := range r.Resources(t, stack, "AWS::Lambda::Function") {
+			if strings.Contains(mustJSON(t, props(fn)["Description"]), "pod scaler") {
+				fns++
+				env := mustJSON(t, props(fn)["Environment"])
+				for _, key := range []string{naming.ParamClusterEndpoint, naming.ParamClusterCA} {
+					assert.Contains(t, env, key, "%s reads %s from the platform contract", stack, key)
+				}
+				assert.Contains(t, mustJSON(t, props(fn)["VpcConfig"]), naming.ParamPrivateSubnetIDs)
+			}
+		}
+		var manifests string
+		for _, m := range r.Resources(t, stack, "Custom::AWSCDK-EKS-KubernetesResource") {
+			manifests += mustJSON(t, props(m)["Manifest"])
+		}
+		entries := r.Resources(t, stack, "AWS::EKS::AccessEntry")
+		if a := tn.Model.Autoscaling; a != nil {
+			scaled++
+			assert.Equal(t, 1, fns, stack)
+			require.Len(t, entries, 1, stack)
+			for _, e := range entries {
+				assert.Equal(t, []any{naming.PodScalerGroup(tn.Name)}, props(e)["KubernetesGroups"])
+			}
+			assert.Contains(t, manifests, `\"kind\":\"RoleBinding\"`, stack)
+			assert.Contains(t, manifests, naming.PodScalerGroup(tn.Name), stack)
+			assert.NotContains(t, manifests, `\"replicas\":`, "%s: the scaler owns the replica count", stack)
+			assert.Contains(t, manifests, fmt.Sprintf(`\"pods\":\"%d\"`, a.MaxReplicas+config.RolloutSurge), "%s: quota at the maximum", stack)
+		} else {
+			assert.Zero(t, fns, stack)
+			assert.Empty(t, entries, stack)
+			assert.NotContains(t, manifests, "pod-scaler", stack)
+			assert.Contains(t, manifests, fmt.Sprintf(`\"replicas\":%d`, tn.Model.Replicas), stack)
+		}
+	}
+	assert.Positive(t, scaled, "the example shows an autoscaled tenant")
 }

@@ -10,6 +10,7 @@ package observability
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -38,7 +39,16 @@ type Props struct {
 	ClusterName      string            // Required. Names the log groups and scopes the Pod Identity trust.
 	Key              awskms.IKey       // Required. Encrypts the log groups; its policy must let CloudWatch Logs use it for them.
 	LogRetentionDays int               // Default: defaults.DefaultLogRetentionDays.
+	// TenantLogs route each tenant namespace's container logs to the tenant's own log group
+	// instead of the cluster's application group (ApplicationLogConf); the agent's role may write
+	// exactly those groups. Default: none (the add-on's own Fluent Bit configuration).
+	TenantLogs []TenantLogs
 }
+
+// ConfigPaths are the add-on configuration value paths New sets (with TenantLogs); EKS checks
+// them against the add-on version's configuration schema at create, and `make preflight` checks
+// that schema before the first deployment (cmd/preflight/checks, addon configuration).
+var ConfigPaths = [][]string{{"containerLogs", "fluentBit", "config", "extraFiles", ApplicationLogFile}}
 
 // Observability is the add-on, its role and log groups.
 type Observability struct {
@@ -77,6 +87,18 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	write = append(write, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("logs:DescribeLogStreams"), Resources: &arns,
 	}))
+	// The tenants' pod log groups, each by name (the tenant stacks create them).
+	if len(p.TenantLogs) > 0 {
+		var tenantGroups []*string
+		for _, t := range p.TenantLogs {
+			tenantGroups = append(tenantGroups, jsii.String(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), t.LogGroupName)))
+		}
+		write = append(write, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("WriteTenantPodLogs"),
+			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resources: &tenantGroups,
+		}))
+	}
 	o.role = awsiam.NewRole(o.Construct, jsii.String("AgentRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewSessionTagsPrincipal(awsiam.NewServicePrincipal(jsii.String("pods.eks.amazonaws.com"), nil).WithConditions(&map[string]any{
 			"StringEquals": map[string]any{
@@ -92,7 +114,19 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		Statements:  &write,
 		Roles:       &[]awsiam.IRole{o.role},
 	})
-	o.addon = awseksv2.NewAddon(o.Construct, jsii.String("Addon"), &awseksv2.AddonProps{AddonName: jsii.String(AddonName), Cluster: p.Cluster})
+	props := &awseksv2.AddonProps{AddonName: jsii.String(AddonName), Cluster: p.Cluster}
+	if len(p.TenantLogs) > 0 {
+		conf, err := ApplicationLogConf(naming.ContainerInsightsLogGroup(p.ClusterName, "application"), p.TenantLogs)
+		if err != nil {
+			panic(fmt.Errorf("observability %q: %w", id, err))
+		}
+		// The add-on's DaemonSets keep the chart's default tolerations (operator Exists: every
+		// taint, the GPU nodes' included); nothing here overrides them.
+		props.ConfigurationValues = &map[string]any{"containerLogs": map[string]any{"fluentBit": map[string]any{"config": map[string]any{
+			"extraFiles": map[string]any{ApplicationLogFile: conf},
+		}}}}
+	}
+	o.addon = awseksv2.NewAddon(o.Construct, jsii.String("Addon"), props)
 	// The L2 Addon has no Pod Identity association option; set it on the AWS::EKS::Addon.
 	o.addon.Node().DefaultChild().(awseksv2.CfnAddon).SetPodIdentityAssociations(&[]any{
 		&awseksv2.CfnAddon_PodIdentityAssociationProperty{ServiceAccount: jsii.String(ServiceAccount), RoleArn: o.role.RoleArn()},
