@@ -17,10 +17,23 @@ import (
 	"github.com/voicevault/voicevault/cmd/preflight/checks/fakeaws"
 )
 
+// observabilitySchema is the add-on configuration schema fixture of the checks' tests.
+var observabilitySchema = func() string {
+	b, err := os.ReadFile("checks/testdata/amazon-cloudwatch-observability.schema.json")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
+
 // readyAccount answers for the example configuration's prod environment with nothing in the way.
 func readyAccount() *fakeaws.Account {
 	all := []string{"g5.xlarge", "g6.xlarge"}
 	return &fakeaws.Account{
+		Addons: map[string]fakeaws.AddonInfo{checks.ObservabilityAddon: {
+			Versions: map[string][]fakeaws.AddonVersion{"1.34": {{Version: "v4.4.0-eksbuild.1", Default: true}}},
+			Schemas:  map[string]string{"v4.4.0-eksbuild.1": observabilitySchema},
+		}},
 		ID:          "111111111111",
 		Quotas:      map[string]float64{checks.QuotaGAndVT: 64, checks.QuotaLambdaConcurrent: 1000},
 		Offerings:   map[string][]string{"eu-west-1a": all, "eu-west-1b": all, "eu-west-1c": all},

@@ -26,6 +26,8 @@ var Actions = []string{
 	"config:DescribeConfigurationRecorders",
 	"config:DescribeDeliveryChannels",
 	"ec2:DescribeInstanceTypeOfferings",
+	"eks:DescribeAddonConfiguration",
+	"eks:DescribeAddonVersions",
 	"eks:DescribeClusterVersions",
 	"guardduty:ListDetectors",
 	"iam:GetRole",

@@ -1,8 +1,9 @@
 // Package checks tells a platform engineer, before anything is created, what in an AWS account
 // and region would make a VoiceVault environment's first deployment fail, and which setting or AWS
 // action fixes it: account/region singletons that already exist, service quotas, GPU instance
-// offerings per availability zone, service-linked roles, the configured certificates and the
-// Kubernetes version. Every AWS call it makes is read-only (the list is Actions).
+// offerings per availability zone, service-linked roles, the configured certificates, the
+// Kubernetes version and the observability add-on's configuration schema (the keys VoiceVault sets
+// in it). Every AWS call it makes is read-only (the list is Actions).
 //
 // It reads the deployment file through the config package and talks to AWS with the AWS SDK for
 // Go v2 only: no CDK, no synthesis.
@@ -150,6 +151,7 @@ func Run(ctx context.Context, cfg *config.Config, env string, o Options) (Report
 		checkAdminRoles(ctx, c, e),
 		checkCertificates(ctx, c, cfg, e),
 		checkKubernetesVersion(ctx, c, e),
+		checkAddonConfiguration(ctx, c, e),
 	)
 	return rep, nil
 }

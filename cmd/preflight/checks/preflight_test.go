@@ -78,6 +78,7 @@ func emptyAccount() *fakeaws.Account {
 		},
 		K8sVersions: map[string]string{"1.31": "EXTENDED_SUPPORT", "1.33": "STANDARD_SUPPORT", "1.34": "STANDARD_SUPPORT", "1.35": "STANDARD_SUPPORT"},
 		Roles:       map[string]bool{"Admin": true}, // the configured cluster administrator
+		Addons:      map[string]fakeaws.AddonInfo{checks.ObservabilityAddon: observabilityAddon(observabilitySchema, observabilitySchema)},
 	}
 }
 
@@ -139,7 +140,7 @@ func TestEmptyNewAccountIsReady(t *testing.T) {
 	assert.Contains(t, out, "quota 1000 ≥ 130 needed")
 	assert.Regexp(t, `preflight prod: \d+ ok, 10 warning\(s\), 0 blocker\(s\): ready to deploy`, out)
 	// One table per check group.
-	for _, g := range []string{"caller identity", "account and region singletons", "service quotas", "GPU instance types per availability zone", "service-linked roles", "ACM certificates", "EKS Kubernetes version"} {
+	for _, g := range []string{"caller identity", "account and region singletons", "service quotas", "GPU instance types per availability zone", "service-linked roles", "ACM certificates", "EKS Kubernetes version", "EKS add-on configuration"} {
 		assert.Contains(t, out, "== "+g+"\n")
 	}
 	// Only read-only actions, each in Actions (what an operator grants, what ReadOnlyAccess covers).
@@ -254,6 +255,9 @@ func TestEachBlockerFailsTheRun(t *testing.T) {
 		}, subject: otherAccountARN, found: "needs one in the environment's 111111111111/eu-west-1"},
 		{name: "unsupported Kubernetes version", account: func(a *fakeaws.Account) { a.K8sVersions["1.34"] = "UNSUPPORTED" }, subject: "kubernetesVersion 1.34", found: "not supported by EKS in eu-west-1"},
 		{name: "Kubernetes version unknown to EKS", account: func(a *fakeaws.Account) { delete(a.K8sVersions, "1.34") }, subject: "kubernetesVersion 1.34", found: "not supported"},
+		{name: "observability add-on unavailable for the Kubernetes version", account: func(a *fakeaws.Account) {
+			delete(a.Addons[checks.ObservabilityAddon].Versions, "1.34")
+		}, subject: checks.ObservabilityAddon, found: "not available for Kubernetes 1.34 in eu-west-1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -27,6 +27,18 @@ type Certificate struct {
 	SANs   []string
 }
 
+// AddonVersion is one version of an EKS add-on for one Kubernetes version.
+type AddonVersion struct {
+	Version string // e.g. v4.4.0-eksbuild.1
+	Default bool   // the version EKS installs for that Kubernetes version when none is pinned
+}
+
+// AddonInfo is an EKS add-on as DescribeAddonVersions and DescribeAddonConfiguration describe it.
+type AddonInfo struct {
+	Versions map[string][]AddonVersion // Kubernetes version → the add-on's versions for it, newest first.
+	Schemas  map[string]string         // add-on version → its configurationSchema; a missing version: ResourceNotFoundException.
+}
+
 // Account is the state of one AWS account and region the server answers for.
 type Account struct {
 	ID          string
@@ -43,6 +55,7 @@ type Account struct {
 	Certs       map[string]Certificate // ACM certificates by ARN.
 	K8sVersions map[string]string      // EKS version → versionStatus (STANDARD_SUPPORT, EXTENDED_SUPPORT, UNSUPPORTED).
 	StackTypes  map[string][]string    // CloudFormation stack name → its resource types.
+	Addons      map[string]AddonInfo   // EKS add-ons by name; a missing add-on: ResourceNotFoundException.
 	Denied      map[string]bool        // "service:Operation" answered with AccessDenied.
 }
 
@@ -215,6 +228,23 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			out = append(out, map[string]any{"clusterVersion": v, "versionStatus": a.K8sVersions[v], "clusterType": "eks"})
 		}
 		writeJSON(w, 200, map[string]any{"clusterVersions": nonNil(out)})
+	case "eks:DescribeAddonVersions":
+		q := r.URL.Query()
+		name := q.Get("addonName")
+		addon, ok := a.Addons[name]
+		if !ok {
+			restError(w, 404, "ResourceNotFoundException", "Addon "+name+" not found")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"addons": nonNil(addonVersions(name, addon, q.Get("kubernetesVersion")))})
+	case "eks:DescribeAddonConfiguration":
+		q := r.URL.Query()
+		schema, ok := a.Addons[q.Get("addonName")].Schemas[q.Get("addonVersion")]
+		if !ok {
+			restError(w, 404, "ResourceNotFoundException", "Addon "+q.Get("addonName")+" version "+q.Get("addonVersion")+" not found")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"addonName": q.Get("addonName"), "addonVersion": q.Get("addonVersion"), "configurationSchema": schema})
 	default:
 		http.Error(w, "fakeaws: no answer for "+service+":"+op, http.StatusNotImplemented)
 	}
@@ -227,6 +257,44 @@ var restOps = map[string]string{
 	"GET /macie":            "GetMacieSession",
 	"GET /analyzer":         "ListAnalyzers",
 	"GET /cluster-versions": "DescribeClusterVersions",
+
+	"GET /addons/supported-versions":    "DescribeAddonVersions",
+	"GET /addons/configuration-schemas": "DescribeAddonConfiguration",
+}
+
+// addonVersions is the addons list of DescribeAddonVersions: the add-on with each of its versions
+// compatible with k8s (every version when k8s is empty), each listing the Kubernetes versions it
+// supports and whether it is the default there.
+func addonVersions(name string, addon AddonInfo, k8s string) []map[string]any {
+	k8sVersions := make([]string, 0, len(addon.Versions))
+	for v := range addon.Versions {
+		k8sVersions = append(k8sVersions, v)
+	}
+	sort.Strings(k8sVersions)
+	var order []string
+	compat := map[string][]map[string]any{}
+	for _, kv := range k8sVersions {
+		for _, v := range addon.Versions[kv] {
+			if _, seen := compat[v.Version]; !seen {
+				order = append(order, v.Version)
+			}
+			compat[v.Version] = append(compat[v.Version], map[string]any{"clusterVersion": kv, "platformVersions": []string{"*"}, "defaultVersion": v.Default})
+		}
+	}
+	var versions []map[string]any
+	for _, v := range order {
+		ok := k8s == ""
+		for _, c := range compat[v] {
+			ok = ok || c["clusterVersion"] == k8s
+		}
+		if ok {
+			versions = append(versions, map[string]any{"addonVersion": v, "architecture": []string{"amd64", "arm64"}, "compatibilities": compat[v], "requiresConfiguration": false})
+		}
+	}
+	if len(versions) == 0 {
+		return nil
+	}
+	return []map[string]any{{"addonName": name, "type": "observability", "owner": "aws", "publisher": "eks", "addonVersions": versions}}
 }
 
 func (s *Server) deny(w http.ResponseWriter, service, op string) {
