@@ -10,6 +10,7 @@ import (
 
 	"github.com/voicevault/voicevault/cmd/preflight/checks"
 	"github.com/voicevault/voicevault/cmd/preflight/checks/fakeaws"
+	"github.com/voicevault/voicevault/constructs/observability"
 )
 
 // observabilitySchema is shaped like the amazon-cloudwatch-observability add-on's configuration
@@ -260,4 +261,11 @@ func TestObservabilityConfigPathsAreInTheFixture(t *testing.T) {
 		}
 		assert.Equal(t, "string", node["type"], "%v: a Fluent Bit file is a string", path)
 	}
+}
+
+// TestCheckedPathsAreWhatTheConstructSets: preflight checks exactly the configuration paths the
+// observability construct sets (preflight keeps its own copy so the command builds without the CDK).
+func TestCheckedPathsAreWhatTheConstructSets(t *testing.T) {
+	assert.Equal(t, observability.ConfigPaths, checks.ObservabilityConfigPaths)
+	assert.Equal(t, observability.AddonName, checks.ObservabilityAddon)
 }

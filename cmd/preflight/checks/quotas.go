@@ -14,12 +14,14 @@ import (
 
 // Reserved Lambda concurrency the stacks set (kept equal to the templates by a test over the golden
 // templates, TestReservedConcurrencyMatchesTemplates): the kubectl provider's two functions in each
-// platform stack (constructs/cluster KubectlConcurrency) and each tenant's API authorizer
-// (constructs/authorizerfn DefaultReservedConcurrency).
+// platform stack (constructs/cluster KubectlConcurrency), each tenant's API authorizer
+// (constructs/authorizerfn DefaultReservedConcurrency) and each autoscaled tenant's pod scaler
+// (constructs/podscaler: one run at a time).
 const (
 	KubectlFunctions              = 2
 	KubectlReservedConcurrency    = 10
 	AuthorizerReservedConcurrency = 5
+	PodScalerReservedConcurrency  = 1
 	// UnreservedConcurrencyFloor is what Lambda keeps unreserved: "You can reserve up to the
 	// Unreserved account concurrency value minus 100" (AWS Lambda Developer Guide, "Configuring
 	// reserved concurrency for a function").
@@ -104,7 +106,18 @@ func sameAccountRegion(cfg *config.Config, e *config.Environment) []*config.Envi
 
 // ReservedConcurrency is the Lambda concurrency the stacks of environment e reserve.
 func ReservedConcurrency(cfg *config.Config, e *config.Environment) int {
-	return KubectlFunctions*KubectlReservedConcurrency + AuthorizerReservedConcurrency*len(cfg.TenantsIn(e.Name))
+	return KubectlFunctions*KubectlReservedConcurrency + AuthorizerReservedConcurrency*len(cfg.TenantsIn(e.Name)) + PodScalerReservedConcurrency*podScalers(cfg, e)
+}
+
+// podScalers counts the autoscaled tenants of environment e.
+func podScalers(cfg *config.Config, e *config.Environment) int {
+	n := 0
+	for _, t := range cfg.TenantsIn(e.Name) {
+		if t.Model.Autoscaling != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // checkQuotas compares the GPU vCPU and Lambda concurrency quotas with what every environment of
@@ -142,7 +155,7 @@ func checkQuotas(ctx context.Context, c *clients, cfg *config.Config, e *config.
 	for _, o := range envs {
 		r := ReservedConcurrency(cfg, o)
 		reserved += r
-		parts = append(parts, fmt.Sprintf("%s: kubectl %d×%d + %d tenant authorizer(s) × %d", o.Name, KubectlFunctions, KubectlReservedConcurrency, len(cfg.TenantsIn(o.Name)), AuthorizerReservedConcurrency))
+		parts = append(parts, fmt.Sprintf("%s: kubectl %d×%d + %d tenant authorizer(s) × %d + %d pod scaler(s) × %d", o.Name, KubectlFunctions, KubectlReservedConcurrency, len(cfg.TenantsIn(o.Name)), AuthorizerReservedConcurrency, podScalers(cfg, o), PodScalerReservedConcurrency))
 	}
 	g.Rows = append(g.Rows, quotaRow(ctx, c, "lambda", QuotaLambdaConcurrent, reserved+UnreservedConcurrencyFloor,
 		fmt.Sprintf("%d reserved (%s) + %d Lambda keeps unreserved", reserved, strings.Join(parts, "; "), UnreservedConcurrencyFloor),
