@@ -268,10 +268,12 @@ func TestAutoscaledTenantsHaveAPodScalerAndFixedOnesDoNot(t *testing.T) {
 			if strings.Contains(mustJSON(t, props(fn)["Description"]), "pod scaler") {
 				fns++
 				env := mustJSON(t, props(fn)["Environment"])
+				// The CDK names a deploy-time SSM parameter after its path without the dashes.
+				param := func(key string) string { return "SsmParameterValuevoicevault" + tn.Environment + "platform" + strings.ReplaceAll(key, "-", "") }
 				for _, key := range []string{naming.ParamClusterEndpoint, naming.ParamClusterCA} {
-					assert.Contains(t, env, key, "%s reads %s from the platform contract", stack, key)
+					assert.Contains(t, env, param(key), "%s reads %s from the platform contract", stack, key)
 				}
-				assert.Contains(t, mustJSON(t, props(fn)["VpcConfig"]), naming.ParamPrivateSubnetIDs)
+				assert.Contains(t, mustJSON(t, props(fn)["VpcConfig"]), param(naming.ParamPrivateSubnetIDs))
 			}
 		}
 		var manifests string

@@ -180,7 +180,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 	// nothing else; the cluster security group admits those two from this group.
 	s.securityGroup = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              p.VPC,
-		Description:      jsii.String(what + ": to the EKS API server and the tenant's pods only"),
+		Description:      jsii.String(what + ": to the EKS API server and the tenant pods only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	cluster := awsec2.SecurityGroup_FromSecurityGroupId(c, jsii.String("ClusterSecurityGroup"), jsii.String(p.ClusterSecurityGroupID),
@@ -216,6 +216,9 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 	imported := make([]awsec2.ISubnet, len(p.SubnetIDs))
 	for i, id := range p.SubnetIDs {
 		imported[i] = awsec2.Subnet_FromSubnetId(c, jsii.String(fmt.Sprintf("Subnet%d", i)), jsii.String(id))
+		// Only the subnet IDs are used (the function's VpcConfig); nothing reads the route table.
+		awscdk.Annotations_Of(imported[i]).AcknowledgeWarning(jsii.String("@aws-cdk/aws-ec2:noSubnetRouteTableId"),
+			jsii.String("the subnet is imported for the function's VpcConfig only; its route table is the platform's"))
 	}
 	env := map[string]*string{
 		EnvClusterName:     jsii.String(p.ClusterName),

@@ -136,6 +136,18 @@ var awsSolutionsEntries = []Suppression{
 		Owner:     "platform",
 	},
 	{
+		Rule: "AwsSolutions-IAM5", Path: "Observability/AgentPolicy/Resource",
+		AppliesTo: []string{`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/voicevault/[a-z0-9-]+/tenant/[a-z0-9-]+/pods:\*$/`},
+		Reason:    "Fluent Bit writes each tenant's container logs to that tenant's pod log group, named exactly (one ARN per tenant of the environment, no wildcard in the name): the trailing :* is the group's log streams, which are created per node and container and have no names before (the same form as a log group's Arn attribute). Only CreateLogStream, PutLogEvents and DescribeLogStreams; the groups are created encrypted by the tenant stacks",
+		Owner:     "platform",
+	},
+	{
+		Rule: "AwsSolutions-IAM5", Path: "PodScaler/Policy/Resource",
+		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"},
+		Reason:    "a tenant's pod scaler in the VPC: Lambda needs ec2:DescribeNetworkInterfaces/DescribeSubnets (no resource-level permissions exist, hence *) and to delete and re-address the network interfaces it creates, whose IDs do not exist before; creation itself is scoped to the private subnets and the scaler's own security group. The role has no other AWS permission than its log group",
+		Owner:     "platform",
+	},
+	{
 		Rule: "AwsSolutions-IAM5", Path: "EKS/Cluster/KubectlProvider/Provider/framework-onEvent/ServiceRole/DefaultPolicy/Resource",
 		AppliesTo: []string{
 			"Resource::*",
@@ -323,6 +335,16 @@ var compliancePackEntries = slices.Concat(
 			"only catch an event the function could not answer at all (e.g. a timeout), which CloudFormation also "+
 			"fails after its custom-resource timeout; such an event carries a pre-signed CloudFormation response URL "+
 			"and the tenant's Kubernetes manifests, which are better not kept in a queue",
+		"platform"),
+
+	// --- LambdaDLQ: a tenant's pod scaler, run by a schedule.
+	inPacks(hipaaNIST, "LambdaDLQ",
+		[]string{"PodScaler/Function/Resource"},
+		"the pod scaler is invoked by an EventBridge schedule every minute and each run reads the whole state "+
+			"again (the Deployment's scale, the ready pods, their metrics): a failed event has nothing worth "+
+			"replaying, and the next run comes a minute later. Retries are off (function and target) on purpose. "+
+			"Failures are counted in the function's Errors metric and raise the tenant's pod-scaler-errors alarm "+
+			"to the alarm topic; the run's error is in its encrypted log group",
 		"platform"),
 
 	// --- S3BucketReplicationEnabled: data and audit logs stay in the environment's region.
