@@ -120,6 +120,9 @@ func TenantPodLogGroup(env, tenant string) string {
 	return "/" + tenantPath(env, tenant) + "/pods"
 }
 
+// TenantPodLogGroupPattern matches every tenant's pod log group of an environment (path.Match syntax).
+func TenantPodLogGroupPattern(env string) string { return TenantPodLogGroup(env, "*") }
+
 // PodScalerLogGroup is a tenant pod scaler's log group.
 func PodScalerLogGroup(env, tenant string) string {
 	return "/" + tenantPath(env, tenant) + "/pod-scaler"

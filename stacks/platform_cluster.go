@@ -133,7 +133,7 @@ func (p *Platform) addNetworkAndCluster() {
 	}
 	p.Observability = observability.New(stack, "Observability", observability.Props{
 		Cluster: p.Cluster.Cluster(), ClusterName: clusterName, Key: p.Key, LogRetentionDays: env.LogRetentionDays,
-		TenantLogs: tenantLogs,
+		TenantLogs: tenantLogs, TenantLogGroupPattern: naming.TenantPodLogGroupPattern(env.Name),
 	})
 	p.Observability.Addon().Node().AddDependency(p.SystemNodes.Nodegroup())
 

@@ -1,6 +1,8 @@
 package observability
 
 import (
+	"strings"
+
 	"github.com/voicevault/voicevault/internal/flowscope"
 	"github.com/voicevault/voicevault/internal/review/access"
 	"github.com/voicevault/voicevault/naming"
@@ -34,6 +36,8 @@ func Flows(s flowscope.Scope, clusterName, key string, tenants []TenantLogFlow) 
 			Resource: s.LogStreamARN(t.Group, "ip-10-0-0-1-application.var.log.containers.tts"), Expect: access.Allow})
 		out = append(out, access.Flow{Owner: "observability", Name: "Fluent Bit creates a tenant's pod log group " + t.Group, Principal: role, Action: "logs:CreateLogGroup",
 			Resource: s.LogGroupARN(t.Group), Expect: access.Deny, Why: "the tenant stack creates it encrypted with the tenant key"})
+		out = append(out, access.Flow{Owner: "observability", Name: "Fluent Bit writes the tenant's authorizer log beside " + t.Group, Principal: role, Action: "logs:PutLogEvents",
+			Resource: s.LogStreamARN(strings.TrimSuffix(t.Group, "/pods")+"/authorizer", "x"), Expect: access.Deny, Why: "the pattern admits the tenants' pod groups only"})
 		out = append(out, s.LogsEncrypt("observability", "the pod logs "+t.Group, t.Key, t.Group)...)
 	}
 	for _, kind := range LogGroupKinds {

@@ -9,6 +9,7 @@ package observability
 
 import (
 	"fmt"
+	"path"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseksv2"
@@ -43,6 +44,10 @@ type Props struct {
 	// instead of the cluster's application group (ApplicationLogConf); the agent's role may write
 	// exactly those groups. Default: none (the add-on's own Fluent Bit configuration).
 	TenantLogs []TenantLogs
+	// TenantLogGroupPattern is the name pattern (path.Match syntax) every TenantLogs group matches,
+	// and the only groups besides its own the agent's role may write (e.g.
+	// "/voicevault/prod/tenant/*/pods"). Required with TenantLogs.
+	TenantLogGroupPattern string
 }
 
 // ConfigPaths are the add-on configuration value paths New sets (with TenantLogs); EKS checks
@@ -87,16 +92,22 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	write = append(write, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions: jsii.Strings("logs:DescribeLogStreams"), Resources: &arns,
 	}))
-	// The tenants' pod log groups, each by name (the tenant stacks create them).
+	// The tenants' pod log groups (the tenant stacks create them): one name pattern, not one ARN
+	// per tenant, so the policy stays within a managed policy's 6,144 characters at hundreds of
+	// tenants (IAM quotas); it matches only TenantLogGroupPattern's groups.
 	if len(p.TenantLogs) > 0 {
-		var tenantGroups []*string
+		if p.TenantLogGroupPattern == "" {
+			panic(fmt.Errorf("observability %q: tenant logs need TenantLogGroupPattern", id))
+		}
 		for _, t := range p.TenantLogs {
-			tenantGroups = append(tenantGroups, jsii.String(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), t.LogGroupName)))
+			if ok, _ := path.Match(p.TenantLogGroupPattern, t.LogGroupName); !ok {
+				panic(fmt.Errorf("observability %q: tenant log group %q is outside pattern %q", id, t.LogGroupName, p.TenantLogGroupPattern))
+			}
 		}
 		write = append(write, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("WriteTenantPodLogs"),
 			Actions:   jsii.Strings("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-			Resources: &tenantGroups,
+			Resources: jsii.Strings(fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s:*", *awscdk.Aws_PARTITION(), *awscdk.Aws_REGION(), *awscdk.Aws_ACCOUNT_ID(), p.TenantLogGroupPattern)),
 		}))
 	}
 	o.role = awsiam.NewRole(o.Construct, jsii.String("AgentRole"), &awsiam.RoleProps{

@@ -137,8 +137,8 @@ var awsSolutionsEntries = []Suppression{
 	},
 	{
 		Rule: "AwsSolutions-IAM5", Path: "Observability/AgentPolicy/Resource",
-		AppliesTo: []string{`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/voicevault/[a-z0-9-]+/tenant/[a-z0-9-]+/pods:\*$/`},
-		Reason:    "Fluent Bit writes each tenant's container logs to that tenant's pod log group, named exactly (one ARN per tenant of the environment, no wildcard in the name): the trailing :* is the group's log streams, which are created per node and container and have no names before (the same form as a log group's Arn attribute). Only CreateLogStream, PutLogEvents and DescribeLogStreams; the groups are created encrypted by the tenant stacks",
+		AppliesTo: []string{`/^Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/voicevault/[a-z0-9-]+/tenant/\*/pods:\*$/`},
+		Reason:    "Fluent Bit writes each tenant's container logs to that tenant's pod log group /voicevault/<env>/tenant/<name>/pods: one pattern for the environment's tenants (the tenant name is the only wildcard, the environment and the /pods suffix are fixed), because one ARN per tenant would outgrow a managed policy's 6,144 characters at about 60 tenants; the trailing :* is the groups' log streams, created per node and container. Only CreateLogStream, PutLogEvents and DescribeLogStreams; the groups are created encrypted with each tenant's key by the tenant stacks, and Fluent Bit's routing sends each namespace to its own group",
 		Owner:     "platform",
 	},
 	{
