@@ -50,7 +50,8 @@ import (
 // DefaultPackage is the pod scaler's main package, relative to the module root.
 const DefaultPackage = "./lambda/podscaler"
 
-// The function's environment (lambda/podscaler/scaler, ConfigFromEnv).
+// The function's environment (lambda/podscaler/scaler, ConfigFromEnv; a copy, held equal by
+// TestFunctionEnvironmentIsWhatTheScalerReads: importing the scaler would link the AWS SDK into the app).
 const (
 	EnvClusterName     = "CLUSTER_NAME"
 	EnvClusterEndpoint = "CLUSTER_ENDPOINT"
