@@ -26,10 +26,10 @@ func addPodScaler(tn *Tenant) {
 		return
 	}
 	param := func(key string) string { return platformParam(stack, env, key) }
-	subnets := awscdk.Fn_Split(jsii.String(","), jsii.String(param(naming.ParamPrivateSubnetIDs)), jsii.Number(float64(len(env.AZs))))
+	// One token per zone: Fn::Select(i, Fn::Split(",", parameter)).
 	var subnetIDs []string
-	for i := range env.AZs {
-		subnetIDs = append(subnetIDs, *awscdk.Fn_Select(jsii.Number(float64(i)), subnets))
+	for _, id := range *awscdk.Fn_Split(jsii.String(","), jsii.String(param(naming.ParamPrivateSubnetIDs)), jsii.Number(float64(len(env.AZs)))) {
+		subnetIDs = append(subnetIDs, *id)
 	}
 	tn.PodScaler = podscaler.New(stack, "PodScaler", podscaler.Props{
 		Environment: env.Name, Tenant: t.Name,

@@ -255,8 +255,10 @@ func TestAllTenantsShareOneAuthorizerAsset(t *testing.T) {
 	r := example(t)
 	keys := map[any]bool{}
 	for name := range tenantStacks(t) {
-		for _, fn := range r.Resources(t, name, "AWS::Lambda::Function") {
-			keys[fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"]] = true
+		for id, fn := range r.Resources(t, name, "AWS::Lambda::Function") {
+			if strings.HasPrefix(id, "Authorizer") {
+				keys[fn["Properties"].(map[string]any)["Code"].(map[string]any)["S3Key"]] = true
+			}
 		}
 	}
 	assert.Len(t, keys, 1, "one source, one asset")

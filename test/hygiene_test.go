@@ -99,7 +99,11 @@ func TestNoKubernetesObjectNamesAnotherTenantsNamespace(t *testing.T) {
 	assert.Empty(t, leaks)
 	for _, tn := range r.Config.Tenants {
 		stack := naming.TenantStack(tn.Environment, tn.Name)
-		assert.Equal(t, 4, seen[stack], "%s: 3 manifests (guardrails, workload, TargetGroupBinding) and 1 Pod Identity association inspected", stack)
+		want := 4 // 3 manifests (guardrails, workload, TargetGroupBinding) and 1 Pod Identity association
+		if tn.Model.Autoscaling != nil {
+			want++ // the pod scaler's function (its NAMESPACE)
+		}
+		assert.Equal(t, want, seen[stack], "%s: manifests, Pod Identity association and pod scaler inspected", stack)
 		assert.Contains(t, string(r.TemplateBytes(t, stack)), naming.Namespace(tn.Name), "%s names its own namespace", stack)
 	}
 }

@@ -61,14 +61,15 @@ func main() {
 	sizesFlag := flag.String("sizes", "1,5,10,25,50", "pooled tenant counts to synthesize")
 	runs := flag.Int("runs", 1, "runs per size (the fastest is reported)")
 	example := flag.String("config", "config/example.yaml", "the example configuration (also the base of generated ones)")
+	autoscale := flag.Bool("autoscale", false, "give every generated tenant model.autoscaling (a pod scaler each): the costliest tenant")
 	flag.Parse()
-	if err := run(*sizesFlag, *runs, *example); err != nil {
+	if err := run(*sizesFlag, *runs, *example, *autoscale); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(sizesFlag string, runs int, example string) error {
+func run(sizesFlag string, runs int, example string, autoscale bool) error {
 	var sizes []int
 	for _, s := range strings.Split(sizesFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -127,7 +128,7 @@ func run(sizesFlag string, runs int, example string) error {
 	var scaled []row
 	for _, n := range sizes {
 		path := filepath.Join(work, fmt.Sprintf("pooled-%d.yaml", n))
-		if err := writePooled(example, base, n, path); err != nil {
+		if err := writePooled(example, base, n, path, autoscale); err != nil {
 			return err
 		}
 		r, err := best(runs, func() (row, error) {
@@ -160,8 +161,9 @@ func best(runs int, f func() (row, error)) (row, error) {
 }
 
 // writePooled writes a configuration with the example's first environment and n pooled tenants
-// cloned from the example's first pooled tenant.
-func writePooled(example string, base *config.Config, n int, path string) error {
+// cloned from the example's first pooled tenant; with autoscale each may scale one replica above
+// its minimum.
+func writePooled(example string, base *config.Config, n int, path string, autoscale bool) error {
 	var proto config.Tenant
 	for _, t := range base.Tenants {
 		if t.Isolation == config.IsolationPooled {
@@ -205,6 +207,16 @@ func writePooled(example string, base *config.Config, n int, path string) error 
 		t["name"] = fmt.Sprintf("t%03d", i)
 		delete(t, "customDomain")
 		delete(t, "dedicatedGpuNodes") // the shared GPU nodes: the bench measures pooled tenants
+		if autoscale {
+			model := map[string]any{}
+			if m, ok := t["model"].(map[string]any); ok {
+				for k, v := range m {
+					model[k] = v
+				}
+			}
+			model["autoscaling"] = map[string]any{"maxReplicas": proto.Model.Replicas + 1}
+			t["model"] = model
+		}
 		tenants = append(tenants, t)
 	}
 	// The shared GPU node group must hold every clone's minimum replicas and a rolling update

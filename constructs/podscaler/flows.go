@@ -24,8 +24,9 @@ func Flows(s flowscope.Scope, key string) []access.Flow {
 			Context: map[string]string{"kms:ViaService": s.Via("s3"), "kms:EncryptionContext:aws:s3:arn": access.BucketARN(bucket)}, Expect: access.Deny, Why: "no key use at all"},
 		{Owner: "podscaler", Name: "the pod scaler describes the cluster", Principal: role, Action: "eks:DescribeCluster", Resource: s.ARN("eks", "cluster/"+naming.Cluster(e.Name)), Expect: access.Deny,
 			Why: "endpoint and CA come from the platform's SSM contract; Kubernetes rights from the access entry"},
-		{Owner: "podscaler", Name: "the pod scaler reads CloudWatch metrics", Principal: role, Action: "cloudwatch:GetMetricData", Resource: "*", Expect: access.Deny,
-			Why: "the load signal is the pods' own /metrics, read in the VPC"},
+		{Owner: "podscaler", Name: "the pod scaler silences its errors alarm", Principal: role, Action: "cloudwatch:DisableAlarmActions",
+			Resource: s.ARN("cloudwatch", "alarm:"+naming.TenantPrefix(e.Name, t.Name)+"-pod-scaler-errors"), Expect: access.Deny,
+			Why: "no CloudWatch API at all: the load signal is the pods' own /metrics, read in the VPC"},
 		{Owner: "podscaler", Name: "the pod scaler deletes its log group", Principal: role, Action: "logs:DeleteLogGroup", Resource: s.LogGroupARN(group), Expect: access.Deny,
 			Why: "it only writes"},
 	}

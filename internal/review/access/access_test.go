@@ -58,7 +58,9 @@ func TestCeilingTakesFlowServicesAndManagedPolicies(t *testing.T) {
 
 // TestResolverGivesConcreteARNs resolves the intrinsics a template uses to the environment's ARNs.
 func TestResolverGivesConcreteARNs(t *testing.T) {
-	s, err := assembly.FromTemplate("prod-tenant-x", []byte(`{"Resources":{
+	s, err := assembly.FromTemplate("prod-tenant-x", []byte(`{
+		"Parameters":{"SubnetsParam":{"Type":"AWS::SSM::Parameter::Value<String>","Default":"/voicevault/prod/platform/private-subnet-ids"}},
+		"Resources":{
 		"RoleAB12CD34":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"r1"}},
 		"BucketAB12CD34":{"Type":"AWS::S3::Bucket","Properties":{"BucketName":"b1"}},
 		"KeyAB12CD34":{"Type":"AWS::KMS::Key","Properties":{}}}}`))
@@ -69,6 +71,10 @@ func TestResolverGivesConcreteARNs(t *testing.T) {
 		`{"Fn::Join":["",[{"Fn::GetAtt":["BucketAB12CD34","Arn"]},"/voices/*"]]}`:               "arn:aws:s3:::b1/voices/*",
 		`{"Fn::Sub":"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:x"}`: "arn:aws:logs:eu-west-1:111111111111:log-group:x",
 		`{"Fn::GetAtt":["KeyAB12CD34","Arn"]}`:                                                  "arn:aws:kms:eu-west-1:111111111111:key/prod-tenant-x-keyab12cd34",
+		// A deploy-time list parameter split and indexed (the pod scaler's subnets), as the CDK writes it.
+		`{"Fn::Select":[1,{"Fn::Split":[",",{"Ref":"SubnetsParam"}]}]}`: "ssm-param:/voicevault/prod/platform/private-subnet-ids[1]",
+		`{"Fn::Join":["",["subnet/",{"Fn::Select":[0,[{"Fn::Select":[0,{"Fn::Split":[",",{"Ref":"SubnetsParam"}]}]},{"Fn::Select":[1,{"Fn::Split":[",",{"Ref":"SubnetsParam"}]}]}]]}]]}`: "subnet/ssm-param:/voicevault/prod/platform/private-subnet-ids[0]",
+		`{"Fn::Select":[1,{"Fn::Split":[",","a,b"]}]}`: "b",
 	} {
 		var v any
 		require.NoError(t, jsonUnmarshal(in, &v))

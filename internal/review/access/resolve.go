@@ -149,9 +149,15 @@ func (r resolver) intrinsic(x map[string]any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			items, _ := list.([]any)
 			var i int
-			if _, err := fmt.Sscan(idx, &i); err != nil || i < 0 || i >= len(items) {
+			if _, err := fmt.Sscan(idx, &i); err != nil || i < 0 {
+				return nil, fmt.Errorf("Fn::Select index %s out of range", idx)
+			}
+			if p, ok := list.(paramList); ok {
+				return p.item(i), nil
+			}
+			items, _ := list.([]any)
+			if i >= len(items) {
 				return nil, fmt.Errorf("Fn::Select index %s out of range", idx)
 			}
 			return items[i], nil
@@ -164,6 +170,11 @@ func (r resolver) intrinsic(x map[string]any) (any, error) {
 			s, err := r.str(l[1])
 			if err != nil {
 				return nil, err
+			}
+			if strings.HasPrefix(s, ssmParamPrefix) && !strings.Contains(s, sep) {
+				// A deploy-time list parameter (e.g. the platform's private subnet IDs): its items are
+				// known only as items of that parameter.
+				return paramList(s), nil
 			}
 			var out []any
 			for _, p := range strings.Split(s, sep) {
@@ -275,4 +286,11 @@ const SecretSuffix = "AbCdEf"
 
 // SSMParam is the value a deploy-time SSM parameter named name resolves to in the model: flows
 // name the same value in their request context (e.g. aws:SourceVpc = the platform's vpc-id).
-func SSMParam(name string) string { return "ssm-param:" + name }
+func SSMParam(name string) string { return ssmParamPrefix + name }
+
+const ssmParamPrefix = "ssm-param:"
+
+// paramList is Fn::Split of an SSM parameter's value: item i reads <parameter>[i].
+type paramList string
+
+func (p paramList) item(i int) string { return fmt.Sprintf("%s[%d]", string(p), i) }
