@@ -270,7 +270,9 @@ func TestAutoscaledTenantsHaveAPodScalerAndFixedOnesDoNot(t *testing.T) {
 				fns++
 				env := mustJSON(t, props(fn)["Environment"])
 				// The CDK names a deploy-time SSM parameter after its path without the dashes.
-				param := func(key string) string { return "SsmParameterValuevoicevault" + tn.Environment + "platform" + strings.ReplaceAll(key, "-", "") }
+				param := func(key string) string {
+					return "SsmParameterValuevoicevault" + tn.Environment + "platform" + strings.ReplaceAll(key, "-", "")
+				}
 				for _, key := range []string{naming.ParamClusterEndpoint, naming.ParamClusterCA} {
 					assert.Contains(t, env, param(key), "%s reads %s from the platform contract", stack, key)
 				}
