@@ -155,10 +155,11 @@ const (
 	ParamKubectlRoleARN      = "kubectl-role-arn"      // the role the kubectl provider uses on the cluster
 	ParamVPCID               = "vpc-id"
 	ParamClusterSGID         = "cluster-security-group-id"
-	ParamClusterEndpoint     = "cluster-endpoint"     // the private API server endpoint (https URL): pod scalers
-	ParamClusterCA           = "cluster-ca"           // the cluster CA (base64 PEM, as DescribeCluster gives it): pod scalers
-	ParamPrivateSubnetIDs    = "private-subnet-ids"   // the private subnets, comma-separated in zone order: in-VPC tenant functions
-	ParamIngressListenerARN  = "ingress-listener-arn" // shared internal load balancer listener: tenant listener rules
+	ParamClusterEndpoint     = "cluster-endpoint"             // the private API server endpoint (https URL): pod scalers
+	ParamClusterCA           = "cluster-ca"                   // the cluster CA (base64 PEM, as DescribeCluster gives it): pod scalers
+	ParamPrivateSubnetIDs    = "private-subnet-ids"           // the private subnets, comma-separated in zone order: in-VPC tenant functions
+	ParamPodScalerSGID       = "pod-scaler-security-group-id" // the pod scalers' security group (paths: API server, model ports)
+	ParamIngressListenerARN  = "ingress-listener-arn"         // shared internal load balancer listener: tenant listener rules
 	// ParamIngressLoadBalancerARN is the shared internal load balancer: the integration target of
 	// every tenant API method (REST API + VPC link V2 takes the load balancer's ARN).
 	ParamIngressLoadBalancerARN = "ingress-load-balancer-arn"

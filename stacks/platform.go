@@ -20,6 +20,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/network"
 	"github.com/voicevault/voicevault/constructs/nodegroup"
 	"github.com/voicevault/voicevault/constructs/observability"
+	"github.com/voicevault/voicevault/constructs/podpaths"
 	"github.com/voicevault/voicevault/naming"
 )
 
@@ -30,6 +31,9 @@ type Platform struct {
 	Tenants []config.Tenant // the tenants placed in this environment
 	Key     awskms.Key      // platform CMK: cluster secrets, node volumes, platform logs
 	Ingress ingress.Ingress // shared VPC link + internal load balancer for tenant APIs (platform_ingress.go)
+	// PodPaths opens the load balancer's and the pod scalers' paths into the tenant pods, once per
+	// model port (platform_ingress.go); nil with no tenant.
+	PodPaths *podpaths.PodPaths
 
 	// Security baseline (baseline.go). Tenant stacks import the first two by their derived
 	// names (config.AccessLogBucketName, config.AlarmTopicName).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/voicevault/voicevault/constructs/apiaccount"
 	"github.com/voicevault/voicevault/constructs/ingress"
+	"github.com/voicevault/voicevault/constructs/podpaths"
 	"github.com/voicevault/voicevault/constructs/waf"
 	"github.com/voicevault/voicevault/naming"
 )
@@ -41,6 +42,26 @@ func addIngress(p *Platform) {
 			StringValue:   jsii.String(prm.value),
 			Description:   jsii.String("VoiceVault " + env.Name + ": " + prm.what),
 		})
+	}
+	// The paths into the tenant pods, once per model port for all tenants (constructs/podpaths).
+	var ports []int
+	scalers := false
+	for _, t := range p.Tenants {
+		ports = append(ports, t.Model.Port)
+		scalers = scalers || t.Model.Autoscaling != nil
+	}
+	if len(ports) > 0 {
+		p.PodPaths = podpaths.New(stack, "PodPaths", podpaths.Props{
+			Name: naming.Prefix(env.Name), VPC: p.VPC, ClusterSecurityGroupID: *p.Cluster.Cluster().ClusterSecurityGroupId(),
+			LoadBalancer: p.Ingress.SecurityGroup(), Ports: ports, Scalers: scalers,
+		})
+		if sg := p.PodPaths.ScalerSecurityGroup(); sg != nil {
+			awsssm.NewStringParameter(stack, jsii.String("PodScalerSGIDParam"), &awsssm.StringParameterProps{
+				ParameterName: jsii.String(naming.Param(env.Name, naming.ParamPodScalerSGID)),
+				StringValue:   sg.SecurityGroupId(),
+				Description:   jsii.String("VoiceVault " + env.Name + ": pod scalers' security group ID"),
+			})
+		}
 	}
 	apiaccount.Add(stack, apiaccount.Props{Environment: env.Name, AccessLogGroups: []string{naming.APIAccessLogGroup("*", "*")}})
 	waf.AllowLogDelivery(stack, "WAFLogDelivery", waf.LogDeliveryProps{

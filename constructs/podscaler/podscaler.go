@@ -19,9 +19,9 @@
 //   - EKS: an access entry (STANDARD) maps the role to the Kubernetes group KubernetesGroup, with
 //     no access policy; the tenant's namespace binds that group to a Role allowing get/patch on
 //     this Deployment's scale and list on EndpointSlices (constructs/tenantworkload).
-//   - Network: its security group opens TCP 443 (the API server's endpoint network interfaces)
-//     and the model port (the pods) to the cluster security group, and the cluster security group
-//     admits exactly those two from it; nothing else leaves the function.
+//   - Network: the environment's pod scaler security group (SecurityGroupID, the platform's
+//     constructs/podpaths) reaches the cluster security group on TCP 443 (the API server's
+//     endpoint network interfaces) and the model ports (the pods), nothing else.
 package podscaler
 
 import (
@@ -93,11 +93,11 @@ type Props struct {
 	ClusterName     string // Required.
 	ClusterEndpoint string // Required. The API server's https endpoint (private endpoint access).
 	ClusterCA       string // Required. The cluster CA, base64 PEM (DescribeCluster certificateAuthority.data).
-	// ClusterSecurityGroupID is the EKS cluster security group: on the API server's endpoint
-	// network interfaces and on the nodes that run the pods. Required.
-	ClusterSecurityGroupID string
-	VPC                    awsec2.IVpc // Required.
-	SubnetIDs              []string    // Required. The private subnets the function attaches to.
+	// SecurityGroupID is the environment's pod scaler security group, whose only paths are to the
+	// API server and the pods' model ports (constructs/podpaths). Required.
+	SecurityGroupID string
+	VPC             awsec2.IVpc // Required.
+	SubnetIDs       []string    // Required. The private subnets the function attaches to.
 	// KubernetesGroup is the group the access entry gives the function's role; the tenant's
 	// namespace binds it (tenantworkload.Props.ScalerGroup). Required.
 	KubernetesGroup string
@@ -119,7 +119,7 @@ func (p Props) validate() error {
 	switch {
 	case p.Environment == "" || p.Tenant == "" || p.AlarmName == "" || p.LogGroupName == "" || p.Key == nil:
 		return fmt.Errorf("environment, tenant, alarm name, log group name and key are required")
-	case p.ClusterName == "" || p.ClusterEndpoint == "" || p.ClusterCA == "" || p.ClusterSecurityGroupID == "":
+	case p.ClusterName == "" || p.ClusterEndpoint == "" || p.ClusterCA == "" || p.SecurityGroupID == "":
 		return fmt.Errorf("cluster name, endpoint, CA and security group are required")
 	case p.VPC == nil || len(p.SubnetIDs) == 0:
 		return fmt.Errorf("VPC and subnets are required")
@@ -140,21 +140,19 @@ func (p Props) validate() error {
 // PodScaler is the function and what it owns.
 type PodScaler struct {
 	constructs.Construct
-	fn            awslambda.Function
-	role          awsiam.Role
-	policy        awsiam.ManagedPolicy
-	logs          awslogs.LogGroup
-	securityGroup awsec2.SecurityGroup
-	rule          awsevents.Rule
-	accessEntry   awseksv2.CfnAccessEntry
-	alarm         awscloudwatch.Alarm
+	fn          awslambda.Function
+	role        awsiam.Role
+	policy      awsiam.ManagedPolicy
+	logs        awslogs.LogGroup
+	rule        awsevents.Rule
+	accessEntry awseksv2.CfnAccessEntry
+	alarm       awscloudwatch.Alarm
 }
 
 func (s *PodScaler) Function() awslambda.Function         { return s.fn }
 func (s *PodScaler) Role() awsiam.Role                    { return s.role }
 func (s *PodScaler) Policy() awsiam.ManagedPolicy         { return s.policy } // the role's only policy
 func (s *PodScaler) LogGroup() awslogs.LogGroup           { return s.logs }
-func (s *PodScaler) SecurityGroup() awsec2.SecurityGroup  { return s.securityGroup }
 func (s *PodScaler) Rule() awsevents.Rule                 { return s.rule }
 func (s *PodScaler) AccessEntry() awseksv2.CfnAccessEntry { return s.accessEntry }
 func (s *PodScaler) ErrorsAlarm() awscloudwatch.Alarm     { return s.alarm }
@@ -177,24 +175,9 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 
 	s.logs = defaults.LogGroup(c, "Logs", defaults.LogGroupProps{Name: p.LogGroupName, Key: p.Key, RetentionDays: p.LogRetentionDays})
 
-	// Network: out to the cluster security group on the API server's port and the model port,
-	// nothing else; the cluster security group admits those two from this group.
-	s.securityGroup = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              p.VPC,
-		Description:      jsii.String(what + ": to the EKS API server and the tenant pods only"),
-		AllowAllOutbound: jsii.Bool(false),
-	})
-	cluster := awsec2.SecurityGroup_FromSecurityGroupId(c, jsii.String("ClusterSecurityGroup"), jsii.String(p.ClusterSecurityGroupID),
-		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(true), AllowAllOutbound: jsii.Bool(false)})
-	for _, port := range []struct {
-		n    int
-		what string
-	}{{apiServerPort, "the EKS API server"}, {p.Port, "the pods' metrics (model port)"}} {
-		s.securityGroup.AddEgressRule(awsec2.Peer_SecurityGroupId(jsii.String(p.ClusterSecurityGroupID), nil), awsec2.Port_Tcp(jsii.Number(float64(port.n))),
-			jsii.String(port.what), jsii.Bool(false))
-		cluster.AddIngressRule(awsec2.Peer_SecurityGroupId(s.securityGroup.SecurityGroupId(), nil), awsec2.Port_Tcp(jsii.Number(float64(port.n))),
-			jsii.String("tenant "+p.Tenant+" pod scaler to "+port.what), jsii.Bool(false))
-	}
+	// Network: the environment's pod scaler security group (constructs/podpaths opens its paths).
+	sg := awsec2.SecurityGroup_FromSecurityGroupId(c, jsii.String("SecurityGroup"), jsii.String(p.SecurityGroupID),
+		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false), AllowAllOutbound: jsii.Bool(false)})
 
 	// IAM: its log group and its network interfaces; one customer-managed policy, the function
 	// gets the role without policy updates so the CDK adds nothing (no AWSLambdaVPCAccessExecutionRole).
@@ -207,7 +190,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 		subnets[i] = jsii.String(id)
 	}
 	statements := append([]awsiam.PolicyStatement{defaults.LogWritePolicy(s.logs)},
-		defaults.LambdaVPCStatements(subnets, s.securityGroup.SecurityGroupId())...)
+		defaults.LambdaVPCStatements(subnets, jsii.String(p.SecurityGroupID))...)
 	s.policy = awsiam.NewManagedPolicy(c, jsii.String("Policy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String(what + ": write its log group, attach to the VPC"),
 		Statements:  &statements,
@@ -250,7 +233,7 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 		MaxEventAge:                  awscdk.Duration_Seconds(jsii.Number(60 * Schedule)),
 		Vpc:                          p.VPC,
 		VpcSubnets:                   &awsec2.SubnetSelection{Subnets: &imported},
-		SecurityGroups:               &[]awsec2.ISecurityGroup{s.securityGroup},
+		SecurityGroups:               &[]awsec2.ISecurityGroup{sg},
 		Environment:                  &env,
 	})
 	// Lambda checks at CreateFunction that the role may create network interfaces: the policy first.

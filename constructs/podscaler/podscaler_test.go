@@ -1,6 +1,7 @@
 package podscaler
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ import (
 
 func TestMain(m *testing.M) { constructtest.Main(m) }
 
-const clusterSG = "sg-0123456789abcdef0"
+const scalerSG = "sg-0123456789abcdef0"
 
 func testProps(t *testing.T) (Props, awscdk.Stack) {
 	t.Helper()
@@ -28,7 +29,7 @@ func testProps(t *testing.T) (Props, awscdk.Stack) {
 		Environment: "prod", Tenant: "acme", AlarmName: "voicevault-prod-acme-pod-scaler-errors",
 		LogGroupName: "/voicevault/prod/tenant/acme/pod-scaler", Key: key,
 		ClusterName: "voicevault-prod", ClusterEndpoint: "https://ABC.gr7.eu-west-1.eks.amazonaws.com", ClusterCA: "LS0tLS1CRUdJTg==",
-		ClusterSecurityGroupID: clusterSG,
+		SecurityGroupID: scalerSG,
 		VPC: awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{
 			VpcId: jsii.String("vpc-0abc"), AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"),
 		}),
@@ -113,37 +114,20 @@ func TestRoleHoldsOnlyItsLogsAndNetworkInterfaces(t *testing.T) {
 	}
 }
 
-// TestNetworkIsTheAPIServerAndTheModelPortOnly: egress from the function and ingress on the
-// cluster security group are exactly TCP 443 and the model port.
-func TestNetworkIsTheAPIServerAndTheModelPortOnly(t *testing.T) {
+// TestFunctionUsesTheEnvironmentsScalerSecurityGroup: the function runs in the pod scalers'
+// security group (its paths are the platform's, constructs/podpaths) and creates its network
+// interfaces only with it; the tenant stack opens no path of its own.
+func TestFunctionUsesTheEnvironmentsScalerSecurityGroup(t *testing.T) {
 	tpl := synth(t, nil)
-	sgs := tpl.Resources("AWS::EC2::SecurityGroup")
-	require.Len(t, sgs, 1)
-	var egress []any
-	for _, sg := range sgs {
-		egress = constructtest.Props(sg)["SecurityGroupEgress"].([]any)
+	tpl.HasResourceProperties("AWS::Lambda::Function", map[string]any{
+		"VpcConfig": constructtest.Like(map[string]any{"SecurityGroupIds": []any{scalerSG}}),
+	})
+	for _, typ := range []string{"AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"} {
+		tpl.ResourceCountIs(typ, 0)
 	}
-	require.Len(t, egress, 2)
-	var ports []float64
-	for _, e := range egress {
-		e := e.(map[string]any)
-		assert.Equal(t, clusterSG, e["DestinationSecurityGroupId"])
-		assert.Equal(t, "tcp", e["IpProtocol"])
-		assert.Equal(t, e["FromPort"], e["ToPort"])
-		ports = append(ports, e["FromPort"].(float64))
+	for _, pol := range tpl.Resources("AWS::IAM::ManagedPolicy") {
+		assert.Contains(t, mustJSON(t, constructtest.Props(pol)), "security-group/"+scalerSG)
 	}
-	assert.ElementsMatch(t, []float64{443, 8080}, ports)
-	in := tpl.Resources("AWS::EC2::SecurityGroupIngress")
-	require.Len(t, in, 2)
-	ports = nil
-	for _, r := range in {
-		pr := constructtest.Props(r)
-		assert.Equal(t, clusterSG, pr["GroupId"])
-		assert.Contains(t, pr, "SourceSecurityGroupId")
-		assert.NotContains(t, pr, "CidrIp")
-		ports = append(ports, pr["FromPort"].(float64))
-	}
-	assert.ElementsMatch(t, []float64{443, 8080}, ports)
 }
 
 // TestAccessEntryGivesOnlyTheTenantsGroup: a STANDARD entry with the tenant's Kubernetes group and
@@ -196,4 +180,11 @@ func TestPropsAreValidated(t *testing.T) {
 			assert.EqualError(t, p.validate(), tc.want)
 		})
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return string(b)
 }

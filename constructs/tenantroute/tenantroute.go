@@ -32,13 +32,6 @@ type Props struct {
 	Tenant   string                                         // Required. Also the value of HeaderName the rule matches.
 	VPC      awsec2.IVpc                                    // Required. The environment's VPC.
 	Listener awselasticloadbalancingv2.IApplicationListener // Required. The shared ingress listener.
-	// LoadBalancerSecurityGroupID is the shared load balancer's security group: the route admits it
-	// to the pods' port on PodSecurityGroupID. Required.
-	LoadBalancerSecurityGroupID string
-	// PodSecurityGroupID is the security group of the nodes the tenant's pods run on (the EKS
-	// cluster security group, which managed node groups use): CloudFormation adds the rule from the
-	// load balancer on Port to it, not the load-balancer controller. Required.
-	PodSecurityGroupID string
 	HeaderName         string   // Required. The header the tenant's API integration sets to Tenant (ingress.TenantHeader).
 	Priority           int      // Required. The rule's priority, unique on the listener (config.Tenant.API.ListenerPriority).
 	Port               int      // Required. The Service port, which is also the pods' port.
@@ -93,7 +86,7 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		panic(fmt.Errorf("tenant route %q: port %d is out of range", id, p.Port))
 	case p.ArrivalPrefix != "" && (!strings.HasPrefix(p.ArrivalPrefix, "/") || strings.HasSuffix(p.ArrivalPrefix, "/") || strings.ContainsAny(p.ArrivalPrefix, `*?()[]{}|\^$.+`)):
 		panic(fmt.Errorf("tenant route %q: arrival prefix %q must start with /, not end with / and hold no pattern characters", id, p.ArrivalPrefix))
-	case p.ClusterName == "" || p.Namespace == "" || p.ServiceName == "" || p.HealthCheckPath == "" || p.LoadBalancerSecurityGroupID == "" || p.PodSecurityGroupID == "":
+	case p.ClusterName == "" || p.Namespace == "" || p.ServiceName == "" || p.HealthCheckPath == "":
 		panic(fmt.Errorf("tenant route %q: cluster name, namespace, service name, health check path, load balancer and pod security groups are required", id))
 	}
 	c := constructs.NewConstruct(scope, jsii.String(id))
@@ -137,12 +130,9 @@ func New(scope constructs.Construct, id string, props Props) Route {
 		})
 	}
 
-	// The path from the load balancer to the pods is CloudFormation's (docs/platform.md): the
-	// binding carries no spec.networking, so the controller changes no security group.
-	pods := awsec2.SecurityGroup_FromSecurityGroupId(c, jsii.String("PodSecurityGroup"), jsii.String(p.PodSecurityGroupID),
-		&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(true), AllowAllOutbound: jsii.Bool(false)})
-	pods.AddIngressRule(awsec2.Peer_SecurityGroupId(jsii.String(p.LoadBalancerSecurityGroupID), nil), awsec2.Port_Tcp(jsii.Number(float64(p.Port))),
-		jsii.String("shared ingress load balancer to the pods of tenant "+p.Tenant), jsii.Bool(false))
+	// The path from the load balancer to the pods is CloudFormation's, opened once per model port
+	// by the platform stack (constructs/podpaths; docs/platform.md): the binding carries no
+	// spec.networking, so the controller changes no security group, and the route adds none.
 	r.binding = awseksv2.NewKubernetesManifest(c, jsii.String("TargetGroupBinding"), &awseksv2.KubernetesManifestProps{
 		Cluster:   p.Cluster,
 		Manifest:  &[]*map[string]interface{}{toMap(Binding(p, *r.tg.TargetGroupArn()))},

@@ -23,7 +23,6 @@ func TestMain(m *testing.M) { constructtest.Main(m) }
 func props() Props {
 	return Props{
 		Tenant: "acme", HeaderName: "X-VoiceVault-Tenant", Priority: 1234, Port: 8080, HealthCheckPath: "/readyz",
-		LoadBalancerSecurityGroupID: "sg-0123456789abcdef0", PodSecurityGroupID: "sg-0fedcba9876543210",
 		ClusterName: "voicevault-prod", Namespace: "tenant-acme", ServiceName: "tts",
 		ArrivalPrefix: "/live",
 	}
@@ -41,7 +40,7 @@ func withImports(stack awscdk.Stack, p Props) Props {
 	p.VPC = awsec2.Vpc_FromVpcAttributes(stack, jsii.String("VPC"), &awsec2.VpcAttributes{VpcId: jsii.String("vpc-123"), AvailabilityZones: jsii.Strings("eu-west-1a")})
 	p.Listener = awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("Listener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
 		ListenerArn:   jsii.String("arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/ingress/1/2"),
-		SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("SG"), jsii.String(p.LoadBalancerSecurityGroupID), &awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}),
+		SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("SG"), jsii.String("sg-0123456789abcdef0"), &awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false)}),
 	})
 	p.Cluster = awseksv2.Cluster_FromClusterAttributes(stack, jsii.String("Cluster"), &awseksv2.ClusterAttributes{
 		ClusterName: jsii.String("voicevault-prod"),
@@ -128,17 +127,15 @@ func TestArrivalPrefixMustBeAPlainPath(t *testing.T) {
 	}
 }
 
-// TestCloudFormationOpensThePathFromTheLoadBalancerToThePods keeps docs/platform.md true: the
-// binding has no spec.networking (the controller changes no security group); the tenant stack
-// adds the one rule, load balancer → pods' security group on the model port.
-func TestCloudFormationOpensThePathFromTheLoadBalancerToThePods(t *testing.T) {
+// TestRouteChangesNoSecurityGroup keeps docs/platform.md true: the binding has no
+// spec.networking (the controller changes no security group), and the route adds no rule either:
+// the load balancer → pods path is the platform's, once per model port (constructs/podpaths).
+func TestRouteChangesNoSecurityGroup(t *testing.T) {
 	raw, err := json.Marshal(Binding(props(), "arn:tg"))
 	require.NoError(t, err)
 	assert.NotContains(t, string(raw), "networking")
 	tpl := synth(t)
-	tpl.HasResourceProperties("AWS::EC2::SecurityGroupIngress", map[string]any{
-		"GroupId": "sg-0fedcba9876543210", "SourceSecurityGroupId": "sg-0123456789abcdef0",
-		"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
-	})
-	tpl.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 1)
+	tpl.ResourceCountIs("AWS::EC2::SecurityGroupIngress", 0)
+	tpl.ResourceCountIs("AWS::EC2::SecurityGroupEgress", 0)
+	tpl.ResourceCountIs("AWS::EC2::SecurityGroup", 0)
 }
