@@ -44,6 +44,12 @@ func TestNoPolicyRepeatsAStatementID(t *testing.T) {
 	assertNoFindings(t, deploycheck.UniqueSids(exampleAssembly(t)))
 }
 
+// TestNoSecurityGroupRuleIsCreatedTwice: the example's pooled tenants share port 8080 on one
+// cluster security group; the deployment creates each rule once.
+func TestNoSecurityGroupRuleIsCreatedTwice(t *testing.T) {
+	assertNoFindings(t, deploycheck.UniqueSecurityGroupRules(exampleAssembly(t)))
+}
+
 func TestAFailedFirstCreateRollsBackWithoutDebris(t *testing.T) {
 	assertNoFindings(t, deploycheck.Rollback(exampleAssembly(t), firstDeployInputs(example(t).Config)))
 }

@@ -58,6 +58,7 @@ func Check(a *assembly.Assembly, in Inputs) []Finding {
 	out = append(out, IntegrationTargets(a)...)
 	out = append(out, PodsAfterIdentity(a)...)
 	out = append(out, UniqueSids(a)...)
+	out = append(out, UniqueSecurityGroupRules(a)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }

@@ -1,6 +1,7 @@
 package deploycheck
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -151,4 +152,30 @@ func TestUniqueSids(t *testing.T) {
 	fs := UniqueSids(bad)
 	require.Len(t, fs, 1)
 	assert.Equal(t, `unique-sid: p/Key: two statements of one AWS::KMS::Key policy have Sid "A"`, fs[0].String())
+}
+
+// TestUniqueSecurityGroupRules: two tenant stacks adding the same load balancer → cluster group
+// rule, read through the platform's SSM parameters, are one rule twice (the second create fails);
+// distinct ports or peers are not, nor is the platform's own rule on another port.
+func TestUniqueSecurityGroupRules(t *testing.T) {
+	platform := stack(t, "prod-platform", `{"Resources": {
+		"ClusterSGParam": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/vv/cluster-sg", "Value": {"Fn::GetAtt": ["Cluster", "ClusterSecurityGroupId"]}}},
+		"LBSGParam": {"Type": "AWS::SSM::Parameter", "Properties": {"Name": "/vv/lb-sg", "Value": {"Fn::GetAtt": ["LBSG", "GroupId"]}}},
+		"LBSG": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "lb", "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 1024, "ToPort": 65535, "CidrIp": "10.0.0.0/16"}]}},
+		"ToPods9000": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Fn::GetAtt": ["Cluster", "ClusterSecurityGroupId"]}, "IpProtocol": "tcp", "FromPort": 9000, "ToPort": 9000, "SourceSecurityGroupId": {"Fn::GetAtt": ["LBSG", "GroupId"]}}}}}`)
+	tenant := func(name string, port int) *assembly.Stack {
+		return stack(t, name, fmt.Sprintf(`{
+			"Parameters": {"C": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/vv/cluster-sg"}, "L": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/vv/lb-sg"}},
+			"Resources": {"ToPods": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Ref": "C"}, "IpProtocol": "tcp", "FromPort": %d, "ToPort": %d, "SourceSecurityGroupId": {"Ref": "L"}}}}}`, port, port))
+	}
+	ok := &assembly.Assembly{Stacks: []*assembly.Stack{platform, tenant("prod-tenant-a", 8080), tenant("prod-tenant-b", 8081)}}
+	assert.Empty(t, UniqueSecurityGroupRules(ok))
+	bad := &assembly.Assembly{Stacks: []*assembly.Stack{platform, tenant("prod-tenant-a", 8080), tenant("prod-tenant-b", 8080)}}
+	fs := UniqueSecurityGroupRules(bad)
+	require.Len(t, fs, 1)
+	assert.Equal(t, "unique-sg-rule prod-tenant-b/ToPods", fs[0].Rule+" "+fs[0].Stack+"/"+fs[0].Resource)
+	assert.Contains(t, fs[0].Message, "as prod-tenant-a/ToPods")
+	assert.Contains(t, fs[0].Message, "InvalidPermission.Duplicate")
+	clash := &assembly.Assembly{Stacks: []*assembly.Stack{platform, tenant("prod-tenant-a", 9000)}}
+	require.Len(t, UniqueSecurityGroupRules(clash), 1, "a tenant's rule read through SSM is the platform's own rule")
 }
