@@ -229,6 +229,9 @@ func TestEveryTenantsPodLogsGoToItsOwnEncryptedGroup(t *testing.T) {
 			}
 		}
 		require.Contains(t, conf, "rewrite_tag", platform)
+		// The chart's default tolerations (operator Exists) keep the agent and Fluent Bit on the
+		// tainted GPU nodes; an override here would drop them from those nodes.
+		assert.NotContains(t, conf, "tolerations", platform)
 		for _, tn := range tenants {
 			group := naming.TenantPodLogGroup(env.Name, tn.Name)
 			assert.Contains(t, conf, "tenant."+naming.Namespace(tn.Name), platform)
