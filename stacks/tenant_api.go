@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -107,13 +108,15 @@ func addAPI(tn *Tenant) {
 	}
 	defaults.AllowCloudWatchLogs(tn.Key, groups...)
 
-	albSG := param(naming.ParamIngressSecurityGroupID)
 	tn.Route = tenantroute.New(stack, "IngressRoute", tenantroute.Props{
 		Tenant: t.Name,
 		VPC:    tn.VPC,
 		Listener: awselasticloadbalancingv2.ApplicationListener_FromApplicationListenerAttributes(stack, jsii.String("IngressListener"), &awselasticloadbalancingv2.ApplicationListenerAttributes{
 			ListenerArn: jsii.String(param(naming.ParamIngressListenerARN)),
-			SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("IngressSecurityGroup"), jsii.String(albSG),
+			// The L2 import requires the listener's security group, but a tenant stack opens no path
+			// from it (the platform does, constructs/podpaths): its ID is never read, and reading it
+			// fails the synth rather than add a per-tenant rule.
+			SecurityGroup: awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("IngressSecurityGroup"), awscdk.Lazy_String(&noTenantPath{}, nil),
 				&awsec2.SecurityGroupImportOptions{Mutable: jsii.Bool(false), AllowAllOutbound: jsii.Bool(false)}),
 		}),
 		HeaderName:      ingress.TenantHeader,
@@ -144,4 +147,13 @@ func partners(ps []config.Partner) []apiedge.Partner {
 		out = append(out, apiedge.Partner{ID: p.ID, Plan: plan(p.RateLimit, p.BurstLimit, p.Quota)})
 	}
 	return out
+}
+
+// noTenantPath is the ingress load balancer's security group ID in a tenant stack: never needed.
+type noTenantPath struct{}
+
+// Produce fails the synth: something in a tenant stack tried to use the load balancer's security
+// group, i.e. to add a per-tenant rule, which EC2 refuses as a duplicate of another tenant's.
+func (*noTenantPath) Produce() *string {
+	panic("a tenant stack read the ingress load balancer's security group: paths into the pods are the platform's, once per model port (constructs/podpaths)")
 }
