@@ -105,9 +105,12 @@ func TestTenantStacksReadTheIngressFromSSMNotExports(t *testing.T) {
 			}
 		}
 		env := envOf(r.Config, name)
-		for _, key := range []string{naming.ParamIngressListenerARN, naming.ParamIngressVPCLinkID, naming.ParamIngressSecurityGroupID, naming.ParamVPCID, naming.ParamKubectlServiceToken} {
+		for _, key := range []string{naming.ParamIngressListenerARN, naming.ParamIngressVPCLinkID, naming.ParamVPCID, naming.ParamKubectlServiceToken} {
 			assert.Contains(t, defaults, naming.Param(env.Name, key), "%s reads %s", name, key)
 		}
+		// The paths into the pods are the platform's (constructs/podpaths): no tenant reads the
+		// load balancer's security group, so none can add a rule on its behalf.
+		assert.NotContains(t, defaults, naming.Param(env.Name, naming.ParamIngressSecurityGroupID), name)
 		_ = tn
 	}
 	for _, e := range r.Config.Environments {
