@@ -14,7 +14,7 @@
 //
 // Access, each layer exactly:
 //   - IAM: the role writes its own log group and manages the function's network interfaces in the
-//     given subnets with its own security group; nothing else. The EKS token it presents is a
+//     given subnets with the pod scaler security group; nothing else. The EKS token it presents is a
 //     presigned sts:GetCallerIdentity, which needs no permission.
 //   - EKS: an access entry (STANDARD) maps the role to the Kubernetes group KubernetesGroup, with
 //     no access policy; the tenant's namespace binds that group to a Role allowing get/patch on
@@ -74,7 +74,6 @@ const (
 	TimeoutSeconds  = 45
 	MemoryMiB       = 128
 	ErrorsAlarmRuns = 5 // failed runs in 5 minutes (all of them) that raise the alarm
-	apiServerPort   = 443
 )
 
 // Props configures a tenant's pod scaler.
