@@ -29,14 +29,14 @@ var DefaultPathPatterns = []string{"/v1/*"}
 
 // Props configures a tenant's route.
 type Props struct {
-	Tenant   string                                         // Required. Also the value of HeaderName the rule matches.
-	VPC      awsec2.IVpc                                    // Required. The environment's VPC.
-	Listener awselasticloadbalancingv2.IApplicationListener // Required. The shared ingress listener.
-	HeaderName         string   // Required. The header the tenant's API integration sets to Tenant (ingress.TenantHeader).
-	Priority           int      // Required. The rule's priority, unique on the listener (config.Tenant.API.ListenerPriority).
-	Port               int      // Required. The Service port, which is also the pods' port.
-	HealthCheckPath    string   // Required. The model's readiness path.
-	PathPatterns       []string // Default: DefaultPathPatterns. The paths pods serve.
+	Tenant          string                                         // Required. Also the value of HeaderName the rule matches.
+	VPC             awsec2.IVpc                                    // Required. The environment's VPC.
+	Listener        awselasticloadbalancingv2.IApplicationListener // Required. The shared ingress listener.
+	HeaderName      string                                         // Required. The header the tenant's API integration sets to Tenant (ingress.TenantHeader).
+	Priority        int                                            // Required. The rule's priority, unique on the listener (config.Tenant.API.ListenerPriority).
+	Port            int                                            // Required. The Service port, which is also the pods' port.
+	HealthCheckPath string                                         // Required. The model's readiness path.
+	PathPatterns    []string                                       // Default: DefaultPathPatterns. The paths pods serve.
 	// ArrivalPrefix is a path prefix every request arrives with in front of the paths pods serve:
 	// API Gateway puts the stage in front of every private integration's path (API Gateway
 	// developer guide, "Private integrations for REST APIs": a request to stage test reaches the
