@@ -8,6 +8,7 @@ import (
 	"github.com/voicevault/voicevault/constructs/auditqueries"
 	"github.com/voicevault/voicevault/constructs/denialalarms"
 	"github.com/voicevault/voicevault/constructs/misusealarms"
+	"github.com/voicevault/voicevault/constructs/podscaler"
 	"github.com/voicevault/voicevault/constructs/tenantdashboard"
 	"github.com/voicevault/voicevault/naming"
 )
@@ -91,5 +92,15 @@ func addTenantDashboard(tn *Tenant, topic awssns.ITopic) {
 		Region:          env.Region,
 		Topic:           topic,
 		AlarmNamePrefix: naming.TenantPrefix(env.Name, t.Name) + "-",
+		Scaler:          scalerMetrics(t),
 	})
+}
+
+// scalerMetrics are the pod scaler's metrics for an autoscaled tenant's dashboard, or nil.
+func scalerMetrics(t config.Tenant) *tenantdashboard.ScalerMetrics {
+	if t.Model.Autoscaling == nil {
+		return nil
+	}
+	return &tenantdashboard.ScalerMetrics{Namespace: podscaler.MetricNamespace, Dimension: podscaler.MetricDimension,
+		Replicas: podscaler.MetricReplicas, Desired: podscaler.MetricDesired, Load: podscaler.MetricLoad}
 }

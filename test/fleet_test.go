@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/voicevault/voicevault/config"
+	"github.com/voicevault/voicevault/constructs/podscaler"
 	"github.com/voicevault/voicevault/naming"
 	"github.com/voicevault/voicevault/test/apptest"
 )
@@ -186,6 +187,14 @@ func TestEveryTenantHasAFleetDashboardAndAlarms(t *testing.T) {
 		for _, want := range []string{"API requests", "Latency", "p99", "4XXError", "5XXError", "Authorizer denials by reason", "BlockedRequests",
 			"pod_gpu_utilization", "pod_gpu_memory_utilization", "pod_status_pending", "pod_number_of_container_restarts", "IntegrationLatency"} {
 			assert.Contains(t, body, want, stack)
+		}
+		// An autoscaled tenant's dashboard shows its pod scaler's decisions; a fixed one's does not.
+		for _, want := range []string{podscaler.MetricNamespace, podscaler.MetricReplicas, podscaler.MetricDesired, podscaler.MetricLoad} {
+			if tn.Model.Autoscaling != nil {
+				assert.Contains(t, body, want, stack)
+			} else {
+				assert.NotContains(t, body, want, stack)
+			}
 		}
 		alarms := map[string]map[string]any{}
 		for _, a := range r.Resources(t, stack, "AWS::CloudWatch::Alarm") {

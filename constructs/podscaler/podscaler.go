@@ -76,6 +76,18 @@ const (
 	ErrorsAlarmRuns = 5 // failed runs in 5 minutes (all of them) that raise the alarm
 )
 
+// The run log's metrics: a metric filter per field of the one JSON line a run logs ("msg":
+// "scale"), with the tenant's namespace as the dimension, so the tenant's dashboard shows the
+// replicas the scaler found, the replicas it wanted and the load it measured.
+const (
+	MetricNamespace = "VoiceVault/PodScaler"
+	MetricDimension = "Namespace"
+	MetricReplicas  = "Replicas"        // the Deployment's replicas when the run started
+	MetricDesired   = "DesiredReplicas" // what the run decided
+	MetricLoad      = "InferenceLoad"   // requests on the GPUs at once, summed over the ready pods
+	runLogMessage   = "scale"
+)
+
 // Props configures a tenant's pod scaler.
 type Props struct {
 	Environment string // Required. For descriptions.
@@ -254,6 +266,20 @@ func New(scope constructs.Construct, id string, p Props) *PodScaler {
 			MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(60 * Schedule)),
 		})},
 	})
+
+	for _, m := range []struct{ id, name, field string }{
+		{"ReplicasMetric", MetricReplicas, "$.current"}, {"DesiredMetric", MetricDesired, "$.desired"}, {"LoadMetric", MetricLoad, "$.load"},
+	} {
+		awslogs.NewMetricFilter(c, jsii.String(m.id), &awslogs.MetricFilterProps{
+			LogGroup:        s.logs,
+			FilterPattern:   awslogs.FilterPattern_StringValue(jsii.String("$.msg"), jsii.String("="), jsii.String(runLogMessage)),
+			MetricNamespace: jsii.String(MetricNamespace),
+			MetricName:      jsii.String(m.name),
+			MetricValue:     jsii.String(m.field),
+			Dimensions:      &map[string]*string{MetricDimension: jsii.String("$.namespace")},
+			Unit:            awscloudwatch.Unit_COUNT,
+		})
+	}
 
 	s.alarm = defaults.Alarm(c, "ErrorsAlarm", defaults.AlarmProps{
 		Name:        p.AlarmName,

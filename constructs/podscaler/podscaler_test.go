@@ -188,3 +188,22 @@ func mustJSON(t *testing.T, v any) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// TestRunLogBecomesMetrics: each run's JSON line ("msg":"scale", pinned by TestRunScalesUp
+// in lambda/podscaler/scaler) becomes the replicas, desired replicas and load
+// metrics of the tenant's namespace, for its dashboard.
+func TestRunLogBecomesMetrics(t *testing.T) {
+	tpl := synth(t, nil)
+	filters := tpl.Resources("AWS::Logs::MetricFilter")
+	require.Len(t, filters, 3)
+	got := map[string]string{}
+	for _, f := range filters {
+		p := constructtest.Props(f)
+		assert.Equal(t, `{ $.msg = "scale" }`, p["FilterPattern"])
+		tr := p["MetricTransformations"].([]any)[0].(map[string]any)
+		assert.Equal(t, MetricNamespace, tr["MetricNamespace"])
+		assert.Equal(t, []any{map[string]any{"Key": MetricDimension, "Value": "$.namespace"}}, tr["Dimensions"])
+		got[tr["MetricName"].(string)] = tr["MetricValue"].(string)
+	}
+	assert.Equal(t, map[string]string{MetricReplicas: "$.current", MetricDesired: "$.desired", MetricLoad: "$.load"}, got)
+}

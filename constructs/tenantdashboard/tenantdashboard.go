@@ -60,6 +60,14 @@ type Props struct {
 	GPUSaturationPercent int // Default: DefaultGPUSaturationPercent (average GPU utilization of the tenant's pods).
 	GPUSaturationMinutes int // Default: DefaultGPUSaturationMinutes (how long it must last; a multiple of 5).
 	PendingMinutes       int // Default: DefaultPendingMinutes (how long a pod may stay Pending; a multiple of 5).
+	// Scaler adds a row for the tenant's pod scaler: the replicas it found and wanted, and the
+	// inference load it measured. Default: none (the tenant does not autoscale).
+	Scaler *ScalerMetrics
+}
+
+// ScalerMetrics names the pod scaler's metrics (constructs/podscaler writes them from its log).
+type ScalerMetrics struct {
+	Namespace, Dimension, Replicas, Desired, Load string // Required.
 }
 
 // Dashboard is the tenant's dashboard and its fleet alarms.
@@ -104,6 +112,8 @@ func (p Props) validate() error {
 		return fmt.Errorf("GPU saturation minutes %d and pending minutes %d must be multiples of %d", p.GPUSaturationMinutes, p.PendingMinutes, period)
 	case p.Topic == nil || p.AlarmNamePrefix == "":
 		return fmt.Errorf("topic and alarm name prefix are required")
+	case p.Scaler != nil && (p.Scaler.Namespace == "" || p.Scaler.Dimension == "" || p.Scaler.Replicas == "" || p.Scaler.Desired == "" || p.Scaler.Load == ""):
+		return fmt.Errorf("pod scaler metrics need a namespace, a dimension and three metric names")
 	}
 	return nil
 }
@@ -141,25 +151,33 @@ func New(scope constructs.Construct, id string, props Props) *Dashboard {
 	graph := func(title string, left ...awscloudwatch.IMetric) awscloudwatch.IWidget {
 		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &left, Width: jsii.Number(8), Height: jsii.Number(6)})
 	}
+	rows := []*[]awscloudwatch.IWidget{
+		{
+			graph("API requests", metric(APIGateway, "Count", "Sum", "requests", api)),
+			graph("API latency", metric(APIGateway, "Latency", "p50", "p50", api), metric(APIGateway, "Latency", "p99", "p99", api)),
+			graph("API errors", metric(APIGateway, "4XXError", "Sum", "4xx", api), metric(APIGateway, "5XXError", "Sum", "5xx", api)),
+		},
+		{
+			graph("Authorizer denials by reason", denials),
+			graph("WAF blocked requests", metric(WAF, "BlockedRequests", "Sum", "blocked", waf)),
+			graph("Inference duration (integration latency)", metric(APIGateway, "IntegrationLatency", "p50", "p50", api), metric(APIGateway, "IntegrationLatency", "p99", "p99", api)),
+		},
+		{
+			graph("GPU utilization and memory", gpu, gpuMem),
+			graph("Pending TTS pods", pending),
+			graph("Container restarts", restarts),
+		},
+	}
+	if sm := p.Scaler; sm != nil {
+		dims := map[string]*string{sm.Dimension: jsii.String(p.Namespace)}
+		rows = append(rows, &[]awscloudwatch.IWidget{
+			graph("Pod scaler: replicas found and wanted", metric(sm.Namespace, sm.Replicas, "Maximum", "replicas", dims), metric(sm.Namespace, sm.Desired, "Maximum", "desired", dims)),
+			graph("Pod scaler: inference load (requests on the GPUs)", metric(sm.Namespace, sm.Load, "Average", "load", dims)),
+		})
+	}
 	d.dashboard = awscloudwatch.NewDashboard(d.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DashboardName: jsii.String(p.DashboardName),
-		Widgets: &[]*[]awscloudwatch.IWidget{
-			{
-				graph("API requests", metric(APIGateway, "Count", "Sum", "requests", api)),
-				graph("API latency", metric(APIGateway, "Latency", "p50", "p50", api), metric(APIGateway, "Latency", "p99", "p99", api)),
-				graph("API errors", metric(APIGateway, "4XXError", "Sum", "4xx", api), metric(APIGateway, "5XXError", "Sum", "5xx", api)),
-			},
-			{
-				graph("Authorizer denials by reason", denials),
-				graph("WAF blocked requests", metric(WAF, "BlockedRequests", "Sum", "blocked", waf)),
-				graph("Inference duration (integration latency)", metric(APIGateway, "IntegrationLatency", "p50", "p50", api), metric(APIGateway, "IntegrationLatency", "p99", "p99", api)),
-			},
-			{
-				graph("GPU utilization and memory", gpu, gpuMem),
-				graph("Pending TTS pods", pending),
-				graph("Container restarts", restarts),
-			},
-		},
+		Widgets:       &rows,
 	})
 
 	alarm := func(cid, suffix, what string, m awscloudwatch.Metric, threshold float64, minutes int) awscloudwatch.Alarm {
