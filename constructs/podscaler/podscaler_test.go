@@ -52,7 +52,7 @@ func synth(t *testing.T, edit func(*Props)) *constructtest.Template {
 }
 
 // TestFunctionRunsInTheVPCOneAtATimeWithItsBounds: Go on Graviton, attached to the private
-// subnets with its own security group, reserved concurrency 1, no retries (the next run is a
+// subnets, reserved concurrency 1, no retries (the next run is a
 // minute away), and the scaling bounds and cluster in its environment.
 func TestFunctionRunsInTheVPCOneAtATimeWithItsBounds(t *testing.T) {
 	tpl := synth(t, nil)

@@ -144,7 +144,7 @@ var awsSolutionsEntries = []Suppression{
 	{
 		Rule: "AwsSolutions-IAM5", Path: "PodScaler/Policy/Resource",
 		AppliesTo: []string{"Resource::*", "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*"},
-		Reason:    "a tenant's pod scaler in the VPC: Lambda needs ec2:DescribeNetworkInterfaces/DescribeSubnets (no resource-level permissions exist, hence *) and to delete and re-address the network interfaces it creates, whose IDs do not exist before; creation itself is scoped to the private subnets and the scaler's own security group. The role has no other AWS permission than its log group",
+		Reason:    "a tenant's pod scaler in the VPC: Lambda needs ec2:DescribeNetworkInterfaces/DescribeSubnets (no resource-level permissions exist, hence *) and to delete and re-address the network interfaces it creates, whose IDs do not exist before; creation itself is scoped to the private subnets and the environment's pod scaler security group. The role has no other AWS permission than its log group",
 		Owner:     "platform",
 	},
 	{

@@ -94,7 +94,7 @@
 //
 //	apiVersion: rbac.authorization.k8s.io/v1
 //	kind: Role
-//	metadata: {name: tts-podscaler, namespace: tenant-<name>}
+//	metadata: {name: pod-scaler, namespace: tenant-<name>}
 //	rules:
 //	- apiGroups: [apps]
 //	  resources: [deployments/scale]
@@ -108,9 +108,11 @@
 //
 // # Deployment
 //
-// The function runs in the cluster VPC. Its security group needs egress to
-// the cluster security group on 443 (API server) and to the pods on
-// METRICS_PORT; the pods' network policy must admit it on METRICS_PORT. Its
+// The function runs in the cluster VPC, in the environment's pod scaler
+// security group (constructs/podpaths), whose egress is the cluster security
+// group on 443 (API server) and on the model ports; the pods' network policy
+// admits the VPC on METRICS_PORT. constructs/podscaler and
+// constructs/tenantworkload deploy it this way. Its
 // timeout must cover SAMPLE_SECONDS, two scrape rounds (2 s each) and three
 // API calls (5 s each): SAMPLE_SECONDS + 25 s is enough. Reserved concurrency
 // 1 keeps a slow run from overlapping the next. Build: GOOS=linux
