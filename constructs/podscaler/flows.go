@@ -17,6 +17,8 @@ func Flows(s flowscope.Scope, key string) []access.Flow {
 	bucket := e.Names().AudioBucket(t.Name)
 	out := []access.Flow{
 		{Owner: "podscaler", Name: "Lambda assumes the pod scaler role", Principal: "lambda.amazonaws.com", Action: "sts:AssumeRole", Resource: role, Expect: access.Allow},
+		{Owner: "podscaler", Name: "the pod scaler attaches to the VPC", Principal: role, Action: "ec2:CreateNetworkInterface",
+			Resource: s.ARN("ec2", "network-interface/eni-0123456789abcdef0"), Expect: access.Allow},
 		{Owner: "podscaler", Name: "the pod scaler writes its logs", Principal: role, Action: "logs:PutLogEvents", Resource: s.LogStreamARN(group, "2026/12/02/[$LATEST]abc"), Expect: access.Allow},
 		{Owner: "podscaler", Name: "the pod scaler reads a voice", Principal: role, Action: "s3:GetObject", Resource: access.BucketARN(bucket, "voices/v1.wav"), Expect: access.Deny,
 			Why: "it reads the pods' metrics, never the tenant's audio"},
